@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0+ OR MIT */
+/*
+ * The image writer: a source directory in, an EROFS image out.
+ */
+#ifndef __EROFS_MKFS_H
+#define __EROFS_MKFS_H
+
+#include <regex.h>
+#include "erofs/defs.h"
+
+struct erofs_mkfs_cfg {
+	const char *source;		/* source directory */
+	const char *image_name;		/* for messages only */
+	unsigned int blkszbits;
+	const char *label;		/* NULL: none */
+	bool uuid_set;
+	u8 uuid[16];
+	s64 timestamp;			/* -T / SOURCE_DATE_EPOCH; -1: now */
+	bool timestamp_all;		/* -T also sets every file's mtime */
+	bool ignore_mtime;		/* every mtime = build time */
+	s64 force_uid, force_gid;	/* -1: keep */
+	s64 uid_offset, gid_offset;
+	long xattr_tolerance;		/* < 0: no xattrs; shared if count > */
+	bool noinline_data;
+	const char *const *exclude_paths;
+	unsigned int n_exclude_paths;
+	const regex_t *exclude_regexes;
+	unsigned int n_exclude_regexes;
+	const char *const *xattr_prefixes;	/* --xattr-prefix */
+	unsigned int n_xattr_prefixes;
+	const char *ishare_name;	/* fingerprint NAME, NULL: none */
+	unsigned int workers;		/* 0: one per CPU */
+};
+
+/* defaults that match erofs-utils */
+void erofs_mkfs_cfg_init(struct erofs_mkfs_cfg *cfg);
+
+/*
+ * Check what can be checked before touching the disk (prefix names, ...).
+ * Returns 0 or -EINVAL after one error line.
+ */
+int erofs_mkfs_cfg_validate(const struct erofs_mkfs_cfg *cfg);
+
+/*
+ * Build the image into @fd, which must be empty and seekable.  Returns 0
+ * or a negative errno after one error line naming the path and cause.
+ */
+int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0+ OR MIT */
+/*
+ * Messages: one line on stderr, "prog: error: what failed: why".
+ * erofs_err_ret() reports and hands back the error code in one statement.
+ */
+#ifndef __EROFS_PRINT_H
+#define __EROFS_PRINT_H
+
+enum erofs_log_level {
+	EROFS_LOG_QUIET = 0,	/* errors only */
+	EROFS_LOG_INFO = 1,
+	EROFS_LOG_DEBUG = 2,
+};
+
+void erofs_log_init(const char *progname, int level);
+int erofs_log_level(void);
+void erofs_msg(int level, const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define erofs_err(fmt, ...) erofs_msg(-1, "error", fmt, ##__VA_ARGS__)
+#define erofs_warn(fmt, ...) erofs_msg(0, "warning", fmt, ##__VA_ARGS__)
+#define erofs_info(fmt, ...) erofs_msg(EROFS_LOG_INFO, NULL, fmt, ##__VA_ARGS__)
+#define erofs_dbg(fmt, ...) erofs_msg(EROFS_LOG_DEBUG, "debug", fmt, \
+				      ##__VA_ARGS__)
+#define erofs_err_ret(ret, fmt, ...) \
+	(erofs_err(fmt, ##__VA_ARGS__), (ret))
+
+/* strerror() for a negative errno, without a static buffer of ours */
+const char *erofs_strerror(int err);
+
+#endif

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0+ OR MIT */
+/*
+ * Private to the image writer: the in-memory tree that mkfs scans from the
+ * source, lays out and writes.
+ */
+#ifndef __LIBEROFS_MKFS_H
+#define __LIBEROFS_MKFS_H
+
+#include <sys/types.h>
+#include "erofs/internal.h"
+#include "erofs/mkfs.h"
+#include "erofs/xattr.h"
+
+/* one distinct (name, value) pair, shared by every inode that has it */
+struct mkfs_xattr {
+	struct mkfs_xattr *hnext;
+	u32 hash;
+	u8 index;		/* short index or 0x80 | long prefix id */
+	u8 name_len;		/* suffix length */
+	u16 value_len;
+	u32 count;		/* inodes that carry it */
+	s64 shared_id;		/* id in the shared area, or -1 when inline */
+	char *name;		/* suffix after the (short or long) prefix */
+	u8 *value;
+};
+
+struct mkfs_inode;
+
+struct mkfs_dentry {
+	char *name;
+	u8 name_len;
+	u8 file_type;
+	struct mkfs_inode *inode;
+};
+
+struct mkfs_inode {
+	struct mkfs_inode *parent;	/* directories: for ".." */
+	char *path;			/* regular files: where to read */
+	u8 *data;			/* symlink target; directory blocks */
+	struct mkfs_dentry *dents;	/* directories, sorted, with . and .. */
+	u32 ndents;
+	u16 nxattrs;
+	struct mkfs_xattr **xattrs;	/* sorted; the fingerprint excluded */
+	dev_t src_dev;
+	ino_t src_ino;
+
+	u64 size;
+	s64 mtime;
+	u32 mtime_nsec;
+	u32 mode, uid, gid, nlink, rdev;
+
+	/* layout */
+	u32 ino;
+	u64 nid;
+	u64 startblk;
+	u32 xattr_isize;
+	u16 inode_isize;
+	u16 inline_size;		/* tail bytes packed after the inode */
+	u8 datalayout;
+	bool fingerprint;		/* gets a fingerprint entry */
+	bool in_queue;
+};
+
+struct mkfs_ctx {
+	const struct erofs_mkfs_cfg *cfg;
+	struct erofs_sb_info sbi;
+	int fd;
+	s64 build_sec;
+	u32 build_nsec;
+
+	struct mkfs_inode *root;
+	struct mkfs_inode **inodes;	/* nid order once laid out */
+	u64 ninodes, inodes_cap;
+
+	/* hard links: source (dev, ino) -> inode */
+	struct mkfs_inode **links;
+	u64 links_cap, nlinks_tab;
+
+	/* distinct xattrs */
+	struct mkfs_xattr **xattr_tab;
+	u64 xattr_cap, nxattr_items;
+	struct mkfs_xattr **shared;
+	u64 nshared;
+	u64 shared_bytes;
+
+	u64 head_end;			/* end of sb + prefix table, aligned */
+	u64 meta_end;			/* end of the inode area, aligned */
+	u64 total_blocks;
+	u64 warned_xattr_names;
+};
+
+/* mkfs_scan.c */
+int mkfs_scan_tree(struct mkfs_ctx *ctx);
+void mkfs_tree_release(struct mkfs_ctx *ctx);
+
+/* mkfs_xattr.c */
+int mkfs_xattr_setup_prefixes(struct mkfs_ctx *ctx);
+int mkfs_xattr_read(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		    const char *path);
+int mkfs_xattr_layout(struct mkfs_ctx *ctx);
+u32 mkfs_xattr_ibody_size(struct mkfs_ctx *ctx, const struct mkfs_inode *inode);
+void mkfs_xattr_fill_ibody(struct mkfs_ctx *ctx, const struct mkfs_inode *inode,
+			   const u8 *fingerprint, u8 *out);
+void mkfs_xattr_fill_shared(struct mkfs_ctx *ctx, u8 *out);
+void mkfs_xattr_release(struct mkfs_ctx *ctx);
+
+/* mkfs_write.c */
+u64 mkfs_dir_size(const struct mkfs_inode *dir, unsigned int blksz);
+
+#endif

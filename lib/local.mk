@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0+
+noinst_LIBRARIES += lib/liberofs.a
+lib_liberofs_a_SOURCES = \
+	lib/print.c \
+	lib/crc32c.c \
+	lib/xattr_prefix.c \
+	lib/fingerprint.c \
+	lib/liberofs_mkfs.h \
+	lib/mkfs_scan.c \
+	lib/mkfs_xattr.c \
+	lib/mkfs_write.c
+lib_liberofs_a_CFLAGS = $(AM_CFLAGS) $(XXHASH_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(UUID_CFLAGS)
+include lib/reader.mk
+
+# what every program linked with lib/liberofs.a needs
+EROFS_LIBS = lib/liberofs.a $(XXHASH_LIBS) $(CRYPTO_LIBS) $(UUID_LIBS) \
+	$(LZ4_LIBS) $(LZMA_LIBS) $(ZSTD_LIBS)

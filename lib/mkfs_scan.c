@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * Walk the source directory once and build the in-memory tree: attributes,
+ * xattrs, symlink targets and sorted directory entries.  File data is not
+ * read here; the writer reads each file exactly once.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "erofs/print.h"
+#include "liberofs_mkfs.h"
+
+struct scan_path {
+	char buf[PATH_MAX];
+	size_t len;		/* of the full path in buf */
+	size_t root_len;	/* of the source prefix */
+};
+
+static u8 mode_to_ftype(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return EROFS_FT_REG_FILE;
+	case S_IFDIR: return EROFS_FT_DIR;
+	case S_IFCHR: return EROFS_FT_CHRDEV;
+	case S_IFBLK: return EROFS_FT_BLKDEV;
+	case S_IFIFO: return EROFS_FT_FIFO;
+	case S_IFSOCK: return EROFS_FT_SOCK;
+	case S_IFLNK: return EROFS_FT_SYMLINK;
+	}
+	return EROFS_FT_UNKNOWN;
+}
+
+static int inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode)
+{
+	if (ctx->ninodes == ctx->inodes_cap) {
+		u64 cap = ctx->inodes_cap ? ctx->inodes_cap * 2 : 1024;
+		void *p = realloc(ctx->inodes, cap * sizeof(*ctx->inodes));
+
+		if (!p)
+			return -ENOMEM;
+		ctx->inodes = p;
+		ctx->inodes_cap = cap;
+	}
+	ctx->inodes[ctx->ninodes++] = inode;
+	return 0;
+}
+
+static u64 link_hash(dev_t dev, ino_t ino)
+{
+	u64 h = (u64)ino * 0x9E3779B97F4A7C15ULL ^ (u64)dev;
+
+	return h ^ (h >> 29);
+}
+
+static int links_grow(struct mkfs_ctx *ctx)
+{
+	u64 cap = ctx->links_cap ? ctx->links_cap * 2 : 1024;
+	struct mkfs_inode **tab = calloc(cap, sizeof(*tab));
+
+	if (!tab)
+		return -ENOMEM;
+	for (u64 i = 0; i < ctx->links_cap; i++) {
+		struct mkfs_inode *in = ctx->links[i];
+		u64 j;
+
+		if (!in)
+			continue;
+		j = link_hash(in->src_dev, in->src_ino) & (cap - 1);
+		while (tab[j])
+			j = (j + 1) & (cap - 1);
+		tab[j] = in;
+	}
+	free(ctx->links);
+	ctx->links = tab;
+	ctx->links_cap = cap;
+	return 0;
+}
+
+/* the inode already made for this (dev, ino), or a slot to record it */
+static struct mkfs_inode **links_slot(struct mkfs_ctx *ctx, dev_t dev,
+				      ino_t ino)
+{
+	u64 j;
+
+	if (ctx->nlinks_tab * 2 >= ctx->links_cap && links_grow(ctx))
+		return NULL;
+	j = link_hash(dev, ino) & (ctx->links_cap - 1);
+	while (ctx->links[j] && (ctx->links[j]->src_dev != dev ||
+				 ctx->links[j]->src_ino != ino))
+		j = (j + 1) & (ctx->links_cap - 1);
+	return &ctx->links[j];
+}
+
+static u32 map_id(s64 force, s64 offset, u64 id)
+{
+	if (force >= 0)
+		return (u32)force;
+	return (u32)(id + offset);
+}
+
+static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		      const struct stat *st, const char *path)
+{
+	const struct erofs_mkfs_cfg *cfg = ctx->cfg;
+
+	inode->mode = st->st_mode;
+	inode->uid = map_id(cfg->force_uid, cfg->uid_offset, st->st_uid);
+	inode->gid = map_id(cfg->force_gid, cfg->gid_offset, st->st_gid);
+	inode->src_dev = st->st_dev;
+	inode->src_ino = st->st_ino;
+	inode->nlink = 1;
+	if ((cfg->timestamp >= 0 && cfg->timestamp_all) || cfg->ignore_mtime) {
+		inode->mtime = ctx->build_sec;
+		inode->mtime_nsec = ctx->build_nsec;
+	} else {
+		inode->mtime = st->st_mtim.tv_sec;
+		inode->mtime_nsec = st->st_mtim.tv_nsec;
+	}
+	if (S_ISREG(st->st_mode)) {
+		inode->size = st->st_size;
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		inode->rdev = erofs_encode_dev(major(st->st_rdev),
+					       minor(st->st_rdev));
+	} else if (S_ISLNK(st->st_mode)) {
+		char target[PATH_MAX];
+		ssize_t len = readlink(path, target, sizeof(target));
+
+		if (len < 0)
+			return erofs_err_ret(-errno, "cannot read symlink '%s': %s",
+					     path, strerror(errno));
+		if (len >= PATH_MAX)
+			return erofs_err_ret(-ENAMETOOLONG,
+					     "symlink target too long: '%s'", path);
+		inode->data = malloc(len ? len : 1);
+		if (!inode->data)
+			return -ENOMEM;
+		memcpy(inode->data, target, len);
+		inode->size = len;
+	} else if (!S_ISDIR(st->st_mode) && !S_ISFIFO(st->st_mode) &&
+		   !S_ISSOCK(st->st_mode)) {
+		return erofs_err_ret(-EINVAL, "unsupported file type: '%s'", path);
+	}
+	return mkfs_xattr_read(ctx, inode, path);
+}
+
+static bool is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel)
+{
+	for (unsigned int i = 0; i < cfg->n_exclude_paths; i++) {
+		const char *p = cfg->exclude_paths[i];
+
+		while (p[0] == '/' || (p[0] == '.' && p[1] == '/'))
+			p += p[0] == '/' ? 1 : 2;
+		if (!strcmp(p, rel))
+			return true;
+	}
+	for (unsigned int i = 0; i < cfg->n_exclude_regexes; i++)
+		if (!regexec(&cfg->exclude_regexes[i], rel, 0, NULL, 0))
+			return true;
+	return false;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* the names in @path, sorted so that the build is independent of readdir */
+static int read_names(const char *path, char ***names_out, u32 *count_out)
+{
+	DIR *d = opendir(path);
+	char **names = NULL;
+	u32 n = 0, cap = 0;
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return erofs_err_ret(-errno, "cannot open directory '%s': %s",
+				     path, strerror(errno));
+	for (errno = 0; (de = readdir(d)); errno = 0) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (strlen(de->d_name) > EROFS_NAME_LEN) {
+			err = erofs_err_ret(-ENAMETOOLONG,
+				"name longer than %d bytes in '%s': '%.40s...'",
+				EROFS_NAME_LEN, path, de->d_name);
+			break;
+		}
+		if (n == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 16;
+			p = realloc(names, cap * sizeof(*names));
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			names = p;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			err = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	if (!err && errno)
+		err = erofs_err_ret(-errno, "cannot read directory '%s': %s",
+				    path, strerror(errno));
+	closedir(d);
+	if (err) {
+		while (n)
+			free(names[--n]);
+		free(names);
+		return err;
+	}
+	qsort(names, n, sizeof(*names), cmp_names);
+	*names_out = names;
+	*count_out = n;
+	return 0;
+}
+
+static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
+		    struct scan_path *sp);
+
+/* one entry of a directory: a new inode, or one more link to an old one */
+static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
+		      struct scan_path *sp, struct mkfs_dentry *de)
+{
+	struct mkfs_inode **slot = NULL, *inode;
+	struct stat st;
+	int err;
+
+	if (lstat(sp->buf, &st))
+		return erofs_err_ret(-errno, "cannot stat '%s': %s", sp->buf,
+				     strerror(errno));
+	de->file_type = mode_to_ftype(st.st_mode);
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+		slot = links_slot(ctx, st.st_dev, st.st_ino);
+		if (!slot)
+			return -ENOMEM;
+		if (*slot) {
+			de->inode = *slot;
+			(*slot)->nlink++;
+			return 0;
+		}
+	}
+	inode = calloc(1, sizeof(*inode));
+	if (!inode)
+		return -ENOMEM;
+	de->inode = inode;
+	inode->parent = dir;
+	err = inode_append(ctx, inode);
+	if (err) {
+		free(inode);
+		de->inode = NULL;
+		return err;
+	}
+	if (slot) {
+		*slot = inode;
+		ctx->nlinks_tab++;
+	}
+	err = fill_attrs(ctx, inode, &st, sp->buf);
+	if (err)
+		return err;
+	if (S_ISREG(st.st_mode) && st.st_size) {
+		inode->path = strdup(sp->buf);
+		if (!inode->path)
+			return -ENOMEM;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		dir->nlink++;
+		return scan_dir(ctx, inode, sp);
+	}
+	return 0;
+}
+
+static int add_dot_entries(struct mkfs_inode *dir, u32 at)
+{
+	dir->dents[at].name = strdup(".");
+	dir->dents[at].name_len = 1;
+	dir->dents[at].file_type = EROFS_FT_DIR;
+	dir->dents[at].inode = dir;
+	dir->dents[at + 1].name = strdup("..");
+	dir->dents[at + 1].name_len = 2;
+	dir->dents[at + 1].file_type = EROFS_FT_DIR;
+	dir->dents[at + 1].inode = dir->parent ? dir->parent : dir;
+	if (!dir->dents[at].name || !dir->dents[at + 1].name)
+		return -ENOMEM;
+	return 0;
+}
+
+static int cmp_dentries(const void *a, const void *b)
+{
+	return strcmp(((const struct mkfs_dentry *)a)->name,
+		      ((const struct mkfs_dentry *)b)->name);
+}
+
+static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
+		    struct scan_path *sp)
+{
+	size_t base = sp->len;
+	char **names = NULL;
+	u32 n = 0, kept = 0;
+	int err;
+
+	err = read_names(sp->buf, &names, &n);
+	if (err)
+		return err;
+	dir->nlink = 2;
+	dir->dents = calloc(n + 2, sizeof(*dir->dents));
+	if (!dir->dents) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (u32 i = 0; i < n && !err; i++) {
+		size_t nlen = strlen(names[i]);
+		const char *rel;
+
+		if (base + 1 + nlen >= sizeof(sp->buf)) {
+			err = erofs_err_ret(-ENAMETOOLONG,
+				"path longer than %d bytes: '%.60s...'",
+				PATH_MAX - 1, sp->buf);
+			break;
+		}
+		sp->buf[base] = '/';
+		memcpy(sp->buf + base + 1, names[i], nlen + 1);
+		sp->len = base + 1 + nlen;
+		rel = sp->buf + sp->root_len + 1;
+		if (is_excluded(ctx->cfg, rel))
+			continue;
+		dir->dents[kept].name = names[i];
+		dir->dents[kept].name_len = nlen;
+		names[i] = NULL;
+		err = scan_entry(ctx, dir, sp, &dir->dents[kept]);
+		kept++;
+	}
+	sp->len = base;
+	sp->buf[base] = '\0';
+	dir->ndents = kept + 2;
+	if (!err)
+		err = add_dot_entries(dir, kept);
+	if (!err)
+		qsort(dir->dents, dir->ndents, sizeof(*dir->dents),
+		      cmp_dentries);
+out:
+	for (u32 i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return err;
+}
+
+int mkfs_scan_tree(struct mkfs_ctx *ctx)
+{
+	struct scan_path *sp = malloc(sizeof(*sp));
+	struct mkfs_inode *root;
+	struct stat st;
+	int err;
+
+	if (!sp)
+		return -ENOMEM;
+	sp->len = strlen(ctx->cfg->source);
+	while (sp->len > 1 && ctx->cfg->source[sp->len - 1] == '/')
+		sp->len--;
+	if (sp->len >= sizeof(sp->buf)) {
+		free(sp);
+		return erofs_err_ret(-ENAMETOOLONG, "source path too long");
+	}
+	memcpy(sp->buf, ctx->cfg->source, sp->len);
+	sp->buf[sp->len] = '\0';
+	sp->root_len = sp->len;
+	if (stat(sp->buf, &st)) {
+		err = erofs_err_ret(-errno, "cannot stat source '%s': %s",
+				    sp->buf, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err = erofs_err_ret(-ENOTDIR, "source '%s' is not a directory",
+				    sp->buf);
+		goto out;
+	}
+	root = calloc(1, sizeof(*root));
+	err = root ? inode_append(ctx, root) : -ENOMEM;
+	if (err) {
+		free(root);
+		goto out;
+	}
+	ctx->root = root;
+	err = fill_attrs(ctx, root, &st, sp->buf);
+	if (!err)
+		err = scan_dir(ctx, root, sp);
+out:
+	free(sp);
+	return err;
+}
+
+void mkfs_tree_release(struct mkfs_ctx *ctx)
+{
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+
+		for (u32 j = 0; j < in->ndents; j++)
+			free(in->dents[j].name);
+		free(in->dents);
+		free(in->path);
+		free(in->data);
+		free(in->xattrs);
+		free(in);
+	}
+	free(ctx->inodes);
+	free(ctx->links);
+	ctx->inodes = NULL;
+	ctx->links = NULL;
+	ctx->ninodes = 0;
+}

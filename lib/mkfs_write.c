@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * The image writer.  Everything is laid out from the scanned tree before a
+ * byte of file data is read, so that each file is then read exactly once,
+ * by any worker thread, straight into its final place:
+ *
+ *   block 0       superblock at 1024, long xattr prefix table after it
+ *   next block    inodes, each followed by its xattrs and inline tail
+ *                 (meta_blkaddr is 0: nids count from the image start)
+ *   xattr_blkaddr shared xattrs
+ *   then          data blocks, in inode order
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+#include "erofs/fingerprint.h"
+#include "erofs/print.h"
+#include "liberofs_mkfs.h"
+
+#define DATA_CHUNK	(1U << 20)
+
+void erofs_mkfs_cfg_init(struct erofs_mkfs_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->blkszbits = 12;
+	cfg->timestamp = -1;
+	cfg->timestamp_all = true;
+	cfg->force_uid = -1;
+	cfg->force_gid = -1;
+	cfg->xattr_tolerance = 2;
+}
+
+int erofs_mkfs_cfg_validate(const struct erofs_mkfs_cfg *cfg)
+{
+	struct mkfs_ctx ctx = { .cfg = cfg };
+	int err = mkfs_xattr_setup_prefixes(&ctx);
+
+	erofs_sb_release(&ctx.sbi);
+	return err;
+}
+
+void erofs_sb_release(struct erofs_sb_info *sbi)
+{
+	for (unsigned int i = 0; i < sbi->xattr_prefix_count; i++)
+		erofs_xattr_prefix_release(&sbi->xattr_prefixes[i]);
+	free(sbi->xattr_prefixes);
+	sbi->xattr_prefixes = NULL;
+	sbi->xattr_prefix_count = 0;
+}
+
+static int pwrite_all(struct mkfs_ctx *ctx, const void *buf, size_t len,
+		      u64 pos)
+{
+	const u8 *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(ctx->fd, p, len, pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return erofs_err_ret(n < 0 ? -errno : -EIO,
+					     "cannot write '%s': %s",
+					     ctx->cfg->image_name,
+					     n < 0 ? strerror(errno) : "short write");
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* bytes a directory's blocks take: dirents then names, none across blocks */
+u64 mkfs_dir_size(const struct mkfs_inode *dir, unsigned int blksz)
+{
+	u64 blocks = 0;
+	u32 used = 0;
+
+	for (u32 i = 0; i < dir->ndents; i++) {
+		u32 need = sizeof(struct erofs_dirent) + dir->dents[i].name_len;
+
+		if (used + need > blksz) {
+			blocks++;
+			used = 0;
+		}
+		used += need;
+	}
+	return blocks * blksz + used;
+}
+
+/* nids go breadth-first from the root: a directory's children sit together */
+static int order_inodes(struct mkfs_ctx *ctx)
+{
+	struct mkfs_inode **order = malloc(ctx->ninodes * sizeof(*order));
+	u64 head = 0, tail = 0;
+
+	if (!order)
+		return -ENOMEM;
+	order[tail++] = ctx->root;
+	ctx->root->in_queue = true;
+	while (head < tail) {
+		struct mkfs_inode *dir = order[head++];
+
+		for (u32 i = 0; i < dir->ndents; i++) {
+			struct mkfs_inode *in = dir->dents[i].inode;
+
+			if (!in->in_queue) {
+				in->in_queue = true;
+				order[tail++] = in;
+			}
+		}
+	}
+	free(ctx->inodes);
+	ctx->inodes = order;
+	ctx->ninodes = tail;
+	return 0;
+}
+
+static bool needs_extended(const struct mkfs_ctx *ctx,
+			   const struct mkfs_inode *in)
+{
+	return in->uid > UINT16_MAX || in->gid > UINT16_MAX ||
+	       in->nlink > UINT16_MAX || in->size > UINT32_MAX ||
+	       in->mtime != ctx->build_sec || in->mtime_nsec != ctx->build_nsec;
+}
+
+static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
+{
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+	u32 tail = in->size % blksz;
+	u32 meta;
+
+	in->inode_isize = needs_extended(ctx, in) ?
+		sizeof(struct erofs_inode_extended) :
+		sizeof(struct erofs_inode_compact);
+	in->fingerprint = ctx->sbi.ishare_prefix_id >= 0 &&
+			  S_ISREG(in->mode) && in->size;
+	in->xattr_isize = mkfs_xattr_ibody_size(ctx, in);
+	meta = in->inode_isize + in->xattr_isize;
+	in->datalayout = EROFS_INODE_FLAT_PLAIN;
+	in->inline_size = 0;
+	if (!S_ISREG(in->mode) && !S_ISDIR(in->mode) && !S_ISLNK(in->mode))
+		return;
+	if (S_ISREG(in->mode) && ctx->cfg->noinline_data)
+		return;
+	if (tail && meta + tail <= blksz) {
+		in->datalayout = EROFS_INODE_FLAT_INLINE;
+		in->inline_size = tail;
+	}
+}
+
+static u64 data_blocks(const struct mkfs_inode *in, unsigned int blksz)
+{
+	if (in->datalayout == EROFS_INODE_FLAT_INLINE)
+		return in->size / blksz;
+	return DIV_ROUND_UP(in->size, blksz);
+}
+
+static int layout(struct mkfs_ctx *ctx)
+{
+	struct erofs_sb_info *sbi = &ctx->sbi;
+	unsigned int blksz = erofs_blksiz(sbi);
+	u64 pos = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE, meta_start, blk;
+	int err;
+
+	sbi->xattr_prefix_start = pos / 4;
+	for (unsigned int i = 0; i < sbi->xattr_prefix_count; i++)
+		pos = round_up(pos + 2 + 1 + sbi->xattr_prefixes[i].infix_len,
+			       4ULL);
+	ctx->head_end = round_up(pos, (u64)blksz);
+
+	err = mkfs_xattr_layout(ctx);
+	if (err)
+		return err;
+	/*
+	 * nids count from block 0, so the root's nid is never 0: the kernel
+	 * uses the nid as st_ino, and readdir hides entries with inode 0.
+	 */
+	sbi->meta_blkaddr = 0;
+	meta_start = ctx->head_end;
+
+	err = order_inodes(ctx);
+	if (err)
+		return err;
+	pos = meta_start;
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+		u32 total;
+
+		if (S_ISDIR(in->mode))
+			in->size = mkfs_dir_size(in, blksz);
+		choose_layout(ctx, in);
+		if (in->xattr_isize &&
+		    (in->xattr_isize - sizeof(struct erofs_xattr_ibody_header)) / 4
+		    + 1 > UINT16_MAX)
+			return erofs_err_ret(-E2BIG, "too many xattrs on an inode");
+		total = in->inode_isize + in->xattr_isize + in->inline_size;
+		/* an inode with its inline tail stays inside one block */
+		if (total <= blksz && pos % blksz + total > blksz)
+			pos = round_up(pos + 1, (u64)blksz);
+		in->nid = pos >> EROFS_ISLOTBITS;
+		in->ino = i + 1;
+		pos = round_up(pos + total, (u64)EROFS_ISLOT_SIZE);
+	}
+	if (ctx->root->nid > UINT16_MAX)
+		return erofs_err_ret(-EFBIG, "root inode out of 16-bit nid range");
+	ctx->meta_end = round_up(pos, (u64)blksz);
+	sbi->xattr_blkaddr = ctx->nshared ? ctx->meta_end / blksz : 0;
+	blk = (ctx->meta_end + round_up(ctx->shared_bytes, (u64)blksz)) / blksz;
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+		u64 n = data_blocks(in, blksz);
+
+		in->startblk = n ? blk : 0;
+		blk += n;
+	}
+	if (blk > UINT32_MAX)
+		return erofs_err_ret(-EFBIG, "image larger than 2^32 blocks");
+	ctx->total_blocks = blk;
+	sbi->root_nid = ctx->root->nid;
+	sbi->inos = ctx->ninodes;
+	sbi->blocks = blk;
+	return 0;
+}
+
+static u32 inode_i_u(const struct mkfs_inode *in)
+{
+	if (S_ISCHR(in->mode) || S_ISBLK(in->mode))
+		return in->rdev;
+	if (S_ISREG(in->mode) || S_ISDIR(in->mode) || S_ISLNK(in->mode))
+		return (u32)in->startblk;
+	return 0;
+}
+
+/* the inode, its xattr body and inline tail, as they go on disk */
+static u32 fill_meta(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		     const u8 *fingerprint, const u8 *tail, u8 *buf)
+{
+	u16 icount = in->xattr_isize ?
+		(in->xattr_isize - sizeof(struct erofs_xattr_ibody_header)) / 4
+		+ 1 : 0;
+
+	if (in->inode_isize == sizeof(struct erofs_inode_compact)) {
+		struct erofs_inode_compact dic = {
+			.i_format = cpu_to_le16(erofs_i_format(
+				EROFS_INODE_LAYOUT_COMPACT, in->datalayout)),
+			.i_xattr_icount = cpu_to_le16(icount),
+			.i_mode = cpu_to_le16(in->mode),
+			.i_nlink = cpu_to_le16(in->nlink),
+			.i_size = cpu_to_le32((u32)in->size),
+			.i_u = cpu_to_le32(inode_i_u(in)),
+			.i_ino = cpu_to_le32(in->ino),
+			.i_uid = cpu_to_le16(in->uid),
+			.i_gid = cpu_to_le16(in->gid),
+		};
+		memcpy(buf, &dic, sizeof(dic));
+	} else {
+		struct erofs_inode_extended die = {
+			.i_format = cpu_to_le16(erofs_i_format(
+				EROFS_INODE_LAYOUT_EXTENDED, in->datalayout)),
+			.i_xattr_icount = cpu_to_le16(icount),
+			.i_mode = cpu_to_le16(in->mode),
+			.i_size = cpu_to_le64(in->size),
+			.i_u = cpu_to_le32(inode_i_u(in)),
+			.i_ino = cpu_to_le32(in->ino),
+			.i_uid = cpu_to_le32(in->uid),
+			.i_gid = cpu_to_le32(in->gid),
+			.i_mtime = cpu_to_le64((u64)in->mtime),
+			.i_mtime_nsec = cpu_to_le32(in->mtime_nsec),
+			.i_nlink = cpu_to_le32(in->nlink),
+		};
+		memcpy(buf, &die, sizeof(die));
+	}
+	if (in->xattr_isize)
+		mkfs_xattr_fill_ibody(ctx, in, fingerprint,
+				      buf + in->inode_isize);
+	if (in->inline_size)
+		memcpy(buf + in->inode_isize + in->xattr_isize, tail,
+		       in->inline_size);
+	return in->inode_isize + in->xattr_isize + in->inline_size;
+}
+
+static int write_meta(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		      const u8 *fingerprint, const u8 *tail, u8 *buf)
+{
+	u32 len = fill_meta(ctx, in, fingerprint, tail, buf);
+
+	return pwrite_all(ctx, buf, len, erofs_iloc(&ctx->sbi, in->nid));
+}
+
+/* directory blocks, now that every child has its nid */
+static u8 *build_dir(const struct mkfs_inode *dir, unsigned int blksz)
+{
+	u8 *buf = calloc(1, round_up(dir->size, (u64)blksz));
+	u32 i = 0;
+
+	if (!buf)
+		return NULL;
+	for (u64 blk = 0; i < dir->ndents; blk++) {
+		u8 *b = buf + blk * blksz;
+		u32 n = 0, used = 0, nameoff;
+
+		while (i + n < dir->ndents) {
+			u32 need = sizeof(struct erofs_dirent) +
+				   dir->dents[i + n].name_len;
+
+			if (used + need > blksz)
+				break;
+			used += need;
+			n++;
+		}
+		nameoff = n * sizeof(struct erofs_dirent);
+		for (u32 k = 0; k < n; k++, i++) {
+			const struct mkfs_dentry *de = &dir->dents[i];
+			struct erofs_dirent d = {
+				.nid = cpu_to_le64(de->inode->nid),
+				.nameoff = cpu_to_le16(nameoff),
+				.file_type = de->file_type,
+			};
+
+			memcpy(b + k * sizeof(d), &d, sizeof(d));
+			memcpy(b + nameoff, de->name, de->name_len);
+			nameoff += de->name_len;
+		}
+	}
+	return buf;
+}
+
+/* directories, symlinks and special files: everything but file data */
+static int write_small_inodes(struct mkfs_ctx *ctx, u8 *buf)
+{
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+	int err = 0;
+
+	for (u64 i = 0; i < ctx->ninodes && !err; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+		u64 full = in->size - in->inline_size;
+		u8 *data = in->data;
+
+		if (S_ISREG(in->mode) && in->size)
+			continue;
+		if (S_ISDIR(in->mode)) {
+			data = build_dir(in, blksz);
+			if (!data)
+				return -ENOMEM;
+		}
+		if (full)
+			err = pwrite_all(ctx, data, full,
+					 erofs_pos(&ctx->sbi, in->startblk));
+		if (!err)
+			err = write_meta(ctx, in, NULL,
+					 data ? data + full : NULL, buf);
+		if (data != in->data)
+			free(data);
+	}
+	return err;
+}
+
+struct data_worker {
+	struct mkfs_ctx *ctx;
+	pthread_mutex_t *lock;
+	u64 *next;
+	int *error;
+};
+
+static int read_full(int fd, u8 *buf, size_t len, u64 pos, const char *path)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len, pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return erofs_err_ret(-errno, "cannot read '%s': %s", path,
+					     strerror(errno));
+		if (!n)
+			return erofs_err_ret(-EAGAIN,
+				"'%s' changed size while being read", path);
+		buf += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* read one file once: blocks to the data area, tail inline, digest of all */
+static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		      u8 *chunk, u8 *meta, struct erofs_sha256 *sha)
+{
+	u64 full = in->size - in->inline_size, pos = 0;
+	u64 dst = erofs_pos(&ctx->sbi, in->startblk);
+	u8 fp[EROFS_ISHARE_VALUE_SIZE], digest[32], probe;
+	u8 *tail = chunk + DATA_CHUNK;
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
+				     strerror(errno));
+	if (fstat(fd, &st) || (u64)st.st_size != in->size) {
+		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
+				    in->path);
+		goto out;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	while (!err && pos < in->size) {
+		u32 n = in->size - pos < DATA_CHUNK ? in->size - pos : DATA_CHUNK;
+		u8 *buf = pos >= full ? tail : chunk;
+
+		if (pos < full && pos + n > full)
+			n = full - pos;
+		err = read_full(fd, buf, n, pos, in->path);
+		if (!err && in->fingerprint)
+			err = erofs_sha256_update(sha, buf, n);
+		if (!err && pos < full)
+			err = pwrite_all(ctx, buf, n, dst + pos);
+		pos += n;
+	}
+	/* a file that grew while read would leave its image copy short */
+	if (!err && pread(fd, &probe, 1, in->size) != 0)
+		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
+				    in->path);
+	if (!err && in->fingerprint) {
+		err = erofs_sha256_final(sha, digest);
+		erofs_fingerprint_value(digest, fp);
+	}
+	if (!err)
+		err = write_meta(ctx, in, in->fingerprint ? fp : NULL, tail, meta);
+out:
+	close(fd);
+	return err;
+}
+
+static void *data_worker_fn(void *arg)
+{
+	struct data_worker *w = arg;
+	struct mkfs_ctx *ctx = w->ctx;
+	u8 *chunk = malloc(DATA_CHUNK + 2 * erofs_blksiz(&ctx->sbi));
+	u8 *meta = malloc(2 * erofs_blksiz(&ctx->sbi) + UINT16_MAX * 4 + 64);
+	struct erofs_sha256 sha = { 0 };
+	int err = chunk && meta ? 0 : -ENOMEM;
+
+	if (!err && ctx->sbi.ishare_prefix_id >= 0)
+		err = erofs_sha256_init(&sha);
+	while (!err) {
+		struct mkfs_inode *in;
+		u64 i;
+
+		pthread_mutex_lock(w->lock);
+		if (*w->error)
+			err = *w->error;
+		do {
+			i = (*w->next)++;
+		} while (i < ctx->ninodes && !(S_ISREG(ctx->inodes[i]->mode) &&
+					       ctx->inodes[i]->size));
+		pthread_mutex_unlock(w->lock);
+		if (err || i >= ctx->ninodes)
+			break;
+		in = ctx->inodes[i];
+		err = write_file(ctx, in, chunk, meta, &sha);
+	}
+	if (err) {
+		pthread_mutex_lock(w->lock);
+		if (!*w->error)
+			*w->error = err;
+		pthread_mutex_unlock(w->lock);
+	}
+	if (sha.ctx)
+		erofs_sha256_release(&sha);
+	free(chunk);
+	free(meta);
+	return NULL;
+}
+
+static int write_files(struct mkfs_ctx *ctx)
+{
+	unsigned int nw = ctx->cfg->workers;
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct data_worker w;
+	pthread_t *tids;
+	u64 next = 0;
+	int error = 0;
+
+	if (!nw) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		nw = n > 0 ? n : 1;
+	}
+	w = (struct data_worker){ ctx, &lock, &next, &error };
+	tids = calloc(nw, sizeof(*tids));
+	if (!tids)
+		return -ENOMEM;
+	for (unsigned int i = 1; i < nw; i++)
+		if (pthread_create(&tids[i], NULL, data_worker_fn, &w))
+			tids[i] = 0;
+	data_worker_fn(&w);
+	for (unsigned int i = 1; i < nw; i++)
+		if (tids[i])
+			pthread_join(tids[i], NULL);
+	free(tids);
+	return error;
+}
+
+static int write_head(struct mkfs_ctx *ctx)
+{
+	const struct erofs_sb_info *sbi = &ctx->sbi;
+	unsigned int blksz = erofs_blksiz(sbi);
+	u8 *head = calloc(1, ctx->head_end);
+	struct erofs_super_block sb = {
+		.magic = cpu_to_le32(EROFS_SUPER_MAGIC_V1),
+		.feature_compat = cpu_to_le32(sbi->feature_compat),
+		.blkszbits = sbi->blkszbits,
+		.rootnid_2b = cpu_to_le16((u16)sbi->root_nid),
+		.inos = cpu_to_le64(sbi->inos),
+		.epoch = cpu_to_le64((u64)sbi->epoch),
+		.fixed_nsec = cpu_to_le32(sbi->fixed_nsec),
+		.blocks_lo = cpu_to_le32((u32)sbi->blocks),
+		.meta_blkaddr = cpu_to_le32(sbi->meta_blkaddr),
+		.xattr_blkaddr = cpu_to_le32(sbi->xattr_blkaddr),
+		.feature_incompat = cpu_to_le32(sbi->feature_incompat),
+		.xattr_prefix_count = sbi->xattr_prefix_count,
+		.xattr_prefix_start = cpu_to_le32(sbi->xattr_prefix_start),
+	};
+	u64 pos = (u64)sbi->xattr_prefix_start * 4;
+	u32 crc;
+	int err;
+
+	if (!head)
+		return -ENOMEM;
+	memcpy(sb.uuid, sbi->uuid, sizeof(sb.uuid));
+	memcpy(sb.volume_name, sbi->volume_name, sizeof(sb.volume_name));
+	if (sbi->ishare_prefix_id >= 0)
+		sb.ishare_xattr_prefix_id = sbi->ishare_prefix_id;
+	memcpy(head + EROFS_SUPER_OFFSET, &sb, sizeof(sb));
+	for (unsigned int i = 0; i < sbi->xattr_prefix_count; i++) {
+		const struct erofs_xattr_prefix *pf = &sbi->xattr_prefixes[i];
+		__le16 len = cpu_to_le16(1 + pf->infix_len);
+
+		memcpy(head + pos, &len, 2);
+		head[pos + 2] = pf->base_index;
+		memcpy(head + pos + 3, pf->infix, pf->infix_len);
+		pos = round_up(pos + 3 + pf->infix_len, 4ULL);
+	}
+	crc = erofs_crc32c(~0U, head + EROFS_SUPER_OFFSET,
+			   erofs_sb_csum_len(blksz));
+	sb.checksum = cpu_to_le32(crc);
+	memcpy(head + EROFS_SUPER_OFFSET + offsetof(struct erofs_super_block,
+						    checksum),
+	       &sb.checksum, sizeof(sb.checksum));
+	err = pwrite_all(ctx, head, ctx->head_end, 0);
+	free(head);
+	return err;
+}
+
+static int write_shared_xattrs(struct mkfs_ctx *ctx)
+{
+	u8 *buf;
+	int err;
+
+	if (!ctx->shared_bytes)
+		return 0;
+	buf = calloc(1, ctx->shared_bytes);
+	if (!buf)
+		return -ENOMEM;
+	mkfs_xattr_fill_shared(ctx, buf);
+	err = pwrite_all(ctx, buf, ctx->shared_bytes,
+			 erofs_pos(&ctx->sbi, ctx->sbi.xattr_blkaddr));
+	free(buf);
+	return err;
+}
+
+static void set_features(struct mkfs_ctx *ctx)
+{
+	struct erofs_sb_info *sbi = &ctx->sbi;
+
+	sbi->feature_compat = EROFS_FEATURE_COMPAT_SB_CHKSUM;
+	if (ctx->nxattr_items || sbi->ishare_prefix_id >= 0)
+		sbi->feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
+	if (sbi->xattr_prefix_count) {
+		sbi->feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
+		sbi->feature_compat |= EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
+	}
+	if (sbi->ishare_prefix_id >= 0)
+		sbi->feature_compat |= EROFS_FEATURE_COMPAT_ISHARE_XATTRS;
+}
+
+static int init_sb(struct mkfs_ctx *ctx)
+{
+	const struct erofs_mkfs_cfg *cfg = ctx->cfg;
+	struct erofs_sb_info *sbi = &ctx->sbi;
+	struct timespec now;
+
+	sbi->blkszbits = cfg->blkszbits;
+	if (cfg->timestamp >= 0) {
+		ctx->build_sec = cfg->timestamp;
+		ctx->build_nsec = 0;
+	} else {
+		clock_gettime(CLOCK_REALTIME, &now);
+		ctx->build_sec = now.tv_sec;
+		ctx->build_nsec = now.tv_nsec;
+	}
+	sbi->epoch = ctx->build_sec;
+	sbi->fixed_nsec = ctx->build_nsec;
+	if (cfg->uuid_set)
+		memcpy(sbi->uuid, cfg->uuid, sizeof(sbi->uuid));
+	else
+		uuid_generate(sbi->uuid);
+	if (cfg->label)
+		strncpy(sbi->volume_name, cfg->label,
+			sizeof(sbi->volume_name) - 1);
+	return mkfs_xattr_setup_prefixes(ctx);
+}
+
+int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
+{
+	struct mkfs_ctx ctx = { .cfg = cfg, .fd = fd };
+	u8 *buf = NULL;
+	int err;
+
+	err = init_sb(&ctx);
+	if (!err)
+		err = mkfs_scan_tree(&ctx);
+	if (!err)
+		err = layout(&ctx);
+	if (err)
+		goto out;
+	set_features(&ctx);
+	if (ftruncate(fd, erofs_pos(&ctx.sbi, ctx.total_blocks))) {
+		err = erofs_err_ret(-errno, "cannot size '%s': %s",
+				    cfg->image_name, strerror(errno));
+		goto out;
+	}
+	buf = malloc(2 * erofs_blksiz(&ctx.sbi) + UINT16_MAX * 4 + 64);
+	err = buf ? write_shared_xattrs(&ctx) : -ENOMEM;
+	if (!err)
+		err = write_small_inodes(&ctx, buf);
+	if (!err)
+		err = write_files(&ctx);
+	if (!err)
+		err = write_head(&ctx);
+	if (!err)
+		erofs_info("%s: %llu inodes, %llu blocks of %u bytes",
+			   cfg->image_name, (unsigned long long)ctx.ninodes,
+			   (unsigned long long)ctx.total_blocks,
+			   erofs_blksiz(&ctx.sbi));
+out:
+	if (err == -ENOMEM)
+		erofs_err("out of memory");
+	free(buf);
+	mkfs_tree_release(&ctx);
+	mkfs_xattr_release(&ctx);
+	erofs_sb_release(&ctx.sbi);
+	return err;
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include "erofs/defs.h"
+#include "erofs/print.h"
+
+/*
+ * The only process-wide state in lib: who we are and how chatty to be.
+ * Set once by a tool's main() before any thread starts.
+ */
+static const char *log_prog = "erofs";
+static int log_level = EROFS_LOG_INFO;
+
+void erofs_log_init(const char *progname, int level)
+{
+	const char *slash = strrchr(progname, '/');
+
+	log_prog = slash ? slash + 1 : progname;
+	log_level = level;
+}
+
+int erofs_log_level(void)
+{
+	return log_level;
+}
+
+void erofs_msg(int level, const char *tag, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* info goes to stdout; warnings and errors to stderr, prefixed */
+	if (!tag)
+		fprintf(stdout, "%s\n", line);
+	else
+		fprintf(stderr, "%s: %s: %s\n", log_prog, tag, line);
+}
+
+const char *erofs_strerror(int err)
+{
+	if (err == -EFSCORRUPTED)
+		return "filesystem image is corrupted";
+	return strerror(err < 0 ? -err : err);
+}

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * mkfs.erofs: options, then one call into the image writer.  The image is
+ * written beside DESTINATION and renamed over it only when complete.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+#include "config.h"
+#include "erofs/mkfs.h"
+#include "erofs/print.h"
+#include "erofs/xattr.h"
+
+enum {
+	OPT_HELP = 'h',
+	OPT_VERSION = 'V',
+	OPT_ALL_ROOT = 256,
+	OPT_FORCE_UID,
+	OPT_FORCE_GID,
+	OPT_UID_OFFSET,
+	OPT_GID_OFFSET,
+	OPT_EXCLUDE_PATH,
+	OPT_EXCLUDE_REGEX,
+	OPT_XATTR_PREFIX,
+	OPT_ISHARE_KEY,
+	OPT_INODE_DIGEST,
+	OPT_WORKERS,
+	OPT_QUIET,
+	OPT_ALL_TIME,
+	OPT_MKFS_TIME,
+	OPT_IGNORE_MTIME,
+	OPT_PRESERVE_MTIME,
+};
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "all-root", no_argument, NULL, OPT_ALL_ROOT },
+	{ "force-uid", required_argument, NULL, OPT_FORCE_UID },
+	{ "force-gid", required_argument, NULL, OPT_FORCE_GID },
+	{ "uid-offset", required_argument, NULL, OPT_UID_OFFSET },
+	{ "gid-offset", required_argument, NULL, OPT_GID_OFFSET },
+	{ "exclude-path", required_argument, NULL, OPT_EXCLUDE_PATH },
+	{ "exclude-regex", required_argument, NULL, OPT_EXCLUDE_REGEX },
+	{ "xattr-prefix", required_argument, NULL, OPT_XATTR_PREFIX },
+	{ "ishare_key", optional_argument, NULL, OPT_ISHARE_KEY },
+	{ "ishare-key", optional_argument, NULL, OPT_ISHARE_KEY },
+	{ "xattr-inode-digest", optional_argument, NULL, OPT_INODE_DIGEST },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "all-time", no_argument, NULL, OPT_ALL_TIME },
+	{ "mkfs-time", no_argument, NULL, OPT_MKFS_TIME },
+	{ "ignore-mtime", no_argument, NULL, OPT_IGNORE_MTIME },
+	{ "preserve-mtime", no_argument, NULL, OPT_PRESERVE_MTIME },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char short_options[] = "hVb:L:T:U:x:E:d:z:";
+
+static void usage(FILE *out)
+{
+	fputs("Usage: mkfs.erofs [OPTIONS] DESTINATION SOURCE\n"
+"Build an EROFS image at DESTINATION from the directory SOURCE.\n"
+"\n"
+"General:\n"
+"  -b SIZE               block size in bytes (512, 1024, 2048 or 4096;\n"
+"                        default 4096)\n"
+"  -L LABEL              volume label (at most 15 bytes)\n"
+"  -T SECONDS            build time, also every file's mtime (see\n"
+"                        --mkfs-time); default SOURCE_DATE_EPOCH, else now\n"
+"  -U UUID               filesystem UUID, 'clear' or 'random' (default)\n"
+"  -E OPTS               extended options, comma-separated: noinline_data\n"
+"  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
+"      --quiet           print nothing but errors\n"
+"      --workers=N       worker threads reading files (default: CPUs)\n"
+"  -h, --help            show this help and exit\n"
+"  -V, --version         show the version and exit\n"
+"\n"
+"Owners and times:\n"
+"      --all-root        make every file owned by root (uid and gid 0)\n"
+"      --force-uid=UID   set every file's uid to UID\n"
+"      --force-gid=GID   set every file's gid to GID\n"
+"      --uid-offset=N    add N to every file's uid\n"
+"      --gid-offset=N    add N to every file's gid\n"
+"      --all-time        -T also sets every file's mtime (default)\n"
+"      --mkfs-time       -T sets the build time only\n"
+"      --ignore-mtime    give every file the build time as mtime\n"
+"      --preserve-mtime  keep every file's own mtime (default)\n"
+"\n"
+"Selecting files:\n"
+"      --exclude-path=PATH   leave out PATH (relative to SOURCE)\n"
+"      --exclude-regex=RE    leave out paths matching the extended regex RE\n"
+"\n"
+"Extended attributes:\n"
+"  -x N                  store an xattr once in the shared area when more\n"
+"                        than N inodes carry it (default 2); N < 0 drops\n"
+"                        all xattrs\n"
+"      --xattr-prefix=P  store names starting with P as a long prefix\n"
+"\n"
+"Page-cache sharing:\n"
+"      --ishare_key[=NAME]\n"
+"                        give every non-empty regular file a fingerprint\n"
+"                        xattr NAME = \"sha256:\" + SHA-256 of its content\n"
+"                        (default NAME " EROFS_ISHARE_DEFAULT_NAME ").\n"
+"                        A source xattr called NAME is never copied: the\n"
+"                        computed value replaces it.  Mount images with\n"
+"                        -o inode_share,domain_id=D on a kernel with\n"
+"                        EROFS_FS_PAGE_CACHE_SHARE to share their pages\n"
+"      --xattr-inode-digest[=NAME]\n"
+"                        the same, with default NAME\n"
+"                        " EROFS_DIGEST_DEFAULT_NAME "\n", out);
+}
+
+static void usage_error(const char *prog, const char *msg, const char *arg)
+{
+	if (arg)
+		fprintf(stderr, "%s: %s '%s'\n", prog, msg, arg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, msg);
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+	exit(1);
+}
+
+static bool parse_s64(const char *s, s64 min, s64 max, s64 *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+struct mkfs_opts {
+	struct erofs_mkfs_cfg cfg;
+	const char *prog;
+	const char **excludes;
+	regex_t *regexes;
+	const char **prefixes;
+	unsigned int n_excl, n_regex, n_prefix;
+	int log_level;
+	bool ishare_seen;
+};
+
+static void *grow(void *arr, unsigned int n, size_t size)
+{
+	void *p = realloc(arr, (n + 1) * size);
+
+	if (!p) {
+		fputs("mkfs.erofs: out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}
+
+static void parse_blocksize(struct mkfs_opts *o, const char *arg)
+{
+	s64 v;
+
+	if (!parse_s64(arg, 512, 65536, &v) || (v & (v - 1)))
+		usage_error(o->prog, "invalid block size", arg);
+	if (v > sysconf(_SC_PAGESIZE))
+		usage_error(o->prog,
+			    "block size larger than the page size the kernel "
+			    "can mount", arg);
+	o->cfg.blkszbits = __builtin_ctzll(v);
+}
+
+static void parse_uuid(struct mkfs_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "clear")) {
+		memset(o->cfg.uuid, 0, sizeof(o->cfg.uuid));
+		o->cfg.uuid_set = true;
+	} else if (!strcmp(arg, "random")) {
+		o->cfg.uuid_set = false;
+	} else if (uuid_parse(arg, o->cfg.uuid)) {
+		usage_error(o->prog, "invalid UUID", arg);
+	} else {
+		o->cfg.uuid_set = true;
+	}
+}
+
+static void parse_extended(struct mkfs_opts *o, const char *arg)
+{
+	char *opts = strdup(arg), *tok, *save = NULL;
+
+	for (tok = strtok_r(opts, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "noinline_data"))
+			o->cfg.noinline_data = true;
+		else
+			usage_error(o->prog, "unknown extended option", tok);
+	}
+	free(opts);
+}
+
+static void parse_ishare(struct mkfs_opts *o, const char *arg,
+			 const char *dflt)
+{
+	const char *name = arg ? arg : dflt;
+
+	if (o->ishare_seen && strcmp(name, o->cfg.ishare_name))
+		usage_error(o->prog, "only one fingerprint name may be given:",
+			    name);
+	o->ishare_seen = true;
+	o->cfg.ishare_name = name;
+}
+
+static void parse_general(struct mkfs_opts *o, int c, const char *arg)
+{
+	s64 v;
+
+	switch (c) {
+	case 'b':
+		parse_blocksize(o, arg);
+		break;
+	case 'L':
+		if (strlen(arg) > 15)
+			usage_error(o->prog, "volume label longer than 15 bytes:",
+				    arg);
+		o->cfg.label = arg;
+		break;
+	case 'T':
+		if (!parse_s64(arg, 0, INT64_MAX, &v))
+			usage_error(o->prog, "invalid timestamp", arg);
+		o->cfg.timestamp = v;
+		break;
+	case 'U':
+		parse_uuid(o, arg);
+		break;
+	case 'E':
+		parse_extended(o, arg);
+		break;
+	case 'd':
+		if (!parse_s64(arg, 0, 9, &v))
+			usage_error(o->prog, "invalid message level", arg);
+		o->log_level = v;
+		break;
+	case 'z':
+		usage_error(o->prog, "compression is not supported yet:", arg);
+		break;
+	case OPT_QUIET:
+		o->log_level = EROFS_LOG_QUIET;
+		break;
+	case OPT_WORKERS:
+		if (!parse_s64(arg, 1, 1024, &v))
+			usage_error(o->prog, "invalid number of workers", arg);
+		o->cfg.workers = v;
+		break;
+	}
+}
+
+static void parse_owner_time(struct mkfs_opts *o, int c, const char *arg)
+{
+	s64 v;
+
+	switch (c) {
+	case OPT_ALL_ROOT:
+		o->cfg.force_uid = o->cfg.force_gid = 0;
+		break;
+	case OPT_FORCE_UID:
+	case OPT_FORCE_GID:
+		if (!parse_s64(arg, 0, UINT32_MAX - 1, &v))
+			usage_error(o->prog, "invalid id", arg);
+		*(c == OPT_FORCE_UID ? &o->cfg.force_uid : &o->cfg.force_gid) = v;
+		break;
+	case OPT_UID_OFFSET:
+	case OPT_GID_OFFSET:
+		if (!parse_s64(arg, -(s64)UINT32_MAX, UINT32_MAX, &v))
+			usage_error(o->prog, "invalid id offset", arg);
+		*(c == OPT_UID_OFFSET ? &o->cfg.uid_offset :
+					&o->cfg.gid_offset) = v;
+		break;
+	case OPT_ALL_TIME:
+		o->cfg.timestamp_all = true;
+		break;
+	case OPT_MKFS_TIME:
+		o->cfg.timestamp_all = false;
+		break;
+	case OPT_IGNORE_MTIME:
+		o->cfg.ignore_mtime = true;
+		break;
+	case OPT_PRESERVE_MTIME:
+		o->cfg.ignore_mtime = false;
+		break;
+	}
+}
+
+static void parse_selection_xattr(struct mkfs_opts *o, int c, const char *arg)
+{
+	s64 v;
+	int rc;
+
+	switch (c) {
+	case OPT_EXCLUDE_PATH:
+		o->excludes = grow(o->excludes, o->n_excl, sizeof(*o->excludes));
+		o->excludes[o->n_excl++] = arg;
+		break;
+	case OPT_EXCLUDE_REGEX:
+		o->regexes = grow(o->regexes, o->n_regex, sizeof(*o->regexes));
+		rc = regcomp(&o->regexes[o->n_regex], arg,
+			     REG_EXTENDED | REG_NOSUB);
+		if (rc)
+			usage_error(o->prog, "invalid regular expression", arg);
+		o->n_regex++;
+		break;
+	case 'x':
+		if (!parse_s64(arg, INT32_MIN, INT32_MAX, &v))
+			usage_error(o->prog, "invalid xattr tolerance", arg);
+		o->cfg.xattr_tolerance = v;
+		break;
+	case OPT_XATTR_PREFIX:
+		o->prefixes = grow(o->prefixes, o->n_prefix, sizeof(*o->prefixes));
+		o->prefixes[o->n_prefix++] = arg;
+		break;
+	case OPT_ISHARE_KEY:
+		parse_ishare(o, arg, EROFS_ISHARE_DEFAULT_NAME);
+		break;
+	case OPT_INODE_DIGEST:
+		parse_ishare(o, arg, EROFS_DIGEST_DEFAULT_NAME);
+		break;
+	}
+}
+
+static void parse_options(struct mkfs_opts *o, int argc, char **argv)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int c;
+
+	erofs_mkfs_cfg_init(&o->cfg);
+	o->log_level = EROFS_LOG_INFO;
+	if (sde && *sde && !parse_s64(sde, 0, INT64_MAX, &o->cfg.timestamp))
+		usage_error(o->prog, "invalid SOURCE_DATE_EPOCH", sde);
+	while ((c = getopt_long(argc, argv, short_options, long_options,
+				NULL)) != -1) {
+		switch (c) {
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("mkfs.erofs (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			exit(0);
+		case '?':
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+				o->prog);
+			exit(1);
+		case 'x': case OPT_EXCLUDE_PATH: case OPT_EXCLUDE_REGEX:
+		case OPT_XATTR_PREFIX: case OPT_ISHARE_KEY: case OPT_INODE_DIGEST:
+			parse_selection_xattr(o, c, optarg);
+			break;
+		case OPT_ALL_ROOT: case OPT_FORCE_UID: case OPT_FORCE_GID:
+		case OPT_UID_OFFSET: case OPT_GID_OFFSET: case OPT_ALL_TIME:
+		case OPT_MKFS_TIME: case OPT_IGNORE_MTIME: case OPT_PRESERVE_MTIME:
+			parse_owner_time(o, c, optarg);
+			break;
+		default:
+			parse_general(o, c, optarg);
+		}
+	}
+	if (argc - optind != 2)
+		usage_error(o->prog, argc - optind < 2 ?
+			    "missing DESTINATION or SOURCE" :
+			    "too many arguments", NULL);
+	o->cfg.image_name = argv[optind];
+	o->cfg.source = argv[optind + 1];
+	o->cfg.exclude_paths = o->excludes;
+	o->cfg.n_exclude_paths = o->n_excl;
+	o->cfg.exclude_regexes = o->regexes;
+	o->cfg.n_exclude_regexes = o->n_regex;
+	o->cfg.xattr_prefixes = o->prefixes;
+	o->cfg.n_xattr_prefixes = o->n_prefix;
+}
+
+/* the temporary image, removed on failure or signal */
+static char *tmp_path;
+
+static void on_signal(int sig)
+{
+	if (tmp_path)
+		unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int open_temp(const char *dest)
+{
+	const char *slash = strrchr(dest, '/');
+	size_t dlen = slash ? (size_t)(slash - dest) + 1 : 0;
+	int fd;
+
+	tmp_path = malloc(dlen + strlen(dest) + 16);
+	if (!tmp_path)
+		return -1;
+	sprintf(tmp_path, "%.*s.%s.XXXXXX", (int)dlen, dest, dest + dlen);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	fd = mkstemp(tmp_path);
+	if (fd < 0) {
+		erofs_err("cannot create '%s': %s", tmp_path, strerror(errno));
+		free(tmp_path);
+		tmp_path = NULL;
+		return -1;
+	}
+	return fd;
+}
+
+/* a new file gets the mode creat() would give it, not mkstemp's 0600 */
+static int finish_temp(int fd, const char *dest)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) || close(fd)) {
+		erofs_err("cannot write '%s': %s", dest, strerror(errno));
+		return -1;
+	}
+	if (rename(tmp_path, dest)) {
+		erofs_err("cannot rename '%s' to '%s': %s", tmp_path, dest,
+			  strerror(errno));
+		return -1;
+	}
+	free(tmp_path);
+	tmp_path = NULL;
+	return 0;
+}
+
+static int build(struct mkfs_opts *o)
+{
+	const char *dest = o->cfg.image_name;
+	struct stat st;
+	int fd, err;
+
+	/* a block device is written in place: there is nothing to rename */
+	if (!stat(dest, &st) && S_ISBLK(st.st_mode)) {
+		fd = open(dest, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return erofs_err_ret(1, "cannot open '%s': %s", dest,
+					     strerror(errno));
+		err = erofs_mkfs_build(&o->cfg, fd);
+		if (fsync(fd) && !err)
+			err = erofs_err_ret(-errno, "cannot write '%s': %s",
+					    dest, strerror(errno));
+		close(fd);
+		return err ? 1 : 0;
+	}
+	fd = open_temp(dest);
+	if (fd < 0)
+		return 1;
+	err = erofs_mkfs_build(&o->cfg, fd);
+	if (!err && !finish_temp(fd, dest))
+		return 0;
+	if (err)
+		close(fd);
+	unlink(tmp_path);
+	free(tmp_path);
+	tmp_path = NULL;
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct mkfs_opts o = { .prog = "mkfs.erofs" };
+	int ret;
+
+	erofs_log_init(o.prog, EROFS_LOG_INFO);
+	parse_options(&o, argc, argv);
+	erofs_log_init(o.prog, o.log_level);
+	if (erofs_mkfs_cfg_validate(&o.cfg)) {
+		fprintf(stderr, "Try '%s --help' for more information.\n", o.prog);
+		return 1;
+	}
+	ret = build(&o);
+	for (unsigned int i = 0; i < o.n_regex; i++)
+		regfree(&o.regexes[i]);
+	free(o.regexes);
+	free(o.excludes);
+	free(o.prefixes);
+	return ret;
+}
