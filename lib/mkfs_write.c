@@ -25,6 +25,19 @@
 #include "liberofs_mkfs.h"
 
 #define DATA_CHUNK	(1U << 20)
+#define ZERO_CHUNK	(64U << 10)
+#define SPARSE_MIN	(1U << 20)
+/* an inode, the largest xattr body i_xattr_icount allows, a tail */
+#define META_BUF_SIZE(blksz)	(64 + 12 + 4 * UINT16_MAX + (blksz))
+
+/* what one data worker reads into and hashes with */
+struct mkfs_worker_buf {
+	u8 *chunk;
+	u8 *tail;		/* blksz bytes after chunk */
+	u8 *meta;
+	u8 *zeroes;		/* hashed for source holes */
+	struct erofs_sha256 sha;
+};
 
 void erofs_mkfs_cfg_init(struct erofs_mkfs_cfg *cfg)
 {
@@ -390,14 +403,71 @@ static int read_full(int fd, u8 *buf, size_t len, u64 pos, const char *path)
 	return 0;
 }
 
+/* where the next data run of @fd starts and ends, within [pos, end) */
+static void next_data_run(int fd, u64 pos, u64 end, u64 *data, u64 *hole)
+{
+	off_t d, h;
+
+	*data = pos;
+	*hole = end;
+	/* only large files are worth two more syscalls to find holes in */
+	if (end < SPARSE_MIN)
+		return;
+	d = lseek(fd, pos, SEEK_DATA);
+	if (d < 0) {
+		if (errno == ENXIO)
+			*data = end;	/* nothing but a hole up to EOF */
+		return;
+	}
+	*data = (u64)d < end ? (u64)d : end;
+	h = lseek(fd, *data, SEEK_HOLE);
+	if (h >= 0 && (u64)h < end)
+		*hole = h;
+}
+
+/*
+ * Copy [0, full) of a file into its data blocks.  The image was sized
+ * sparse beforehand, so a hole in the source is only hashed, never read
+ * or written.
+ */
+static int copy_blocks(struct mkfs_ctx *ctx, int fd,
+		       const struct mkfs_inode *in, u64 full,
+		       struct mkfs_worker_buf *wb)
+{
+	u64 dst = erofs_pos(&ctx->sbi, in->startblk), pos = 0;
+	int err = 0;
+
+	while (!err && pos < full) {
+		u64 data, hole;
+
+		next_data_run(fd, pos, full, &data, &hole);
+		for (; !err && in->fingerprint && pos < data; ) {
+			u64 n = data - pos < ZERO_CHUNK ? data - pos : ZERO_CHUNK;
+
+			err = erofs_sha256_update(&wb->sha, wb->zeroes, n);
+			pos += n;
+		}
+		pos = data;
+		while (!err && pos < hole) {
+			u32 n = hole - pos < DATA_CHUNK ? hole - pos : DATA_CHUNK;
+
+			err = read_full(fd, wb->chunk, n, pos, in->path);
+			if (!err && in->fingerprint)
+				err = erofs_sha256_update(&wb->sha, wb->chunk, n);
+			if (!err)
+				err = pwrite_all(ctx, wb->chunk, n, dst + pos);
+			pos += n;
+		}
+	}
+	return err;
+}
+
 /* read one file once: blocks to the data area, tail inline, digest of all */
 static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		      u8 *chunk, u8 *meta, struct erofs_sha256 *sha)
+		      struct mkfs_worker_buf *wb)
 {
-	u64 full = in->size - in->inline_size, pos = 0;
-	u64 dst = erofs_pos(&ctx->sbi, in->startblk);
+	u64 full = in->size - in->inline_size;
 	u8 fp[EROFS_ISHARE_VALUE_SIZE], digest[32], probe;
-	u8 *tail = chunk + DATA_CHUNK;
 	struct stat st;
 	int fd, err = 0;
 
@@ -410,53 +480,66 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 				    in->path);
 		goto out;
 	}
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	while (!err && pos < in->size) {
-		u32 n = in->size - pos < DATA_CHUNK ? in->size - pos : DATA_CHUNK;
-		u8 *buf = pos >= full ? tail : chunk;
-
-		if (pos < full && pos + n > full)
-			n = full - pos;
-		err = read_full(fd, buf, n, pos, in->path);
-		if (!err && in->fingerprint)
-			err = erofs_sha256_update(sha, buf, n);
-		if (!err && pos < full)
-			err = pwrite_all(ctx, buf, n, dst + pos);
-		pos += n;
-	}
+	err = copy_blocks(ctx, fd, in, full, wb);
+	if (!err && in->inline_size)
+		err = read_full(fd, wb->tail, in->inline_size, full, in->path);
+	if (!err && in->inline_size && in->fingerprint)
+		err = erofs_sha256_update(&wb->sha, wb->tail, in->inline_size);
 	/* a file that grew while read would leave its image copy short */
 	if (!err && pread(fd, &probe, 1, in->size) != 0)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    in->path);
 	if (!err && in->fingerprint) {
-		err = erofs_sha256_final(sha, digest);
+		err = erofs_sha256_final(&wb->sha, digest);
 		erofs_fingerprint_value(digest, fp);
 	}
 	if (!err)
-		err = write_meta(ctx, in, in->fingerprint ? fp : NULL, tail, meta);
+		err = write_meta(ctx, in, in->fingerprint ? fp : NULL, wb->tail,
+				 wb->meta);
 out:
 	close(fd);
 	return err;
+}
+
+static void worker_buf_release(struct mkfs_worker_buf *wb)
+{
+	if (wb->sha.ctx)
+		erofs_sha256_release(&wb->sha);
+	free(wb->chunk);
+	free(wb->meta);
+	free(wb->zeroes);
+}
+
+static int worker_buf_init(struct mkfs_ctx *ctx, struct mkfs_worker_buf *wb)
+{
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+
+	memset(wb, 0, sizeof(*wb));
+	wb->chunk = malloc(DATA_CHUNK + blksz);
+	wb->meta = malloc(META_BUF_SIZE(blksz));
+	if (ctx->sbi.ishare_prefix_id >= 0)
+		wb->zeroes = calloc(1, ZERO_CHUNK);
+	if (!wb->chunk || !wb->meta ||
+	    (ctx->sbi.ishare_prefix_id >= 0 && !wb->zeroes))
+		return -ENOMEM;
+	wb->tail = wb->chunk + DATA_CHUNK;
+	if (ctx->sbi.ishare_prefix_id >= 0)
+		return erofs_sha256_init(&wb->sha);
+	return 0;
 }
 
 static void *data_worker_fn(void *arg)
 {
 	struct data_worker *w = arg;
 	struct mkfs_ctx *ctx = w->ctx;
-	u8 *chunk = malloc(DATA_CHUNK + 2 * erofs_blksiz(&ctx->sbi));
-	u8 *meta = malloc(2 * erofs_blksiz(&ctx->sbi) + UINT16_MAX * 4 + 64);
-	struct erofs_sha256 sha = { 0 };
-	int err = chunk && meta ? 0 : -ENOMEM;
+	struct mkfs_worker_buf wb;
+	int err = worker_buf_init(ctx, &wb);
 
-	if (!err && ctx->sbi.ishare_prefix_id >= 0)
-		err = erofs_sha256_init(&sha);
 	while (!err) {
-		struct mkfs_inode *in;
 		u64 i;
 
 		pthread_mutex_lock(w->lock);
-		if (*w->error)
-			err = *w->error;
+		err = *w->error;
 		do {
 			i = (*w->next)++;
 		} while (i < ctx->ninodes && !(S_ISREG(ctx->inodes[i]->mode) &&
@@ -464,8 +547,7 @@ static void *data_worker_fn(void *arg)
 		pthread_mutex_unlock(w->lock);
 		if (err || i >= ctx->ninodes)
 			break;
-		in = ctx->inodes[i];
-		err = write_file(ctx, in, chunk, meta, &sha);
+		err = write_file(ctx, ctx->inodes[i], &wb);
 	}
 	if (err) {
 		pthread_mutex_lock(w->lock);
@@ -473,10 +555,7 @@ static void *data_worker_fn(void *arg)
 			*w->error = err;
 		pthread_mutex_unlock(w->lock);
 	}
-	if (sha.ctx)
-		erofs_sha256_release(&sha);
-	free(chunk);
-	free(meta);
+	worker_buf_release(&wb);
 	return NULL;
 }
 
@@ -638,7 +717,7 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 				    cfg->image_name, strerror(errno));
 		goto out;
 	}
-	buf = malloc(2 * erofs_blksiz(&ctx.sbi) + UINT16_MAX * 4 + 64);
+	buf = malloc(META_BUF_SIZE(erofs_blksiz(&ctx.sbi)));
 	err = buf ? write_shared_xattrs(&ctx) : -ENOMEM;
 	if (!err)
 		err = write_small_inodes(&ctx, buf);

@@ -10,17 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <endian.h>
+#include <linux/types.h>	/* __u8, __le16, __le32, __le64 */
 
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t s64;
-typedef uint8_t __u8;
-/* little-endian on disk; only the helpers below may touch them */
-typedef uint16_t __le16;
-typedef uint32_t __le32;
-typedef uint64_t __le64;
+/* __le* fields are little-endian on disk: only the helpers below touch them */
 
 #define cpu_to_le16(x) ((__le16)htole16(x))
 #define cpu_to_le32(x) ((__le32)htole32(x))
