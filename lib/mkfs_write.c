@@ -471,11 +471,17 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	struct stat st;
 	int fd, err = 0;
 
-	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
+	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
 				     strerror(errno));
-	if (fstat(fd, &st) || (u64)st.st_size != in->size) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		err = erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
+				    in->path);
+		goto out;
+	}
+	if ((u64)st.st_size != in->size) {
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    in->path);
 		goto out;
