@@ -3,6 +3,7 @@ noinst_LIBRARIES += lib/liberofs.a
 lib_liberofs_a_SOURCES = \
 	lib/print.c \
 	lib/crc32c.c \
+	lib/features.c \
 	lib/xattr_prefix.c \
 	lib/fingerprint.c \
 	lib/liberofs_mkfs.h \

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0+ OR MIT */
+/*
+ * The one table of superblock feature bits and their names, used by
+ * every tool that prints, checks or sets them.
+ */
+#ifndef __EROFS_FEATURES_H
+#define __EROFS_FEATURES_H
+
+#include "erofs/defs.h"
+
+struct erofs_feature {
+	const char *name;
+	bool compat;		/* feature_compat, else feature_incompat */
+	u32 bit;
+};
+
+/* terminated by an entry with a NULL name */
+extern const struct erofs_feature erofs_features[];
+
+/* incompat bits this code can read; an image with others is refused */
+#define EROFS_SUPPORTED_INCOMPAT \
+	(EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES)
+
+/* the feature called @name, or NULL */
+const struct erofs_feature *erofs_feature_find(const char *name);
+
+#endif
