@@ -220,7 +220,8 @@ static int read_names(const char *path, char ***names_out, u32 *count_out)
 		free(names);
 		return err;
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
 	*names_out = names;
 	*count_out = n;
 	return 0;

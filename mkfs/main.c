@@ -477,15 +477,15 @@ int main(int argc, char **argv)
 	erofs_log_init(o.prog, EROFS_LOG_INFO);
 	parse_options(&o, argc, argv);
 	erofs_log_init(o.prog, o.log_level);
-	if (erofs_mkfs_cfg_validate(&o.cfg)) {
+	ret = erofs_mkfs_cfg_validate(&o.cfg);
+	if (ret)
 		fprintf(stderr, "Try '%s --help' for more information.\n", o.prog);
-		return 1;
-	}
-	ret = build(&o);
+	else
+		ret = build(&o);
 	for (unsigned int i = 0; i < o.n_regex; i++)
 		regfree(&o.regexes[i]);
 	free(o.regexes);
 	free(o.excludes);
 	free(o.prefixes);
-	return ret;
+	return ret ? 1 : 0;
 }
