@@ -65,6 +65,8 @@ struct mkfs_ctx {
 	const struct erofs_mkfs_cfg *cfg;
 	struct erofs_sb_info sbi;
 	int fd;
+	dev_t out_dev;			/* the image being written, never */
+	ino_t out_ino;			/* taken into itself */
 	s64 build_sec;
 	u32 build_nsec;
 

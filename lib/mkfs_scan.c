@@ -232,7 +232,7 @@ static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 
 /* one entry of a directory: a new inode, or one more link to an old one */
 static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
-		      struct scan_path *sp, struct mkfs_dentry *de)
+		      struct scan_path *sp, struct mkfs_dentry *de, bool *skip)
 {
 	struct mkfs_inode **slot = NULL, *inode;
 	struct stat st;
@@ -241,6 +241,10 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	if (lstat(sp->buf, &st))
 		return erofs_err_ret(-errno, "cannot stat '%s': %s", sp->buf,
 				     strerror(errno));
+	if (st.st_dev == ctx->out_dev && st.st_ino == ctx->out_ino) {
+		*skip = true;	/* the image itself, written inside SOURCE */
+		return 0;
+	}
 	de->file_type = mode_to_ftype(st.st_mode);
 	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
 		slot = links_slot(ctx, st.st_dev, st.st_ino);
@@ -309,6 +313,7 @@ static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	size_t base = sp->len;
 	char **names = NULL;
 	u32 n = 0, kept = 0;
+	bool skip = false;
 	int err;
 
 	err = read_names(sp->buf, &names, &n);
@@ -338,8 +343,12 @@ static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 			continue;
 		dir->dents[kept].name = names[i];
 		dir->dents[kept].name_len = nlen;
+		err = scan_entry(ctx, dir, sp, &dir->dents[kept], &skip);
+		if (skip) {
+			skip = false;
+			continue;
+		}
 		names[i] = NULL;
-		err = scan_entry(ctx, dir, sp, &dir->dents[kept]);
 		kept++;
 	}
 	sp->len = base;

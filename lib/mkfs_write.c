@@ -707,9 +707,15 @@ static int init_sb(struct mkfs_ctx *ctx)
 int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 {
 	struct mkfs_ctx ctx = { .cfg = cfg, .fd = fd };
+	struct stat st;
 	u8 *buf = NULL;
 	int err;
 
+	if (fstat(fd, &st))
+		return erofs_err_ret(-errno, "cannot stat '%s': %s",
+				     cfg->image_name, strerror(errno));
+	ctx.out_dev = st.st_dev;
+	ctx.out_ino = st.st_ino;
 	err = init_sb(&ctx);
 	if (!err)
 		err = mkfs_scan_tree(&ctx);
