@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * The page-cache sharing report of dump.erofs --ishare-report.  It needs
+ * only each file's size and fingerprint, never file data.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/ishare_report.h"
+#include "erofs/print.h"
+
+struct rfile {
+	char *path;
+	u64 size;
+	u32 image;
+	int name_id;		/* fingerprint NAME of its image, -1: none */
+	bool has_fp;
+	u8 digest[32];
+};
+
+struct rimage {
+	char *path;
+	int name_id;
+	u64 files, fp_files, bytes, shared_files, shared_bytes;
+};
+
+struct rgroup {
+	u64 first, count;	/* a run of files[] with one fingerprint */
+	u64 saved;		/* page cache bytes the sharing saves */
+};
+
+struct erofs_ishare_report {
+	struct rimage *images;
+	u32 nimages;
+	struct rfile *files;
+	u64 nfiles, files_cap;
+	char **names;		/* distinct fingerprint NAMEs */
+	int nnames;
+	struct rgroup *groups;
+	u64 ngroups;
+	u64 without, with;
+	u64 *seen;		/* inode keys of the current image */
+	u64 seen_cap, nseen;
+};
+
+static u64 pages(u64 size)
+{
+	return round_up(size, (u64)EROFS_ISHARE_PAGE_SIZE);
+}
+
+struct erofs_ishare_report *erofs_ishare_report_new(void)
+{
+	return calloc(1, sizeof(struct erofs_ishare_report));
+}
+
+void erofs_ishare_report_free(struct erofs_ishare_report *r)
+{
+	if (!r)
+		return;
+	for (u64 i = 0; i < r->nfiles; i++)
+		free(r->files[i].path);
+	for (u32 i = 0; i < r->nimages; i++)
+		free(r->images[i].path);
+	for (int i = 0; i < r->nnames; i++)
+		free(r->names[i]);
+	free(r->files);
+	free(r->images);
+	free(r->names);
+	free(r->groups);
+	free(r->seen);
+	free(r);
+}
+
+static int name_id(struct erofs_ishare_report *r, const char *name)
+{
+	char **p;
+
+	if (!name)
+		return -1;
+	for (int i = 0; i < r->nnames; i++)
+		if (!strcmp(r->names[i], name))
+			return i;
+	p = realloc(r->names, (r->nnames + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	r->names = p;
+	r->names[r->nnames] = strdup(name);
+	if (!r->names[r->nnames])
+		return -ENOMEM;
+	return r->nnames++;
+}
+
+int erofs_ishare_report_add_image(struct erofs_ishare_report *r,
+				  const char *path, const char *fp_name)
+{
+	struct rimage *p = realloc(r->images, (r->nimages + 1) * sizeof(*p));
+	int id;
+
+	if (!p)
+		return -ENOMEM;
+	r->images = p;
+	id = name_id(r, fp_name);
+	if (id < -1)
+		return id;
+	memset(&p[r->nimages], 0, sizeof(*p));
+	p[r->nimages].path = strdup(path);
+	if (!p[r->nimages].path)
+		return -ENOMEM;
+	p[r->nimages].name_id = id;
+	r->nseen = 0;
+	if (r->seen)
+		memset(r->seen, 0, r->seen_cap * sizeof(*r->seen));
+	return r->nimages++;
+}
+
+/* an open-addressing set of inode keys (+1, so that 0 marks empty) */
+static int seen_insert(struct erofs_ishare_report *r, u64 key, bool *dup)
+{
+	u64 h;
+
+	if (r->nseen * 2 >= r->seen_cap) {
+		u64 cap = r->seen_cap ? r->seen_cap * 2 : 1024;
+		u64 *tab = calloc(cap, sizeof(*tab));
+
+		if (!tab)
+			return -ENOMEM;
+		for (u64 i = 0; i < r->seen_cap; i++) {
+			if (!r->seen[i])
+				continue;
+			h = r->seen[i] * 0x9E3779B97F4A7C15ULL;
+			while (tab[h & (cap - 1)])
+				h++;
+			tab[h & (cap - 1)] = r->seen[i];
+		}
+		free(r->seen);
+		r->seen = tab;
+		r->seen_cap = cap;
+	}
+	key++;
+	for (h = key * 0x9E3779B97F4A7C15ULL; r->seen[h & (r->seen_cap - 1)];
+	     h++) {
+		if (r->seen[h & (r->seen_cap - 1)] == key) {
+			*dup = true;
+			return 0;
+		}
+	}
+	r->seen[h & (r->seen_cap - 1)] = key;
+	r->nseen++;
+	*dup = false;
+	return 0;
+}
+
+int erofs_ishare_report_add_file(struct erofs_ishare_report *r, u64 key,
+				 const char *path, u64 size,
+				 const u8 *digest)
+{
+	struct rimage *img = &r->images[r->nimages - 1];
+	struct rfile *f;
+	bool dup;
+	int err = seen_insert(r, key, &dup);
+
+	if (err || dup)
+		return err;
+	if (r->nfiles == r->files_cap) {
+		u64 cap = r->files_cap ? r->files_cap * 2 : 4096;
+
+		f = realloc(r->files, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		r->files = f;
+		r->files_cap = cap;
+	}
+	f = &r->files[r->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = strdup(path);
+	if (!f->path)
+		return -ENOMEM;
+	f->size = size;
+	f->image = r->nimages - 1;
+	f->name_id = img->name_id;
+	f->has_fp = digest && img->name_id >= 0;
+	if (f->has_fp)
+		memcpy(f->digest, digest, 32);
+	r->nfiles++;
+	img->files++;
+	img->bytes += size;
+	img->fp_files += f->has_fp;
+	return 0;
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+	const struct rfile *x = a, *y = b;
+	int c;
+
+	if (x->has_fp != y->has_fp)
+		return x->has_fp ? -1 : 1;
+	if (x->name_id != y->name_id)
+		return x->name_id < y->name_id ? -1 : 1;
+	c = memcmp(x->digest, y->digest, 32);
+	if (c)
+		return c;
+	if (x->image != y->image)
+		return x->image < y->image ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+static bool same_fp(const struct rfile *x, const struct rfile *y)
+{
+	return x->has_fp && y->has_fp && x->name_id == y->name_id &&
+	       !memcmp(x->digest, y->digest, 32);
+}
+
+static int cmp_groups(const void *a, const void *b)
+{
+	const struct rgroup *x = a, *y = b;
+
+	if (x->saved != y->saved)
+		return x->saved > y->saved ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* one run of equal fingerprints: count it, and mark cross-image sharing */
+static void account_run(struct erofs_ishare_report *r, u64 first, u64 n)
+{
+	const struct rfile *f = &r->files[first];
+	bool cross = f->image != r->files[first + n - 1].image;
+
+	r->with += pages(f->size);
+	if (cross) {
+		for (u64 i = first; i < first + n; i++) {
+			r->images[r->files[i].image].shared_files++;
+			r->images[r->files[i].image].shared_bytes +=
+				r->files[i].size;
+		}
+	}
+	if (n > 1)
+		r->groups[r->ngroups++] = (struct rgroup){
+			first, n, (n - 1) * pages(f->size) };
+}
+
+static void warn_names(const struct erofs_ishare_report *r)
+{
+	for (u32 i = 0; i < r->nimages; i++)
+		if (r->images[i].name_id < 0)
+			erofs_warn("%s has no fingerprints: its files are counted "
+				   "as unshared", r->images[i].path);
+	if (r->nnames > 1)
+		erofs_warn("images use %d different fingerprint names: the "
+			   "kernel shares only between images of the same name",
+			   r->nnames);
+}
+
+int erofs_ishare_report_finish(struct erofs_ishare_report *r)
+{
+	u64 i = 0;
+
+	warn_names(r);
+	if (r->nfiles)
+		qsort(r->files, r->nfiles, sizeof(*r->files), cmp_files);
+	r->groups = malloc((r->nfiles / 2 + 1) * sizeof(*r->groups));
+	if (!r->groups)
+		return -ENOMEM;
+	for (u64 k = 0; k < r->nfiles; k++)
+		r->without += pages(r->files[k].size);
+	while (i < r->nfiles && r->files[i].has_fp) {
+		u64 n = 1;
+
+		while (i + n < r->nfiles && same_fp(&r->files[i], &r->files[i + n]))
+			n++;
+		account_run(r, i, n);
+		i += n;
+	}
+	for (; i < r->nfiles; i++)
+		r->with += pages(r->files[i].size);
+	if (r->ngroups)
+		qsort(r->groups, r->ngroups, sizeof(*r->groups), cmp_groups);
+	return 0;
+}
+
+static void hex(const u8 *d, char *out)
+{
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static const char *human(u64 v, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	double d = v;
+	int u = -1;
+
+	if (v < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", v);
+		return buf;
+	}
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %ciB", d, units[u]);
+	return buf;
+}
+
+static double saved_percent(const struct erofs_ishare_report *r)
+{
+	return r->without ? 100.0 * (r->without - r->with) / r->without : 0;
+}
+
+void erofs_ishare_report_print_text(const struct erofs_ishare_report *r,
+				    FILE *out, unsigned long top)
+{
+	u64 shown = top && top < r->ngroups ? top : r->ngroups;
+	char a[32], b[32], fp[65];
+
+	for (u32 i = 0; i < r->nimages; i++) {
+		const struct rimage *m = &r->images[i];
+
+		fprintf(out, "image %s: %" PRIu64 " files (%" PRIu64
+			" fingerprinted), %s; shares %" PRIu64
+			" files, %s with other images\n", m->path, m->files,
+			m->fp_files, human(m->bytes, a, sizeof(a)),
+			m->shared_files, human(m->shared_bytes, b, sizeof(b)));
+	}
+	fprintf(out, "\nsharing groups: %" PRIu64, r->ngroups);
+	if (shown < r->ngroups)
+		fprintf(out, " (largest %" PRIu64 " shown)", shown);
+	fputs("\n", out);
+	for (u64 g = 0; g < shown; g++) {
+		const struct rgroup *grp = &r->groups[g];
+		const struct rfile *f = &r->files[grp->first];
+
+		hex(f->digest, fp);
+		fprintf(out, "  %s  %s x%" PRIu64 ", saves %s\n", fp,
+			human(f->size, a, sizeof(a)), grp->count,
+			human(grp->saved, b, sizeof(b)));
+		for (u64 k = 0; k < grp->count; k++)
+			fprintf(out, "    %s:%s\n", r->images[f[k].image].path,
+				f[k].path);
+	}
+	fprintf(out, "\npage cache to read every file once:\n");
+	fprintf(out, "  without sharing: %s (%" PRIu64 " bytes)\n",
+		human(r->without, a, sizeof(a)), r->without);
+	fprintf(out, "  with sharing:    %s (%" PRIu64 " bytes)\n",
+		human(r->with, a, sizeof(a)), r->with);
+	fprintf(out, "  saved:           %s (%" PRIu64 " bytes, %.1f%%)\n",
+		human(r->without - r->with, a, sizeof(a)),
+		r->without - r->with, saved_percent(r));
+}
+
+/* a JSON string; bytes that are not printable ASCII become \u00XX */
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *c = (const void *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (*c < 0x20 || *c >= 0x7f)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+static void json_member(FILE *out, const char *image, const char *path)
+{
+	size_t len = strlen(image) + strlen(path) + 2;
+	char *s = malloc(len);
+
+	if (!s) {
+		fputs("\"\"", out);
+		return;
+	}
+	snprintf(s, len, "%s:%s", image, path);
+	json_str(out, s);
+	free(s);
+}
+
+void erofs_ishare_report_print_json(const struct erofs_ishare_report *r,
+				    FILE *out, unsigned long top)
+{
+	u64 shown = top && top < r->ngroups ? top : r->ngroups;
+	char fp[65];
+
+	fputs("{\n  \"images\": [", out);
+	for (u32 i = 0; i < r->nimages; i++) {
+		const struct rimage *m = &r->images[i];
+
+		fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", out);
+		json_str(out, m->path);
+		fputs(", \"fingerprint_name\": ", out);
+		if (m->name_id >= 0)
+			json_str(out, r->names[m->name_id]);
+		else
+			fputs("null", out);
+		fprintf(out, ", \"files\": %" PRIu64 ", \"fingerprinted_files\": %"
+			PRIu64 ", \"bytes\": %" PRIu64 ", \"shared_files\": %"
+			PRIu64 ", \"shared_bytes\": %" PRIu64 "}", m->files,
+			m->fp_files, m->bytes, m->shared_files, m->shared_bytes);
+	}
+	fputs("\n  ],\n  \"groups\": [", out);
+	for (u64 g = 0; g < shown; g++) {
+		const struct rfile *f = &r->files[r->groups[g].first];
+
+		hex(f->digest, fp);
+		fprintf(out, "%s    {\"fingerprint\": \"%s\", \"size\": %" PRIu64
+			", \"members\": [", g ? ",\n" : "\n", fp, f->size);
+		for (u64 k = 0; k < r->groups[g].count; k++) {
+			if (k)
+				fputs(", ", out);
+			json_member(out, r->images[f[k].image].path, f[k].path);
+		}
+		fputs("]}", out);
+	}
+	fprintf(out, "\n  ],\n  \"total\": {\"page_cache_bytes_without\": %"
+		PRIu64 ", \"page_cache_bytes_with\": %" PRIu64
+		", \"saved_bytes\": %" PRIu64 ", \"saved_percent\": %.2f}\n}\n",
+		r->without, r->with, r->without - r->with, saved_percent(r));
+}
