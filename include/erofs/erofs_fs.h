@@ -81,7 +81,8 @@ struct erofs_super_block {
 /* i_format: bit 0 inode version, bits 1-3 data layout, bit 4 nlink-1 */
 #define EROFS_I_VERSION_BIT		0
 #define EROFS_I_DATALAYOUT_BIT		1
-#define EROFS_I_NLINK_1_BIT		4
+#define EROFS_I_NLINK_1_BIT		4	/* compact non-directories */
+#define EROFS_I_DOT_OMITTED_BIT		4	/* directories: no "." dirent */
 #define EROFS_I_VERSION_MASK		0x01
 #define EROFS_I_DATALAYOUT_MASK		0x07
 #define EROFS_I_ALL			0x1f
@@ -96,6 +97,22 @@ enum {
 	EROFS_INODE_COMPRESSED_COMPACT	= 3,
 	EROFS_INODE_CHUNK_BASED		= 4,
 	EROFS_INODE_DATALAYOUT_MAX
+};
+
+/* chunk-based inodes: i_u holds the chunk format */
+#define EROFS_CHUNK_FORMAT_BLKBITS_MASK	0x001f	/* chunk = block << bits */
+#define EROFS_CHUNK_FORMAT_INDEXES	0x0020	/* 8-byte indexes, not __le32 */
+#define EROFS_CHUNK_FORMAT_48BIT	0x0040
+#define EROFS_CHUNK_FORMAT_ALL		0x007f
+
+/* a block address that maps nothing: a hole */
+#define EROFS_NULL_ADDR			0xffffffffU
+
+/* 8-byte chunk index, after the xattrs aligned to 8 */
+struct erofs_inode_chunk_index {
+/*00*/	__le16 startblk_hi;		/* block number high bits (48BIT) */
+/*02*/	__le16 device_id;		/* back-end device, 0 = primary */
+/*04*/	__le32 startblk_lo;		/* first block of the chunk */
 };
 
 static inline u16 erofs_i_format(unsigned int version, unsigned int layout)
@@ -268,5 +285,6 @@ _Static_assert(sizeof(struct erofs_xattr_ibody_header) == 12, "xattr header");
 _Static_assert(sizeof(struct erofs_xattr_entry) == 4, "xattr entry");
 _Static_assert(sizeof(struct erofs_dirent) == 12, "dirent");
 _Static_assert(sizeof(struct z_erofs_map_header) == 8, "map header");
+_Static_assert(sizeof(struct erofs_inode_chunk_index) == 8, "chunk index");
 
 #endif
