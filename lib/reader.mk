@@ -1,3 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0+
-# The image reader (fsck, dump) adds its sources here.
-lib_liberofs_a_SOURCES +=
+# The image reader (fsck, dump): superblock, inodes, data maps,
+# directories, xattrs; then the fsck engine and extraction on top.
+lib_liberofs_a_SOURCES += \
+	lib/liberofs_reader.h \
+	lib/reader_io.c \
+	lib/reader_super.c \
+	lib/reader_inode.c \
+	lib/reader_data.c \
+	lib/reader_dir.c \
+	lib/reader_xattr.c

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * File data: map a logical offset to an extent (plain blocks, an inline
+ * tail, a chunk, a hole) and read through the maps.  Compressed layouts
+ * come through the same erofs_map_blocks() later, with ENCODED extents.
+ */
+#include <string.h>
+#include "liberofs_reader.h"
+
+static int map_flat(struct erofs_image *img, const struct erofs_inode *vi,
+		    struct erofs_map *map)
+{
+	unsigned int blksz = erofs_blksiz(&img->sbi);
+	u64 nblocks = DIV_ROUND_UP(vi->size, blksz);
+	u64 head = vi->size;
+
+	if (vi->datalayout == EROFS_INODE_FLAT_INLINE)
+		head = (nblocks - 1) * blksz;
+	if (map->la >= head) {
+		map->la = head;
+		map->llen = vi->size - head;
+		map->pa = erofs_inode_meta_end(vi);
+		map->flags = EROFS_MAP_MAPPED | EROFS_MAP_META;
+	} else {
+		map->la = 0;
+		map->llen = head;
+		map->pa = erofs_pos(&img->sbi, vi->startblk);
+		map->flags = EROFS_MAP_MAPPED;
+		if (vi->datalayout == EROFS_INODE_FLAT_PLAIN &&
+		    vi->startblk == EROFS_NULL_ADDR)
+			map->flags = 0;
+	}
+	map->plen = map->flags ? map->llen : 0;
+	return 0;
+}
+
+static int chunk_block(struct erofs_image *img, const struct erofs_inode *vi,
+		       u64 chunknr, u64 *blk, bool quiet)
+{
+	bool indexes = vi->chunkformat & EROFS_CHUNK_FORMAT_INDEXES;
+	unsigned int unit = indexes ? sizeof(struct erofs_inode_chunk_index) : 4;
+	u64 pos = round_up(erofs_inode_meta_end(vi), (u64)unit) + chunknr * unit;
+	struct erofs_inode_chunk_index idx;
+	__le32 addr;
+	int err;
+
+	if (indexes) {
+		err = erofs_meta_read(img, &idx, sizeof(idx), pos);
+		addr = idx.startblk_lo;
+	} else {
+		err = erofs_meta_read(img, &addr, sizeof(addr), pos);
+	}
+	if (err)
+		return erofs_reportf(img, quiet, err == -EIO ? EROFS_PB_IO :
+				     EROFS_PB_INODE_CHUNK, vi->nid,
+				     "cannot read chunk %llu: %s",
+				     (unsigned long long)chunknr,
+				     erofs_strerror(err));
+	if (indexes && idx.device_id)
+		return erofs_reportf(img, quiet, EROFS_PB_INODE_CHUNK, vi->nid,
+				     "chunk %llu on device %u: no extra devices",
+				     (unsigned long long)chunknr,
+				     le16_to_cpu(idx.device_id));
+	*blk = le32_to_cpu(addr);
+	return 0;
+}
+
+static int map_chunk(struct erofs_image *img, const struct erofs_inode *vi,
+		     struct erofs_map *map, bool quiet)
+{
+	u64 chunknr = map->la >> vi->chunkbits, blk = 0, nblks, end;
+	unsigned int blksz = erofs_blksiz(&img->sbi);
+	int err = chunk_block(img, vi, chunknr, &blk, quiet);
+
+	if (err)
+		return err;
+	map->la = chunknr << vi->chunkbits;
+	map->llen = vi->size - map->la;
+	if (map->llen > 1ULL << vi->chunkbits)
+		map->llen = 1ULL << vi->chunkbits;
+	map->flags = 0;
+	map->pa = map->plen = 0;
+	if (blk == EROFS_NULL_ADDR)
+		return 0;
+	nblks = DIV_ROUND_UP(map->llen, blksz);
+	if (!erofs_add_ok(blk, nblks, &end) ||
+	    end > (img->data_end >> img->sbi.blkszbits))
+		return erofs_reportf(img, quiet, EROFS_PB_INODE_CHUNK, vi->nid,
+				     "chunk %llu at blocks %llu..%llu is past the image end",
+				     (unsigned long long)chunknr,
+				     (unsigned long long)blk,
+				     (unsigned long long)(blk + nblks - 1));
+	map->pa = erofs_pos(&img->sbi, blk);
+	map->plen = map->llen;
+	map->flags = EROFS_MAP_MAPPED;
+	return 0;
+}
+
+int erofs_map_blocks(struct erofs_image *img, const struct erofs_inode *vi,
+		     struct erofs_map *map, unsigned int flags)
+{
+	bool quiet = flags & EROFS_RD_QUIET;
+
+	map->algorithm = 0;
+	if (map->la >= vi->size) {
+		map->la = vi->size;
+		map->llen = map->plen = map->pa = 0;
+		map->flags = 0;
+		return 0;
+	}
+	switch (vi->datalayout) {
+	case EROFS_INODE_FLAT_PLAIN:
+	case EROFS_INODE_FLAT_INLINE:
+		return map_flat(img, vi, map);
+	case EROFS_INODE_CHUNK_BASED:
+		return map_chunk(img, vi, map, quiet);
+	}
+	return erofs_reportf(img, quiet, EROFS_PB_COMPRESSED, vi->nid,
+			     "compressed data (layout %u) is not supported yet",
+			     vi->datalayout);
+}
+
+int erofs_check_data_map(struct erofs_image *img, const struct erofs_inode *vi,
+			 u64 *mapped_bytes)
+{
+	struct erofs_map map = { 0 };
+	u64 mapped = 0;
+
+	while (map.la < vi->size) {
+		int err = erofs_map_blocks(img, vi, &map, 0);
+
+		if (err)
+			return err;
+		if (map.flags & EROFS_MAP_MAPPED)
+			mapped += map.plen;
+		map.la += map.llen;
+	}
+	if (mapped_bytes)
+		*mapped_bytes = mapped;
+	return 0;
+}
+
+int erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
+		    void *buf, size_t len, u64 off, unsigned int flags)
+{
+	bool quiet = flags & EROFS_RD_QUIET;
+	u8 *p = buf;
+	u64 end;
+
+	if (!erofs_add_ok(off, len, &end) || end > vi->size)
+		return -EINVAL;
+	while (len) {
+		struct erofs_map map = { .la = off };
+		u64 n, skip;
+		int err = erofs_map_blocks(img, vi, &map, flags);
+
+		if (err)
+			return err;
+		skip = off - map.la;
+		n = map.llen - skip < len ? map.llen - skip : len;
+		if (!(map.flags & EROFS_MAP_MAPPED)) {
+			memset(p, 0, n);
+		} else {
+			err = erofs_image_pread(img, p, n, map.pa + skip);
+			if (err)
+				return erofs_reportf(img, quiet,
+					err == -EFSCORRUPTED ? EROFS_PB_INODE_DATA :
+					EROFS_PB_IO, vi->nid,
+					"cannot read data at offset %llu: %s",
+					(unsigned long long)off,
+					erofs_strerror(err));
+		}
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int erofs_read_symlink(struct erofs_image *img, const struct erofs_inode *vi,
+		       char *buf, size_t bufsize)
+{
+	int err;
+
+	if (vi->size >= bufsize)
+		return -ENAMETOOLONG;
+	err = erofs_read_data(img, vi, buf, vi->size, 0, 0);
+	if (err)
+		return err;
+	buf[vi->size] = '\0';
+	if (memchr(buf, '\0', vi->size))
+		return erofs_report(img, EROFS_PB_SYMLINK, vi->nid,
+				    "symlink target has a NUL byte");
+	return 0;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * The reader's access to the image: a read-only descriptor, bounded reads,
+ * a small cache of metadata blocks, and problem reports.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef HAVE_LINUX_FS_H
+#include <linux/fs.h>
+#endif
+#include "erofs/print.h"
+#include "liberofs_reader.h"
+
+/* metadata blocks kept, whatever the block size: bounded memory */
+#define MCACHE_BYTES	(1U << 20)
+
+struct erofs_mcache {
+	pthread_mutex_t lock;
+	unsigned int nslots;
+	u64 *tags;		/* block number + 1; 0 for an empty slot */
+	u8 *data;
+};
+
+static const struct {
+	const char *name;
+	enum erofs_severity sev;
+} problems[] = {
+#define EROFS_PROBLEM_ROW(id, name, sev) \
+	[EROFS_PB_##id] = { #name, EROFS_SEV_##sev },
+	EROFS_FOREACH_PROBLEM(EROFS_PROBLEM_ROW)
+#undef EROFS_PROBLEM_ROW
+};
+
+const char *erofs_problem_name(enum erofs_problem_id id)
+{
+	return (unsigned int)id < EROFS_PB_MAX ? problems[id].name : NULL;
+}
+
+enum erofs_severity erofs_problem_severity(enum erofs_problem_id id)
+{
+	return (unsigned int)id < EROFS_PB_MAX ? problems[id].sev :
+						 EROFS_SEV_FATAL;
+}
+
+static int image_size(int fd, const char *path, u64 *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return erofs_err_ret(-errno, "cannot stat '%s': %s", path,
+				     strerror(errno));
+	if (S_ISREG(st.st_mode)) {
+		*size = st.st_size;
+		return 0;
+	}
+#ifdef BLKGETSIZE64
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, size))
+			return erofs_err_ret(-errno, "cannot size '%s': %s",
+					     path, strerror(errno));
+		return 0;
+	}
+#endif
+	return erofs_err_ret(-EINVAL, "'%s' is not a file or block device",
+			     path);
+}
+
+int erofs_image_open(struct erofs_image *img, const char *path, u64 offset)
+{
+	u64 size = 0;
+	int fd, err;
+
+	memset(img, 0, sizeof(*img));
+	img->fd = -1;
+	img->sbi.ishare_prefix_id = -1;
+	/* O_NOATIME spares the image even its atime when we own it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return erofs_err_ret(-errno, "cannot open '%s': %s", path,
+				     strerror(errno));
+	err = image_size(fd, path, &size);
+	if (!err && offset > size)
+		err = erofs_err_ret(-EINVAL, "offset %llu is past the end of '%s'",
+				    (unsigned long long)offset, path);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	img->fd = fd;
+	img->name = path;
+	img->offset = offset;
+	img->size = size - offset;
+	img->data_end = img->size;
+	return 0;
+}
+
+void erofs_image_close(struct erofs_image *img)
+{
+	erofs_mcache_release(img);
+	if (img->sbi.xattr_prefixes)
+		erofs_sb_release(&img->sbi);
+	free(img->prefix_bad);
+	img->prefix_bad = NULL;
+	if (img->fd >= 0)
+		close(img->fd);
+	img->fd = -1;
+}
+
+bool erofs_image_range_ok(const struct erofs_image *img, u64 pos, u64 len)
+{
+	u64 end;
+
+	return erofs_add_ok(pos, len, &end) && end <= img->size;
+}
+
+int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos)
+{
+	u8 *p = buf;
+
+	if (!erofs_image_range_ok(img, pos, len))
+		return -EFSCORRUPTED;
+	pos += img->offset;
+	while (len) {
+		ssize_t n = pread(img->fd, p, len, pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;	/* shrank under us */
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int erofs_mcache_init(struct erofs_image *img)
+{
+	unsigned int blksz = erofs_blksiz(&img->sbi);
+	struct erofs_mcache *mc = calloc(1, sizeof(*mc));
+
+	if (!mc)
+		return -ENOMEM;
+	mc->nslots = MCACHE_BYTES / blksz;
+	mc->tags = calloc(mc->nslots, sizeof(*mc->tags));
+	mc->data = malloc((size_t)mc->nslots * blksz);
+	if (!mc->tags || !mc->data) {
+		free(mc->tags);
+		free(mc->data);
+		free(mc);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&mc->lock, NULL);
+	img->mcache = mc;
+	return 0;
+}
+
+void erofs_mcache_release(struct erofs_image *img)
+{
+	struct erofs_mcache *mc = img->mcache;
+
+	if (!mc)
+		return;
+	pthread_mutex_destroy(&mc->lock);
+	free(mc->tags);
+	free(mc->data);
+	free(mc);
+	img->mcache = NULL;
+}
+
+/* copy [off, off + len) of block @blk out of the cache, filling it first */
+static int mcache_copy(struct erofs_image *img, u64 blk, unsigned int off,
+		       void *out, unsigned int len)
+{
+	struct erofs_mcache *mc = img->mcache;
+	unsigned int blksz = erofs_blksiz(&img->sbi);
+	unsigned int slot = blk % mc->nslots;
+	u8 *data = mc->data + (size_t)slot * blksz;
+	int err = 0;
+
+	pthread_mutex_lock(&mc->lock);
+	if (mc->tags[slot] != blk + 1) {
+		u64 pos = erofs_pos(&img->sbi, blk);
+		u64 n = img->size - pos < blksz ? img->size - pos : blksz;
+
+		mc->tags[slot] = 0;
+		err = erofs_image_pread(img, data, n, pos);
+		if (!err)
+			mc->tags[slot] = blk + 1;
+	}
+	if (!err)
+		memcpy(out, data + off, len);
+	pthread_mutex_unlock(&mc->lock);
+	return err;
+}
+
+int erofs_meta_read(struct erofs_image *img, void *buf, size_t len, u64 pos)
+{
+	unsigned int blksz = erofs_blksiz(&img->sbi);
+	u8 *p = buf;
+
+	if (!erofs_image_range_ok(img, pos, len))
+		return -EFSCORRUPTED;
+	if (!img->mcache)
+		return erofs_image_pread(img, buf, len, pos);
+	while (len) {
+		unsigned int off = pos & (blksz - 1);
+		unsigned int n = blksz - off < len ? blksz - off : len;
+		int err = mcache_copy(img, pos >> img->sbi.blkszbits, off, p, n);
+
+		if (err)
+			return err;
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+void erofs_escape(char *out, size_t outsz, const void *name, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const u8 *s = name;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 < outsz; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
+			out[o++] = s[i];
+			continue;
+		}
+		out[o++] = '\\';
+		if (s[i] == '\\') {
+			out[o++] = '\\';
+			continue;
+		}
+		out[o++] = 'x';
+		out[o++] = hex[s[i] >> 4];
+		out[o++] = hex[s[i] & 15];
+	}
+	if (outsz)
+		out[o < outsz ? o : outsz - 1] = '\0';
+}
+
+static void default_report(const struct erofs_problem *p)
+{
+	if (p->nid == EROFS_NID_NONE)
+		erofs_err("%s", p->msg);
+	else
+		erofs_err("%s @ nid %llu", p->msg, (unsigned long long)p->nid);
+}
+
+int erofs_reportf(struct erofs_image *img, bool quiet, enum erofs_problem_id id,
+		  u64 nid, const char *fmt, ...)
+{
+	struct erofs_problem p = { .id = id, .nid = nid };
+	char msg[512];
+	va_list ap;
+
+	if (!quiet) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		p.msg = msg;
+		if (img->report)
+			img->report(img->report_arg, &p);
+		else
+			default_report(&p);
+	}
+	switch (id) {
+	case EROFS_PB_IO:
+		return -EIO;
+	case EROFS_PB_NOMEM:
+		return -ENOMEM;
+	case EROFS_PB_COMPRESSED:
+	case EROFS_PB_SB_FEATURE:
+		return -EOPNOTSUPP;
+	default:
+		return -EFSCORRUPTED;
+	}
+}
