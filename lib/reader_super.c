@@ -146,6 +146,11 @@ static int check_layout(struct erofs_image *img)
 		return erofs_report(img, EROFS_PB_SB_META, EROFS_NID_NONE,
 				    "inode area at block %u is past the image end",
 				    sbi->meta_blkaddr);
+	if (!erofs_nid_pos(img, sbi->root_nid, &end) ||
+	    !erofs_image_range_ok(img, end, sizeof(struct erofs_inode_compact)))
+		return erofs_report(img, EROFS_PB_SB_ROOT, EROFS_NID_NONE,
+				    "root nid %llu is past the image end",
+				    (unsigned long long)sbi->root_nid);
 	if (!erofs_mul_ok(sbi->blocks, erofs_blksiz(sbi), &end) ||
 	    end > img->size) {
 		erofs_report(img, EROFS_PB_SB_BLOCKS, EROFS_NID_NONE,
