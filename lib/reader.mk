@@ -9,3 +9,9 @@ lib_liberofs_a_SOURCES += \
 	lib/reader_data.c \
 	lib/reader_dir.c \
 	lib/reader_xattr.c
+lib_liberofs_a_SOURCES += \
+	lib/liberofs_fsck.h \
+	lib/reader_fsck.c \
+	lib/reader_fsck_tab.c \
+	lib/reader_fsck_pool.c \
+	lib/reader_extract.c
