@@ -17,9 +17,21 @@ struct erofs_feature {
 /* terminated by an entry with a NULL name */
 extern const struct erofs_feature erofs_features[];
 
-/* incompat bits this code can read; an image with others is refused */
+/*
+ * incompat bits the reader understands; an image with others is refused.
+ * The compression bits only shape the superblock and compressed inodes,
+ * which the reader refuses one by one until it can decompress them.
+ * DEVICE_TABLE shares its bit with COMPR_HEAD2: extra devices themselves
+ * are refused.
+ */
 #define EROFS_SUPPORTED_INCOMPAT \
-	(EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES)
+	(EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES | \
+	 EROFS_FEATURE_INCOMPAT_CHUNKED_FILE | \
+	 EROFS_FEATURE_INCOMPAT_LZ4_0PADDING | \
+	 EROFS_FEATURE_INCOMPAT_COMPR_CFGS | \
+	 EROFS_FEATURE_INCOMPAT_DEVICE_TABLE | \
+	 EROFS_FEATURE_INCOMPAT_ZTAILPACKING | \
+	 EROFS_FEATURE_INCOMPAT_FRAGMENTS)
 
 /* the feature called @name, or NULL */
 const struct erofs_feature *erofs_feature_find(const char *name);
