@@ -6,68 +6,35 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/features.h"
 #include "erofs/xattr.h"
 #include "liberofs_reader.h"
 
-struct feature {
-	const char *name;
-	u32 bit;
-	bool incompat;
-	bool supported;		/* this reader handles images that set it */
-};
-
-/*
- * One table for every tool.  Compression features are "supported" in the
- * sense that the superblock is understood; compressed inodes themselves
- * are refused one by one (unsupportedCompressed).
- */
-static const struct feature features[] = {
-	{ "sb_csum", EROFS_FEATURE_COMPAT_SB_CHKSUM, false, true },
-	{ "mtime", EROFS_FEATURE_COMPAT_MTIME, false, true },
-	{ "xattr_filter", EROFS_FEATURE_COMPAT_XATTR_FILTER, false, true },
-	{ "shared_ea_in_metabox", EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX,
-	  false, true },
-	{ "plain_xattr_pfx", EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX, false, true },
-	{ "ishare_xattrs", EROFS_FEATURE_COMPAT_ISHARE_XATTRS, false, true },
-	{ "lz4_0padding", EROFS_FEATURE_INCOMPAT_LZ4_0PADDING, true, true },
-	{ "compr_cfgs", EROFS_FEATURE_INCOMPAT_COMPR_CFGS, true, true },
-	{ "chunked_file", EROFS_FEATURE_INCOMPAT_CHUNKED_FILE, true, true },
-	{ "device_table", EROFS_FEATURE_INCOMPAT_DEVICE_TABLE, true, true },
-	{ "ztailpacking", EROFS_FEATURE_INCOMPAT_ZTAILPACKING, true, true },
-	{ "fragments", EROFS_FEATURE_INCOMPAT_FRAGMENTS, true, true },
-	{ "xattr_prefixes", EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES, true, true },
-	{ "48bit", EROFS_FEATURE_INCOMPAT_48BIT, true, false },
-	{ "metabox", EROFS_FEATURE_INCOMPAT_METABOX, true, false },
-};
-
-const char *erofs_feature_name(bool incompat, u32 bit)
+/* the name of the lowest bit of @bits in the one feature table */
+static const char *feature_name(bool compat, u32 bits)
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(features); i++)
-		if (features[i].incompat == incompat && features[i].bit == bit)
-			return features[i].name;
+	u32 bit = bits & -bits;
+
+	for (const struct erofs_feature *f = erofs_features; f->name; f++)
+		if (f->compat == compat && f->bit == bit)
+			return f->name;
 	return NULL;
 }
 
 static int check_features(struct erofs_image *img)
 {
-	u32 incompat = img->sbi.feature_incompat, known = 0;
+	u32 incompat = img->sbi.feature_incompat;
+	u32 unsupported = incompat & ~EROFS_SUPPORTED_INCOMPAT;
+	const char *name = feature_name(false, unsupported);
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(features); i++) {
-		const struct feature *f = &features[i];
-
-		if (!f->incompat)
-			continue;
-		known |= f->bit;
-		if ((incompat & f->bit) && !f->supported)
-			return erofs_report(img, EROFS_PB_SB_FEATURE,
-					    EROFS_NID_NONE,
-					    "incompatible feature %s is not supported",
-					    f->name);
-	}
-	if (incompat & ~known)
+	if (unsupported && name)
+		return erofs_report(img, EROFS_PB_SB_FEATURE, EROFS_NID_NONE,
+				    "incompatible feature %s (0x%x) is not supported",
+				    name, unsupported & -unsupported);
+	if (unsupported)
 		return erofs_report(img, EROFS_PB_SB_FEATURE, EROFS_NID_NONE,
 				    "unknown incompatible features 0x%x: image needs a newer reader",
-				    incompat & ~known);
+				    unsupported);
 	/* 0x8 is also COMPR_HEAD2: only a real device table is refused */
 	if ((incompat & EROFS_FEATURE_INCOMPAT_DEVICE_TABLE) &&
 	    le16_to_cpu(img->dsb.extra_devices))

@@ -69,9 +69,6 @@ bool erofs_image_range_ok(const struct erofs_image *img, u64 pos, u64 len);
  */
 void erofs_escape(char *out, size_t outsz, const void *name, size_t len);
 
-/* the name of a feature bit ("sb_csum", "chunked_file"), NULL if unknown */
-const char *erofs_feature_name(bool incompat, u32 bit);
-
 /* ---- inodes ---- */
 
 struct erofs_inode {
