@@ -1,1 +1,65 @@
 # SPDX-License-Identifier: GPL-2.0+
+# `make check`: unit tests of lib in C, and script tests that build images,
+# mount them with the kernel and compare them with their source.  Scripts
+# that need root, loop devices or a tool that is missing exit 77 (SKIP).
+#
+# A full run is `tests/run-suite.sh BUILDDIR` (README.md): it runs
+# `make check` and ends with the line "N passed, M failed[, K skipped]",
+# counted from the .trs files of every test in TESTS.
+
+# --- unit tests of lib ---------------------------------------------------
+UNIT_TESTS = \
+	tests/unit/crc32c_test \
+	tests/unit/xattr_prefix_test \
+	tests/unit/ondisk_test \
+	tests/unit/fingerprint_test
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+tests_unit_crc32c_test_SOURCES = tests/unit/crc32c_test.c tests/unit/check.h
+tests_unit_crc32c_test_LDADD = $(EROFS_LIBS)
+tests_unit_xattr_prefix_test_SOURCES = tests/unit/xattr_prefix_test.c \
+	tests/unit/check.h
+tests_unit_xattr_prefix_test_LDADD = $(EROFS_LIBS)
+tests_unit_ondisk_test_SOURCES = tests/unit/ondisk_test.c tests/unit/check.h
+tests_unit_ondisk_test_LDADD = $(EROFS_LIBS)
+tests_unit_fingerprint_test_SOURCES = tests/unit/fingerprint_test.c \
+	tests/unit/check.h
+tests_unit_fingerprint_test_LDADD = $(EROFS_LIBS)
+
+# --- script tests: how they run -------------------------------------------
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = bash
+TESTS += tests/harness-selftest.sh
+EXTRA_DIST += tests/lib.sh tests/summary.sh tests/run-suite.sh
+
+# Everything a script needs to find, as absolute paths.  ASan and UBSan
+# exit with codes no test expects from a tool, so a sanitizer report can
+# never pass for a clean exit 1.
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	MKFS_EROFS='$(abs_top_builddir)/mkfs/mkfs.erofs'; export MKFS_EROFS; \
+	FSCK_EROFS='$(abs_top_builddir)/fsck/fsck.erofs'; export FSCK_EROFS; \
+	DUMP_EROFS='$(abs_top_builddir)/dump/dump.erofs'; export DUMP_EROFS; \
+	FAULT_SHIM='$(abs_top_builddir)/tests/shim/fault.so'; \
+	export FAULT_SHIM; \
+	PYTHON="$${PYTHON:-python3}"; export PYTHON; \
+	ASAN_OPTIONS="exitcode=86:detect_leaks=1:$${ASAN_OPTIONS:-}"; \
+	export ASAN_OPTIONS; \
+	UBSAN_OPTIONS="exitcode=87:print_stacktrace=1:$${UBSAN_OPTIONS:-}"; \
+	export UBSAN_OPTIONS;
+
+# The tests and their extensions, for tests/run-suite.sh; the summary line
+# of the last run.
+list-tests:
+	@echo $(TESTS)
+list-test-extensions:
+	@echo $(TEST_EXTENSIONS)
+check-summary:
+	@$(SHELL) $(top_srcdir)/tests/summary.sh --ext '$(TEST_EXTENSIONS)' \
+		$(TESTS)
+.PHONY: list-tests list-test-extensions check-summary
+
+# The other test areas append `TESTS += ...` in their own fragments.
+include tests/fsck.mk
+include tests/dump.mk
