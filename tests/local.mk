@@ -63,3 +63,10 @@ check-summary:
 # The other test areas append `TESTS += ...` in their own fragments.
 include tests/fsck.mk
 include tests/dump.mk
+
+# --- the awkward tree, the comparer, the independent image parser --------
+EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py
+TESTS += \
+	tests/mkfs/parser-selftest.sh \
+	tests/mkfs/compare-selftest.sh \
+	tests/mkfs/image-parse.sh
