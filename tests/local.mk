@@ -70,3 +70,9 @@ TESTS += \
 	tests/mkfs/parser-selftest.sh \
 	tests/mkfs/compare-selftest.sh \
 	tests/mkfs/image-parse.sh
+
+# --- kernel round trips ---------------------------------------------------
+TESTS += \
+	tests/mkfs/roundtrip-4k.sh \
+	tests/mkfs/roundtrip-512.sh \
+	tests/mkfs/roundtrip-options.sh

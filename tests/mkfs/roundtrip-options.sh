@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0+
+# Kernel round trip with the options that change what the image holds:
+# times (-T, --mkfs-time, --ignore-mtime, SOURCE_DATE_EPOCH), owners
+# (--all-root, --force-uid/gid, --uid/gid-offset), xattr sharing (-x),
+# noinline_data, and the exclusion options.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need_mkfs
+need_kernel_mount
+need_cmd setfacl
+make_work
+$GEN_TREE "$WORK/src"
+
+roundtrip time-T "-T 1234567890" "--mtime 1234567890"
+roundtrip time-T0-b512 "-b 512 -T 0" "--mtime 0"
+roundtrip mkfs-time "-T 1234567890 --mkfs-time" ""
+roundtrip ignore-mtime "-T 42 --mkfs-time --ignore-mtime" "--mtime 42"
+roundtrip all-root "--all-root -T 99" "--uid 0 --gid 0 --mtime 99"
+roundtrip force-ids "--force-uid=4294967294 --force-gid=70000" \
+	"--uid 4294967294 --gid 70000"
+roundtrip force-uid "-b 512 --force-uid=65536" "--uid 65536"
+roundtrip id-offset "--uid-offset=1000 --gid-offset=65536" \
+	"--uid-offset 1000 --gid-offset 65536"
+roundtrip no-xattrs "-x -1" "--no-xattrs"
+roundtrip all-shared "-x 0 -b 512" ""
+roundtrip none-shared "-x 1000" ""
+roundtrip noinline "-E noinline_data" ""
+roundtrip noinline-512 "-b 512 -E noinline_data --xattr-prefix=user.long" ""
+roundtrip exclude "--exclude-path=bigdir --exclude-path=/links/b
+	--exclude-regex=^deep/level00/level01 --exclude-regex=^special/s.*t$" \
+	"--exclude bigdir --exclude links/b --exclude deep/level00/level01
+	--exclude special/socket"
+
+note "SOURCE_DATE_EPOCH=777"
+SOURCE_DATE_EPOCH=777 "$MKFS_EROFS" --quiet "$WORK/sde.img" "$WORK/src" ||
+	fail "mkfs with SOURCE_DATE_EPOCH failed"
+$COMPARE --image --mtime 777 "$WORK/src" "$WORK/sde.img" ||
+	fail "SOURCE_DATE_EPOCH: image differs"
