@@ -76,3 +76,18 @@ TESTS += \
 	tests/mkfs/roundtrip-4k.sh \
 	tests/mkfs/roundtrip-512.sh \
 	tests/mkfs/roundtrip-options.sh
+
+# --- reproducible builds, bad inputs, Debian's fsck.erofs -----------------
+# The fault-injection shim is preloaded into sanitized binaries too, so it
+# is built without sanitizer flags (its own CFLAGS/LDFLAGS replace AM_*).
+check_PROGRAMS += tests/shim/fault.so
+tests_shim_fault_so_SOURCES = tests/shim/fault.c
+tests_shim_fault_so_CFLAGS = -fPIC $(WARN_CFLAGS)
+tests_shim_fault_so_LDFLAGS = -shared
+tests_shim_fault_so_LDADD = -ldl
+TESTS += \
+	tests/mkfs/reproducible.sh \
+	tests/mkfs/bad-args.sh \
+	tests/mkfs/bad-source.sh \
+	tests/mkfs/bad-env.sh \
+	tests/mkfs/debian-fsck.sh
