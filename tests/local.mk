@@ -91,3 +91,8 @@ TESTS += \
 	tests/mkfs/bad-source.sh \
 	tests/mkfs/bad-env.sh \
 	tests/mkfs/debian-fsck.sh
+
+# --- page-cache sharing fingerprints ---------------------------------------
+TESTS += \
+	tests/mkfs/ishare.sh \
+	tests/mkfs/ishare-names.sh
