@@ -96,3 +96,7 @@ TESTS += \
 TESTS += \
 	tests/mkfs/ishare.sh \
 	tests/mkfs/ishare-names.sh
+
+# --- man pages, and that they cover every option of --help ----------------
+dist_man_MANS += man/mkfs.erofs.1
+TESTS += tests/man-options.sh
