@@ -491,8 +491,13 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		err = read_full(fd, wb->tail, in->inline_size, full, in->path);
 	if (!err && in->inline_size && in->fingerprint)
 		err = erofs_sha256_update(&wb->sha, wb->tail, in->inline_size);
-	/* a file that grew while read would leave its image copy short */
-	if (!err && pread(fd, &probe, 1, in->size) != 0)
+	/*
+	 * A file that grew while read would leave its image copy short; one
+	 * that shrank reads as a hole up to EOF (SEEK_DATA gives ENXIO past
+	 * the end), so only its size tells.
+	 */
+	if (!err && (pread(fd, &probe, 1, in->size) != 0 || fstat(fd, &st) ||
+		     (u64)st.st_size != in->size))
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    in->path);
 	if (!err && in->fingerprint) {
