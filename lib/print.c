@@ -36,6 +36,13 @@ void erofs_msg(int level, const char *tag, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/*
+	 * One message is one line: a newline or another control byte in a
+	 * path or name must neither split it nor drive the terminal.
+	 */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	/* info goes to stdout; warnings and errors to stderr, prefixed */
 	if (!tag)
 		fprintf(stdout, "%s\n", line);
