@@ -15,8 +15,10 @@ lib_liberofs_a_SOURCES = \
 	lib/compressor.c \
 	lib/compressor_lz4.c \
 	lib/compressor_lzma.c \
-	lib/compressor_zstd.c
-
+	lib/compressor_zstd.c \
+	lib/liberofs_zmkfs.h \
+	lib/mkfs_compress.c \
+	lib/mkfs_zindex.c
 lib_liberofs_a_CFLAGS = $(AM_CFLAGS) $(XXHASH_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(UUID_CFLAGS) $(LZ4_CFLAGS) $(LZMA_CFLAGS) $(ZSTD_CFLAGS)
 include lib/reader.mk
