@@ -25,6 +25,8 @@ struct mkfs_xattr {
 };
 
 struct mkfs_inode;
+struct mkfs_zinode;
+struct mkfs_zctx;
 
 struct mkfs_dentry {
 	char *name;
@@ -59,6 +61,7 @@ struct mkfs_inode {
 	u8 datalayout;
 	bool fingerprint;		/* gets a fingerprint entry */
 	bool in_queue;
+	struct mkfs_zinode *z;		/* read and compressed before layout */
 };
 
 struct mkfs_ctx {
@@ -89,6 +92,7 @@ struct mkfs_ctx {
 	u64 meta_end;			/* end of the inode area, aligned */
 	u64 total_blocks;
 	u64 warned_xattr_names;
+	struct mkfs_zctx *z;		/* NULL: nothing is compressed */
 };
 
 /* mkfs_scan.c */
@@ -105,6 +109,32 @@ void mkfs_xattr_fill_ibody(struct mkfs_ctx *ctx, const struct mkfs_inode *inode,
 			   const u8 *fingerprint, u8 *out);
 void mkfs_xattr_fill_shared(struct mkfs_ctx *ctx, u8 *out);
 void mkfs_xattr_release(struct mkfs_ctx *ctx);
+
+/* mkfs_compress.c: no-ops when ctx->z is NULL */
+int mkfs_z_validate(const struct erofs_mkfs_cfg *cfg);
+int mkfs_z_init(struct mkfs_ctx *ctx);
+int mkfs_z_compress_files(struct mkfs_ctx *ctx);
+/* sets the compressed datalayout and returns true, or leaves it alone */
+bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in);
+/* bytes after the inode and its xattrs: map header, indexes, inline data */
+u32 mkfs_z_meta_size(const struct mkfs_ctx *ctx, const struct mkfs_inode *in);
+u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx,
+		       const struct mkfs_inode *in);
+void mkfs_z_set_features(struct mkfs_ctx *ctx);
+u32 mkfs_z_head_size(const struct mkfs_ctx *ctx);
+void mkfs_z_fill_head(const struct mkfs_ctx *ctx, struct erofs_super_block *sb,
+		      u8 *records);
+/* copies @in's data from the spill, writes its indexes; @tail gets an
+ * inline tail, @fp the fingerprint value when the inode has one */
+int mkfs_z_write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		      u8 *chunk, size_t chunk_size, u8 *tail, u8 *fp);
+void mkfs_z_release(struct mkfs_ctx *ctx);
+
+static inline bool erofs_layout_compressed(u8 datalayout)
+{
+	return datalayout == EROFS_INODE_COMPRESSED_FULL ||
+	       datalayout == EROFS_INODE_COMPRESSED_COMPACT;
+}
 
 /* mkfs_write.c */
 u64 mkfs_dir_size(const struct mkfs_inode *dir, unsigned int blksz);

@@ -10,9 +10,17 @@ lib_liberofs_a_SOURCES = \
 	lib/liberofs_mkfs.h \
 	lib/mkfs_scan.c \
 	lib/mkfs_xattr.c \
-	lib/mkfs_write.c
+	lib/mkfs_write.c \
+	lib/compressor.h \
+	lib/compressor.c \
+	lib/compressor_lz4.c \
+	lib/compressor_lzma.c \
+	lib/compressor_zstd.c \
+	lib/liberofs_zmkfs.h \
+	lib/mkfs_compress.c \
+	lib/mkfs_zindex.c
 lib_liberofs_a_CFLAGS = $(AM_CFLAGS) $(XXHASH_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(UUID_CFLAGS)
+	$(UUID_CFLAGS) $(LZ4_CFLAGS) $(LZMA_CFLAGS) $(ZSTD_CFLAGS)
 include lib/reader.mk
 
 # what every program linked with lib/liberofs.a needs

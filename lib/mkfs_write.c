@@ -2,9 +2,12 @@
 /*
  * The image writer.  Everything is laid out from the scanned tree before a
  * byte of file data is read, so that each file is then read exactly once,
- * by any worker thread, straight into its final place:
+ * by any worker thread, straight into its final place.  (With -z, files
+ * that may shrink are read and compressed first, since their sizes are
+ * needed; mkfs_compress.c keeps their data in spill files until then.)
  *
- *   block 0       superblock at 1024, long xattr prefix table after it
+ *   block 0       superblock at 1024, then compression records (-z)
+ *                 and the long xattr prefix table
  *   next block    inodes, each followed by its xattrs and inline tail
  *                 (meta_blkaddr is 0: nids count from the image start)
  *   xattr_blkaddr shared xattrs
@@ -56,7 +59,7 @@ int erofs_mkfs_cfg_validate(const struct erofs_mkfs_cfg *cfg)
 	int err = mkfs_xattr_setup_prefixes(&ctx);
 
 	erofs_sb_release(&ctx.sbi);
-	return err;
+	return err ? err : mkfs_z_validate(cfg);
 }
 
 void erofs_sb_release(struct erofs_sb_info *sbi)
@@ -159,6 +162,8 @@ static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 	meta = in->inode_isize + in->xattr_isize;
 	in->datalayout = EROFS_INODE_FLAT_PLAIN;
 	in->inline_size = 0;
+	if (mkfs_z_choose_layout(ctx, in))
+		return;
 	if (!S_ISREG(in->mode) && !S_ISDIR(in->mode) && !S_ISLNK(in->mode))
 		return;
 	if (S_ISREG(in->mode) && ctx->cfg->noinline_data)
@@ -169,8 +174,11 @@ static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 	}
 }
 
-static u64 data_blocks(const struct mkfs_inode *in, unsigned int blksz)
+static u64 data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		       unsigned int blksz)
 {
+	if (erofs_layout_compressed(in->datalayout))
+		return mkfs_z_data_blocks(ctx, in);
 	if (in->datalayout == EROFS_INODE_FLAT_INLINE)
 		return in->size / blksz;
 	return DIV_ROUND_UP(in->size, blksz);
@@ -183,6 +191,8 @@ static int layout(struct mkfs_ctx *ctx)
 	u64 pos = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE, meta_start, blk;
 	int err;
 
+	/* compression records, if any, come right after the superblock */
+	pos += mkfs_z_head_size(ctx);
 	sbi->xattr_prefix_start = pos / 4;
 	for (unsigned int i = 0; i < sbi->xattr_prefix_count; i++)
 		pos = round_up(pos + 2 + 1 + sbi->xattr_prefixes[i].infix_len,
@@ -214,7 +224,8 @@ static int layout(struct mkfs_ctx *ctx)
 		    (in->xattr_isize - sizeof(struct erofs_xattr_ibody_header)) / 4
 		    + 1 > UINT16_MAX)
 			return erofs_err_ret(-E2BIG, "too many xattrs on an inode");
-		total = in->inode_isize + in->xattr_isize + in->inline_size;
+		total = in->inode_isize + in->xattr_isize + in->inline_size +
+			mkfs_z_meta_size(ctx, in);
 		/* an inode with its inline tail stays inside one block */
 		if (total <= blksz && pos % blksz + total > blksz)
 			pos = round_up(pos + 1, (u64)blksz);
@@ -229,7 +240,7 @@ static int layout(struct mkfs_ctx *ctx)
 	blk = (ctx->meta_end + round_up(ctx->shared_bytes, (u64)blksz)) / blksz;
 	for (u64 i = 0; i < ctx->ninodes; i++) {
 		struct mkfs_inode *in = ctx->inodes[i];
-		u64 n = data_blocks(in, blksz);
+		u64 n = data_blocks(ctx, in, blksz);
 
 		in->startblk = n ? blk : 0;
 		blk += n;
@@ -243,10 +254,13 @@ static int layout(struct mkfs_ctx *ctx)
 	return 0;
 }
 
-static u32 inode_i_u(const struct mkfs_inode *in)
+static u32 inode_i_u(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
 	if (S_ISCHR(in->mode) || S_ISBLK(in->mode))
 		return in->rdev;
+	/* compressed: the block count, for st_blocks */
+	if (erofs_layout_compressed(in->datalayout))
+		return (u32)mkfs_z_data_blocks(ctx, in);
 	if (S_ISREG(in->mode) || S_ISDIR(in->mode) || S_ISLNK(in->mode))
 		return (u32)in->startblk;
 	return 0;
@@ -268,7 +282,7 @@ static u32 fill_meta(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 			.i_mode = cpu_to_le16(in->mode),
 			.i_nlink = cpu_to_le16(in->nlink),
 			.i_size = cpu_to_le32((u32)in->size),
-			.i_u = cpu_to_le32(inode_i_u(in)),
+			.i_u = cpu_to_le32(inode_i_u(ctx, in)),
 			.i_ino = cpu_to_le32(in->ino),
 			.i_uid = cpu_to_le16(in->uid),
 			.i_gid = cpu_to_le16(in->gid),
@@ -281,7 +295,7 @@ static u32 fill_meta(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 			.i_xattr_icount = cpu_to_le16(icount),
 			.i_mode = cpu_to_le16(in->mode),
 			.i_size = cpu_to_le64(in->size),
-			.i_u = cpu_to_le32(inode_i_u(in)),
+			.i_u = cpu_to_le32(inode_i_u(ctx, in)),
 			.i_ino = cpu_to_le32(in->ino),
 			.i_uid = cpu_to_le32(in->uid),
 			.i_gid = cpu_to_le32(in->gid),
@@ -462,6 +476,20 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd,
 	return err;
 }
 
+/* a file read before the layout: its blocks come from the spill */
+static int write_zfile(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		       struct mkfs_worker_buf *wb)
+{
+	u8 fp[EROFS_ISHARE_VALUE_SIZE];
+	int err = mkfs_z_write_file(ctx, in, wb->chunk, DATA_CHUNK, wb->tail,
+				    fp);
+
+	if (!err)
+		err = write_meta(ctx, in, in->fingerprint ? fp : NULL, wb->tail,
+				 wb->meta);
+	return err;
+}
+
 /* read one file once: blocks to the data area, tail inline, digest of all */
 static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		      struct mkfs_worker_buf *wb)
@@ -471,6 +499,8 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	struct stat st;
 	int fd, err = 0;
 
+	if (in->z)
+		return write_zfile(ctx, in, wb);
 	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
 	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -625,11 +655,14 @@ static int write_head(struct mkfs_ctx *ctx)
 
 	if (!head)
 		return -ENOMEM;
+	mkfs_z_fill_head(ctx, &sb, head + EROFS_SUPER_OFFSET +
+			 EROFS_SB_BASE_SIZE);
 	memcpy(sb.uuid, sbi->uuid, sizeof(sb.uuid));
 	memcpy(sb.volume_name, sbi->volume_name, sizeof(sb.volume_name));
 	if (sbi->ishare_prefix_id >= 0)
 		sb.ishare_xattr_prefix_id = sbi->ishare_prefix_id;
-	memcpy(head + EROFS_SUPER_OFFSET, &sb, sizeof(sb));
+	/* sb_extslots is 0: the fields past the base size are not on disk */
+	memcpy(head + EROFS_SUPER_OFFSET, &sb, EROFS_SB_BASE_SIZE);
 	for (unsigned int i = 0; i < sbi->xattr_prefix_count; i++) {
 		const struct erofs_xattr_prefix *pf = &sbi->xattr_prefixes[i];
 		__le16 len = cpu_to_le16(1 + pf->infix_len);
@@ -680,6 +713,7 @@ static void set_features(struct mkfs_ctx *ctx)
 	}
 	if (sbi->ishare_prefix_id >= 0)
 		sbi->feature_compat |= EROFS_FEATURE_COMPAT_ISHARE_XATTRS;
+	mkfs_z_set_features(ctx);
 }
 
 static int init_sb(struct mkfs_ctx *ctx)
@@ -706,7 +740,7 @@ static int init_sb(struct mkfs_ctx *ctx)
 	if (cfg->label)
 		strncpy(sbi->volume_name, cfg->label,
 			sizeof(sbi->volume_name) - 1);
-	return mkfs_xattr_setup_prefixes(ctx);
+	return mkfs_xattr_setup_prefixes(ctx) ?: mkfs_z_init(ctx);
 }
 
 int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
@@ -724,6 +758,9 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	err = init_sb(&ctx);
 	if (!err)
 		err = mkfs_scan_tree(&ctx);
+	/* compressed sizes must be known before the layout */
+	if (!err)
+		err = mkfs_z_compress_files(&ctx);
 	if (!err)
 		err = layout(&ctx);
 	if (err)
@@ -751,6 +788,7 @@ out:
 	if (err == -ENOMEM)
 		erofs_err("out of memory");
 	free(buf);
+	mkfs_z_release(&ctx);
 	mkfs_tree_release(&ctx);
 	mkfs_xattr_release(&ctx);
 	erofs_sb_release(&ctx.sbi);

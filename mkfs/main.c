@@ -63,7 +63,7 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char short_options[] = "hVb:L:T:U:x:E:d:z:";
+static const char short_options[] = "hVb:L:T:U:x:E:d:z:C:";
 
 static void usage(FILE *out)
 {
@@ -77,12 +77,28 @@ static void usage(FILE *out)
 "  -T SECONDS            build time, also every file's mtime (see\n"
 "                        --mkfs-time); default SOURCE_DATE_EPOCH, else now\n"
 "  -U UUID               filesystem UUID, 'clear' or 'random' (default)\n"
-"  -E OPTS               extended options, comma-separated: noinline_data\n"
+"  -E OPTS               extended options, comma-separated; ^OPT clears:\n"
+"                          noinline_data    keep no file tail in its inode\n"
+"                          legacy-compress  full lcluster indexes\n"
 "  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
 "      --quiet           print nothing but errors\n"
-"      --workers=N       worker threads reading files (default: CPUs)\n"
+"      --workers=N       worker threads reading and compressing files\n"
+"                        (default: CPUs)\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n"
+"\n"
+"Compression:\n"
+"  -z ALG[,LEVEL][:ALG...]\n"
+"                        compress files that shrink with ALG, one of:\n"
+"                          lz4\n"
+"                          lz4hc  LEVEL 0-12 (default 9)\n"
+"                          lzma   LEVEL 0-9, 100-109 extreme (default 6)\n"
+"                          zstd   LEVEL 1-22 (default 3)\n"
+"                        LEVEL may be given as level=N; lzma and zstd\n"
+"                        take dictsize=BYTES too; algorithms after the\n"
+"                        first are declared but not used\n"
+"  -C SIZE               largest physical cluster in bytes, a multiple of\n"
+"                        the block size up to 1 MiB (default: one block)\n"
 "\n"
 "Owners and times:\n"
 "      --all-root        make every file owned by root (uid and gid 0)\n"
@@ -191,18 +207,43 @@ static void parse_uuid(struct mkfs_opts *o, const char *arg)
 	}
 }
 
+/* -E NAME sets the flag, -E ^NAME clears it */
+static const struct {
+	const char *name;
+	size_t flag;		/* offset of a bool in erofs_mkfs_cfg */
+} extended_opts[] = {
+	{ "noinline_data", offsetof(struct erofs_mkfs_cfg, noinline_data) },
+	{ "legacy-compress", offsetof(struct erofs_mkfs_cfg, full_indexes) },
+};
+
 static void parse_extended(struct mkfs_opts *o, const char *arg)
 {
 	char *opts = strdup(arg), *tok, *save = NULL;
 
+	if (!opts)
+		usage_error(o->prog, "out of memory", NULL);
 	for (tok = strtok_r(opts, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "noinline_data"))
-			o->cfg.noinline_data = true;
-		else
+		bool clear = *tok == '^';
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(extended_opts); i++)
+			if (!strcmp(tok + clear, extended_opts[i].name))
+				break;
+		if (i == ARRAY_SIZE(extended_opts))
 			usage_error(o->prog, "unknown extended option", tok);
+		*(bool *)((char *)&o->cfg + extended_opts[i].flag) = !clear;
 	}
 	free(opts);
+}
+
+static void parse_pclustersize(struct mkfs_opts *o, const char *arg)
+{
+	s64 v;
+
+	if (!parse_s64(arg, 1, UINT32_MAX, &v))
+		usage_error(o->prog, "invalid physical cluster size", arg);
+	o->cfg.pclustersize = v;
 }
 
 static void parse_ishare(struct mkfs_opts *o, const char *arg,
@@ -248,7 +289,10 @@ static void parse_general(struct mkfs_opts *o, int c, const char *arg)
 		o->log_level = v;
 		break;
 	case 'z':
-		usage_error(o->prog, "compression is not supported yet:", arg);
+		o->cfg.compress = arg;	/* checked by erofs_mkfs_cfg_validate */
+		break;
+	case 'C':
+		parse_pclustersize(o, arg);
 		break;
 	case OPT_QUIET:
 		o->log_level = EROFS_LOG_QUIET;

@@ -63,6 +63,7 @@ check-summary:
 # The other test areas append `TESTS += ...` in their own fragments.
 include tests/fsck.mk
 include tests/dump.mk
+include tests/compress.mk
 
 # --- the awkward tree, the comparer, the independent image parser --------
 EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py

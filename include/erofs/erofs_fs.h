@@ -228,13 +228,19 @@ enum {
 
 #define EROFS_NAME_LEN		255
 
-/* compressed inodes: the map header after the inode's xattrs */
-struct z_erofs_map_header {
-/*00*/	__le32 h_fragmentoff;		/* or h_reserved1 + h_idata_size */
-/*04*/	__le16 h_advise;		/* Z_EROFS_ADVISE_* */
-/*06*/	__u8 h_algorithmtype;		/* bits 0-3 HEAD1, 4-7 HEAD2 */
-/*07*/	__u8 h_clusterbits;		/* lcluster bits - blkszbits */
-};
+/*
+ * Compressed inodes.  A file is cut into logical clusters (lclusters) of
+ * 1 << lclusterbits bytes; each has one index.  Its data is cut into
+ * extents, each stored as one physical cluster (pcluster) of whole blocks,
+ * compressed or raw.  The lcluster where an extent starts is a HEAD (it
+ * holds the pcluster's block address and the extent's offset in that
+ * lcluster); the lclusters an extent covers after that are NONHEAD (they
+ * hold distances back to the head and on to the next head).
+ */
+
+/* largest pcluster, and largest extent it may decompress to */
+#define Z_EROFS_PCLUSTER_MAX_SIZE	(1024 * 1024)
+#define Z_EROFS_PCLUSTER_MAX_DSIZE	(12 * 1024 * 1024)
 
 enum {
 	Z_EROFS_COMPRESSION_LZ4		= 0,
@@ -242,6 +248,97 @@ enum {
 	Z_EROFS_COMPRESSION_DEFLATE	= 2,
 	Z_EROFS_COMPRESSION_ZSTD	= 3,
 	Z_EROFS_COMPRESSION_MAX
+};
+
+/*
+ * With COMPR_CFGS, sb.available_compr_algs has one bit per algorithm, and
+ * one record per bit follows the superblock (at 1024 + sb size), lowest
+ * bit first: __le16 length, then the structure below.
+ */
+struct z_erofs_lz4_cfgs {
+/*00*/	__le16 max_distance;		/* lz4 window; sizes the inplace margin */
+/*02*/	__le16 max_pclusterblks;	/* largest pcluster in blocks */
+/*04*/	__u8 reserved[10];
+} __packed;
+
+#define Z_EROFS_LZMA_MAX_DICT_SIZE	(8 * Z_EROFS_PCLUSTER_MAX_SIZE)
+
+struct z_erofs_lzma_cfgs {
+/*00*/	__le32 dict_size;		/* 4 KiB .. Z_EROFS_LZMA_MAX_DICT_SIZE */
+/*04*/	__le16 format;			/* 0: MicroLZMA */
+/*06*/	__u8 reserved[8];
+} __packed;
+
+struct z_erofs_deflate_cfgs {
+/*00*/	__u8 windowbits;		/* 8..15 */
+/*01*/	__u8 reserved[5];
+} __packed;
+
+#define Z_EROFS_ZSTD_MAX_DICT_SIZE	Z_EROFS_PCLUSTER_MAX_SIZE
+
+struct z_erofs_zstd_cfgs {
+/*00*/	__u8 format;			/* 0: zstd frames */
+/*01*/	__u8 windowlog;			/* zstd windowLog - 10 */
+/*02*/	__u8 reserved[4];
+} __packed;
+
+/* h_advise bits */
+#define Z_EROFS_ADVISE_COMPACTED_2B		0x0001	/* compact: 2B packs */
+#define Z_EROFS_ADVISE_EXTENTS			0x0001	/* full: 48bit extents */
+#define Z_EROFS_ADVISE_BIG_PCLUSTER_1		0x0002	/* HEAD1 may be > 1 blk */
+#define Z_EROFS_ADVISE_BIG_PCLUSTER_2		0x0004	/* HEAD2/PLAIN too */
+#define Z_EROFS_ADVISE_INLINE_PCLUSTER		0x0008	/* ztailpacking */
+#define Z_EROFS_ADVISE_INTERLACED_PCLUSTER	0x0010	/* raw data rotated */
+#define Z_EROFS_ADVISE_FRAGMENT_PCLUSTER	0x0020	/* tail in packed inode */
+
+/* bit 7 of h_clusterbits: the whole file is one fragment of the packed
+ * inode, and the other 63 bits of the map header are its offset there */
+#define Z_EROFS_FRAGMENT_INODE_BIT		7
+
+/* compressed inodes: the map header at round_up(inode + xattrs, 8) */
+struct z_erofs_map_header {
+/*00*/	__le32 h_fragmentoff;		/* offset in the packed inode, or:
+					 * bytes 2-3 h_idata_size, the size
+					 * of the ztailpacking data */
+/*04*/	__le16 h_advise;		/* Z_EROFS_ADVISE_* */
+/*06*/	__u8 h_algorithmtype;		/* bits 0-3 HEAD1, 4-7 HEAD2 */
+/*07*/	__u8 h_clusterbits;		/* bits 0-3 lclusterbits - blkszbits */
+};
+
+#define Z_EROFS_MAP_HEADER_START(end)	round_up(end, 8)
+#define Z_EROFS_MAP_HEADER_END(end) \
+	(Z_EROFS_MAP_HEADER_START(end) + sizeof(struct z_erofs_map_header))
+/* full indexes start 8 bytes after the map header (a legacy gap) */
+#define Z_EROFS_FULL_INDEX_START(end)	(Z_EROFS_MAP_HEADER_END(end) + 8)
+
+enum {
+	Z_EROFS_LCLUSTER_TYPE_PLAIN	= 0,	/* head of a raw pcluster */
+	Z_EROFS_LCLUSTER_TYPE_HEAD1	= 1,	/* head, algorithm HEAD1 */
+	Z_EROFS_LCLUSTER_TYPE_NONHEAD	= 2,	/* inside an extent */
+	Z_EROFS_LCLUSTER_TYPE_HEAD2	= 3,	/* head, algorithm HEAD2 */
+	Z_EROFS_LCLUSTER_TYPE_MAX
+};
+
+#define Z_EROFS_LI_LCLUSTER_TYPE_MASK	(Z_EROFS_LCLUSTER_TYPE_MAX - 1)
+/* (full indexes, HEAD) the extent uses only part of its decompressed data */
+#define Z_EROFS_LI_PARTIAL_REF		(1 << 15)
+/* (first NONHEAD after a head) delta[0] holds the pcluster's block count */
+#define Z_EROFS_LI_D0_CBLKCNT		(1 << 11)
+
+/*
+ * A full index.  Compact indexes pack the same information into 2 or 4
+ * bytes per lcluster: packs of 16 x 14 bits (2B) or 2 x 16 bits (4B), each
+ * entry (type << lobits | value) with lobits = max(lclusterbits, 12), and
+ * the pack's last 4 bytes a __le32 base block address.
+ */
+struct z_erofs_lcluster_index {
+/*00*/	__le16 di_advise;		/* type in bits 0-1, PARTIAL_REF */
+/*02*/	__le16 di_clusterofs;		/* HEAD: where the extent starts */
+/*04*/	union {
+		__le32 blkaddr;		/* HEAD: first block of the pcluster */
+		__le16 delta[2];	/* NONHEAD: lclusters back to the head,
+					 * and on to the next head */
+	} di_u;
 };
 
 /* Linux's new_encode_dev(): how i_u holds a device number */
@@ -286,5 +383,13 @@ _Static_assert(sizeof(struct erofs_xattr_entry) == 4, "xattr entry");
 _Static_assert(sizeof(struct erofs_dirent) == 12, "dirent");
 _Static_assert(sizeof(struct z_erofs_map_header) == 8, "map header");
 _Static_assert(sizeof(struct erofs_inode_chunk_index) == 8, "chunk index");
+_Static_assert(sizeof(struct z_erofs_lcluster_index) == 8, "lcluster index");
+_Static_assert(offsetof(struct z_erofs_lcluster_index, di_u) == 4, "index");
+_Static_assert(sizeof(struct z_erofs_lz4_cfgs) == 14, "lz4 cfgs");
+_Static_assert(sizeof(struct z_erofs_lzma_cfgs) == 14, "lzma cfgs");
+_Static_assert(sizeof(struct z_erofs_deflate_cfgs) == 6, "deflate cfgs");
+_Static_assert(sizeof(struct z_erofs_zstd_cfgs) == 6, "zstd cfgs");
+_Static_assert(offsetof(struct z_erofs_map_header, h_advise) == 4, "map");
+_Static_assert(offsetof(struct z_erofs_map_header, h_clusterbits) == 7, "map");
 
 #endif

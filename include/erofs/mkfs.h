@@ -30,6 +30,12 @@ struct erofs_mkfs_cfg {
 	unsigned int n_xattr_prefixes;
 	const char *ishare_name;	/* fingerprint NAME, NULL: none */
 	unsigned int workers;		/* 0: one per CPU */
+
+	/* compression: -z ALG[,LEVEL|,level=N][,dictsize=N][:ALG...] */
+	const char *compress;		/* NULL: store files uncompressed */
+	unsigned int pclustersize;	/* -C, bytes; 0: one block */
+	bool full_indexes;		/* -E legacy-compress: no compact ones */
+	const char *tmpdir;		/* spill files; NULL: $TMPDIR or /tmp */
 };
 
 /* defaults that match erofs-utils */

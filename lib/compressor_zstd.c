@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * zstd through libzstd.  zstd has no fixed-output mode, so search for the
+ * longest input prefix whose frame still fits: guess from the ratio seen
+ * so far, halve the gap when a guess overflows.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+#include "erofs/erofs_fs.h"
+#include "compressor.h"
+
+#define ZSTD_MIN_WINDOWLOG	10	/* the cfgs record stores log - 10 */
+#define ZSTD_MAX_TRIES		12
+
+struct zstd_priv {
+	ZSTD_CCtx *cctx;
+	u8 *buf[2];		/* last good frame, and the one being tried */
+	unsigned int bufsize;
+};
+
+static unsigned int ilog2_u32(u32 v)
+{
+	return 31 - __builtin_clz(v);
+}
+
+static u32 zstd_default_dict(unsigned int pclustersize)
+{
+	u64 d = (u64)pclustersize << 3;
+
+	if (d > Z_EROFS_ZSTD_MAX_DICT_SIZE)
+		d = Z_EROFS_ZSTD_MAX_DICT_SIZE;
+	return 1U << ilog2_u32((u32)d);
+}
+
+static const char *zstd_check_dict(u32 dict_size)
+{
+	if (dict_size & (dict_size - 1) || dict_size < 1U << ZSTD_MIN_WINDOWLOG ||
+	    dict_size > Z_EROFS_ZSTD_MAX_DICT_SIZE)
+		return "zstd dictionary size must be a power of 2, 1024 .. 1048576";
+	return NULL;
+}
+
+static int zstd_init(struct z_erofs_compressor *c)
+{
+	struct zstd_priv *p = calloc(1, sizeof(*p));
+	size_t rc;
+
+	if (!p)
+		return -ENOMEM;
+	c->priv = p;
+	p->cctx = ZSTD_createCCtx();
+	if (!p->cctx)
+		return -ENOMEM;
+	rc = ZSTD_CCtx_setParameter(p->cctx, ZSTD_c_compressionLevel, c->level);
+	if (!ZSTD_isError(rc))
+		rc = ZSTD_CCtx_setParameter(p->cctx, ZSTD_c_windowLog,
+					    ilog2_u32(c->dict_size));
+	return ZSTD_isError(rc) ? -EINVAL : 0;
+}
+
+static void zstd_exit(struct z_erofs_compressor *c)
+{
+	struct zstd_priv *p = c->priv;
+
+	if (!p)
+		return;
+	ZSTD_freeCCtx(p->cctx);
+	free(p->buf[0]);
+	free(p->buf[1]);
+	free(p);
+}
+
+static int zstd_bufs(struct zstd_priv *p, unsigned int size)
+{
+	if (size <= p->bufsize)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		u8 *b = realloc(p->buf[i], size);
+
+		if (!b)
+			return -ENOMEM;
+		p->buf[i] = b;
+	}
+	p->bufsize = size;
+	return 0;
+}
+
+/* the frame size of @len input bytes, 0 if it exceeds @cap, or -errno */
+static long zstd_try(struct zstd_priv *p, const void *src, size_t len,
+		     u8 *out, unsigned int cap)
+{
+	size_t rc = ZSTD_compress2(p->cctx, out, cap, src, len);
+
+	if (!ZSTD_isError(rc))
+		return (long)rc;
+	if (ZSTD_getErrorCode(rc) == ZSTD_error_dstSize_tooSmall)
+		return 0;
+	return ZSTD_getErrorCode(rc) == ZSTD_error_memory_allocation ?
+		-ENOMEM : -EIO;
+}
+
+static int zstd_destsize(struct z_erofs_compressor *c, const void *src,
+			 unsigned int *srclen, void *dst, unsigned int dstlen)
+{
+	struct zstd_priv *p = c->priv;
+	size_t fit = 0, nofit = (size_t)*srclen + 1, guess;
+	long best = 0;
+	int cur = 0, err = zstd_bufs(p, dstlen);
+
+	if (err)
+		return err;
+	guess = (size_t)dstlen * 4;
+	for (int tries = 0; tries < ZSTD_MAX_TRIES; tries++) {
+		long n;
+
+		if (guess >= nofit)
+			guess = nofit - 1;
+		if (guess <= fit)
+			guess = fit + 1;
+		n = zstd_try(p, src, guess, p->buf[cur], dstlen);
+		if (n < 0)
+			return (int)n;
+		if (n > 0) {
+			fit = guess;
+			best = n;
+			cur ^= 1;
+			/* close enough to full, or nothing left to take */
+			if (fit + 1 >= nofit || (unsigned long)n + 64 >= dstlen)
+				break;
+			guess = (size_t)((double)fit * dstlen / n * 0.98);
+		} else {
+			nofit = guess;
+			guess = fit + (nofit - fit) / 2;
+		}
+		/* stop when the open interval is within 1/512 of the input */
+		if (nofit - fit <= fit / 512 + 16)
+			break;
+	}
+	if (!best)
+		return 0;
+	memcpy(dst, p->buf[cur ^ 1], best);
+	*srclen = fit;
+	return (int)best;
+}
+
+const struct z_erofs_compressor_ops z_erofs_zstd_ops = {
+	.name = "zstd",
+	.alg = Z_EROFS_COMPRESSION_ZSTD,
+	.offer_factor = 4,
+	.has_level = true,
+	.default_level = ZSTD_CLEVEL_DEFAULT,
+	.min_level = 1,
+	.max_level = 22,
+	.default_dict = zstd_default_dict,
+	.check_dict = zstd_check_dict,
+	.init = zstd_init,
+	.exit = zstd_exit,
+	.compress_destsize = zstd_destsize,
+};

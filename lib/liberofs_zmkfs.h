@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0+ OR MIT */
+/*
+ * Private to the compressing side of the image writer (mkfs_compress.c,
+ * mkfs_zindex.c): how each file was cut into extents, and the state of
+ * one build.
+ *
+ * Compressed sizes are only known after compressing, yet the writer lays
+ * out the whole image before it writes.  So files are compressed first,
+ * each read once, into per-worker spill files; the layout then uses the
+ * exact sizes, and the writer copies each file's blocks from the spill.
+ */
+#ifndef __LIBEROFS_ZMKFS_H
+#define __LIBEROFS_ZMKFS_H
+
+#include "compressor.h"
+#include "liberofs_mkfs.h"
+
+#define Z_MAX_ALGS		Z_EROFS_COMPRESSION_MAX
+
+enum {
+	Z_EXT_RAW	= 1 << 0,	/* stored uncompressed (PLAIN) */
+	Z_EXT_INLINE	= 1 << 1,	/* ztailpacking: after the indexes */
+};
+
+/* one extent: @length bytes of the file, in @pblks blocks */
+struct z_extent {
+	u32 length;
+	u16 pblks;
+	u8 flags;			/* Z_EXT_* */
+};
+
+struct mkfs_zinode {
+	u8 digest[32];			/* SHA-256 of the content, if wanted */
+	u32 spill_id;			/* which worker's spill file */
+	u64 spill_off;			/* where its blocks start there */
+	u64 pblocks;			/* blocks in the spill */
+	struct z_extent *ext;		/* NULL when stored uncompressed */
+	u32 nextents, ext_cap;
+	u16 idata_size;			/* inline bytes after the blocks */
+	u16 advise;			/* Z_EROFS_ADVISE_* */
+	u8 alg;				/* Z_EROFS_COMPRESSION_* */
+	bool raw;			/* fell back: the spill holds plain data */
+};
+
+struct mkfs_zctx {
+	struct z_erofs_alg_cfg algs[Z_MAX_ALGS];
+	unsigned int nalgs;
+	u16 available_algs;		/* bit per on-disk algorithm */
+	unsigned int pclustersize;	/* bytes */
+	bool big_pcluster;		/* pclusters may be > 1 block */
+	bool compr_cfgs;		/* records after the superblock */
+	bool compact;			/* compact indexes, else full */
+	u32 cfgs_size;			/* bytes of those records */
+	int *spill_fds;
+	unsigned int nspill;
+};
+
+/* mkfs_compress.c */
+int z_parse_algs(const char *spec, unsigned int pclustersize,
+		 struct z_erofs_alg_cfg *algs, unsigned int *nalgs);
+
+/* mkfs_zindex.c */
+u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in);
+int z_build_meta(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		 u8 **out, u32 *len);
+
+#endif

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0+
+# Sourced by tests/compress/*.sh: build compressed images, prove them with
+# the kernel (mount and compare) and with Debian's fsck.erofs 1.5.
+# Exit codes follow automake: 0 pass, 77 skip, 99 hard error, else fail.
+
+set -eu
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${MKFS_EROFS:=$top_builddir/mkfs/mkfs.erofs}"
+: "${PYTHON:=python3}"
+# the peer we compare with, never ours
+DEBIAN_FSCK=/usr/bin/fsck.erofs
+T_NAME=$(basename "$0" .sh)
+WORK=
+MNT=
+
+skip() { echo "SKIP: $T_NAME: $*"; exit 77; }
+fail() { echo "FAIL: $T_NAME: $*" >&2; exit 1; }
+
+need_kernel_mount() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -e /dev/loop-control ] || skip "no /dev/loop-control"
+	grep -qw erofs /proc/filesystems 2>/dev/null ||
+		modprobe erofs 2>/dev/null || true
+	grep -qw erofs /proc/filesystems || skip "kernel cannot mount erofs"
+	losetup -f >/dev/null 2>&1 || skip "no free loop device"
+}
+
+cleanup() {
+	set +e
+	[ -n "$MNT" ] && mountpoint -q "$MNT" && umount "$MNT"
+	[ -n "$WORK" ] && rm -rf "$WORK"
+}
+
+setup() {
+	[ -x "$MKFS_EROFS" ] || { echo "no mkfs.erofs at $MKFS_EROFS"; exit 99; }
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/erofs-$T_NAME.XXXXXX")
+	trap cleanup EXIT
+	MNT=$WORK/mnt
+	mkdir "$MNT"
+}
+
+# gen_tree DIR [--small]
+gen_tree() {
+	"$PYTHON" "$top_srcdir/tests/compress/gen_tree.py" "$@"
+}
+
+mkfs() {
+	"$MKFS_EROFS" --quiet -T 1700000000 --mkfs-time -U 11111111-2222-3333-4444-555555555555 "$@"
+}
+
+# what a tree looks like, path by path, contents included
+tree_listing() {
+	(cd "$1" && find . -printf '%p %y %m %U %G %n %T@ %l\n' | sort &&
+	 find . -type f -printf '%p %s\n' | sort &&
+	 find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+
+# roundtrip IMG SRC: the kernel shows exactly SRC
+roundtrip() {
+	local img=$1 src=$2
+
+	mount -o loop,ro "$img" "$MNT" || fail "$img does not mount"
+	if ! diff <(tree_listing "$src") <(tree_listing "$MNT") >"$WORK/diff"
+	then
+		head -20 "$WORK/diff" >&2
+		umount "$MNT"
+		fail "$img: the kernel shows something else than $src"
+	fi
+	umount "$MNT"
+}
+
+# debian_fsck IMG SRC: fsck.erofs 1.5 accepts IMG and extracts SRC
+debian_fsck() {
+	local img=$1 src=$2 out=$WORK/extract
+
+	[ -x "$DEBIAN_FSCK" ] || { echo "no $DEBIAN_FSCK: not checked"; return 0; }
+	rm -rf "$out"
+	"$DEBIAN_FSCK" --extract="$out" "$img" >"$WORK/fsck.log" 2>&1 ||
+		{ cat "$WORK/fsck.log" >&2; fail "$img: fsck.erofs 1.5 refuses it"; }
+	diff -r --no-dereference "$src" "$out" >/dev/null ||
+		fail "$img: fsck.erofs 1.5 extracts something else"
+	rm -rf "$out"
+}
+
+# superblock incompat features of IMG
+sb_incompat() {
+	od -An -tu4 -j $((1024 + 0x50)) -N4 "$1" | tr -d ' '
+}

@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0+
+# Compression runs on --workers threads, yet the image is byte-identical
+# whatever their number.
+. "$(dirname "$0")/common.sh"
+setup
+
+gen_tree "$WORK/src" --small
+for opts in "-zlz4hc" "-zlz4 -C16384" "-zlz4hc -Elegacy-compress"; do
+	for n in 1 2 3; do
+		# shellcheck disable=SC2086
+		mkfs $opts --workers=$n "$WORK/w$n.img" "$WORK/src" ||
+			fail "mkfs $opts --workers=$n"
+	done
+	cmp "$WORK/w1.img" "$WORK/w2.img" ||
+		fail "$opts: --workers=1 and --workers=2 differ"
+	cmp "$WORK/w1.img" "$WORK/w3.img" ||
+		fail "$opts: --workers=1 and --workers=3 differ"
+done
+echo "PASS: $T_NAME"
