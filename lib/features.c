@@ -12,7 +12,7 @@ const struct erofs_feature erofs_features[] = {
 	  EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX },
 	{ "plain_xattr_pfx", true, EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX },
 	{ "ishare_xattrs", true, EROFS_FEATURE_COMPAT_ISHARE_XATTRS },
-	{ "0padding", false, EROFS_FEATURE_INCOMPAT_LZ4_0PADDING },
+	{ "lz4_0padding", false, EROFS_FEATURE_INCOMPAT_LZ4_0PADDING },
 	{ "compr_cfgs", false, EROFS_FEATURE_INCOMPAT_COMPR_CFGS },
 	{ "big_pcluster", false, EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER },
 	{ "chunked_file", false, EROFS_FEATURE_INCOMPAT_CHUNKED_FILE },
