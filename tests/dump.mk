@@ -1,3 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0+
-# dump.erofs tests: append `TESTS += tests/dump/NAME.sh` here.  Scripts run
-# with the environment set up in tests/local.mk (MKFS_EROFS, DUMP_EROFS, ...).
+# dump.erofs tests.  Scripts run with the environment set up in
+# tests/local.mk (MKFS_EROFS, DUMP_EROFS, ...) and fall back to the build
+# tree when run by hand: `bash tests/dump/show.sh`.
+TESTS += \
+	tests/dump/show.sh \
+	tests/dump/ishare-pair.sh \
+	tests/dump/ishare-many.sh \
+	tests/dump/ishare-names.sh \
+	tests/dump/ishare-metadata.sh \
+	tests/dump/damaged.sh
+EXTRA_DIST += \
+	tests/dump/common.sh \
+	tests/dump/ishare_check.py \
+	tests/dump/corrupt.py
