@@ -86,8 +86,13 @@ static void pop(struct walk *w)
 	free(f);
 }
 
-/* visit the inode @nid at w->path; enter it if it is a directory */
-static int visit(struct walk *w, u64 nid, u64 pnid, size_t pathlen)
+/*
+ * Visit the inode @nid at w->path and enter it if it is a directory,
+ * suspending @parent's iterator first (it keeps no block buffer while
+ * the child is walked).
+ */
+static int visit(struct walk *w, struct frame *parent, u64 nid, u64 pnid,
+		 size_t pathlen)
 {
 	struct erofs_inode vi;
 	struct dump_entry e = { w->path, &vi, pnid };
@@ -103,6 +108,8 @@ static int visit(struct walk *w, u64 nid, u64 pnid, size_t pathlen)
 		return dump_fail(w->d, EOPNOTSUPP,
 				 "compressed directory '%s' @ nid %llu is not supported yet",
 				 w->path, (unsigned long long)nid);
+	if (parent)
+		erofs_dir_iter_suspend(&parent->it);
 	return push(w, &vi, pnid, pathlen);
 }
 
@@ -132,9 +139,7 @@ static int step(struct walk *w)
 	ret = path_set(w, at, f->it.de.name, f->it.de.namelen);
 	if (ret)
 		return dump_check(w->d, ret, "cannot walk the tree");
-	/* the child may be entered: give up the parent's block buffer */
-	erofs_dir_iter_suspend(&f->it);
-	return visit(w, f->it.de.nid, f->dir.nid, at + 1 + f->it.de.namelen);
+	return visit(w, f, f->it.de.nid, f->dir.nid, at + 1 + f->it.de.namelen);
 }
 
 int dump_walk(struct dump_image *d, u64 root_nid, dump_walk_fn fn, void *arg)
@@ -143,7 +148,7 @@ int dump_walk(struct dump_image *d, u64 root_nid, dump_walk_fn fn, void *arg)
 	int ret = path_set(&w, 0, "", 0);
 
 	if (!ret)
-		ret = visit(&w, root_nid, root_nid, 1);
+		ret = visit(&w, NULL, root_nid, root_nid, 1);
 	while (!ret && w.depth)
 		ret = step(&w);
 	while (w.depth)
