@@ -279,10 +279,16 @@ int erofs_ishare_report_finish(struct erofs_ishare_report *r)
 	return 0;
 }
 
+/* 64 hex digits and a NUL: one call per group, so no printf per byte */
 static void hex(const u8 *d, char *out)
 {
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[64] = '\0';
 }
 
 static const char *human(u64 v, char *buf, size_t len)
