@@ -41,3 +41,10 @@ dump_ok --ishare-report --json "$WORK/a.img" "$WORK/a.img" >"$WORK/aa.json"
 dump_ok --ishare-report "$WORK/a.img" "$WORK/a.img" >"$WORK/aa.txt"
 $CHECK check "$WORK/aa.json" "$WORK/aa.txt" "$WORK/a.img=$WORK/src/a=$N" \
 	"$WORK/a.img=$WORK/src/a=$N" || fail "a+a differs"
+
+note "a compressed image of the same tree shares everything non-empty"
+mkfs_img "$WORK/az.img" "$WORK/src/a" --ishare_key -zlz4hc
+dump_ok --ishare-report --json "$WORK/a.img" "$WORK/az.img" >"$WORK/az.json"
+dump_ok --ishare-report "$WORK/a.img" "$WORK/az.img" >"$WORK/az.txt"
+$CHECK check "$WORK/az.json" "$WORK/az.txt" "$WORK/a.img=$WORK/src/a=$N" \
+	"$WORK/az.img=$WORK/src/a=$N" || fail "plain+compressed differs"

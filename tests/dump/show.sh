@@ -89,6 +89,19 @@ hist=$(sed -n '/^Original file size distribution/,/^$/p' "$WORK/st" |
 [ "$hist" = "2 1 1 1" ] || fail "histogram counts: $hist"
 ! grep -q 'compress rate' "$WORK/st" || fail "ratio without compression"
 
+note "-S on a compressed image"
+mkfs_img "$WORK/z.img" "$S" --ishare_key -zlz4hc
+dump_ok -S "$WORK/z.img" >"$WORK/zst"
+[ "$(field "fingerprinted files" "$WORK/zst")" = 4 ] || fail "z: fingerprinted"
+[ "$(field "total original file size" "$WORK/zst")" = "85006 Bytes" ] ||
+	fail "z: total size"
+c=$(field "compressed files" "$WORK/zst")
+[ "$c" -ge 1 ] || fail "no compressed file in a -zlz4hc image"
+field "compress rate" "$WORK/zst" | grep -q '^[0-9.]*% (' ||
+	fail "no compression ratio: $(cat "$WORK/zst")"
+grep -q '^On-disk file size distribution' "$WORK/zst" ||
+	fail "no on-disk histogram"
+
 note "--path, --nid"
 dump_ok --path /dir/ten-k "$WORK/fp.img" >"$WORK/i"
 grep -q '^Path: /dir/ten-k$' "$WORK/i" || fail "path line"
