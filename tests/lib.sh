@@ -67,6 +67,7 @@ need_kernel_mount() {
 
 cleanup() {
 	set +e
+	cd /
 	for m in $MOUNTS; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
