@@ -91,6 +91,7 @@ TESTS += \
 	tests/mkfs/bad-args.sh \
 	tests/mkfs/bad-source.sh \
 	tests/mkfs/bad-env.sh \
+	tests/mkfs/blockdev.sh \
 	tests/mkfs/debian-fsck.sh
 
 # --- page-cache sharing fingerprints ---------------------------------------
