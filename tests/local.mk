@@ -76,7 +76,8 @@ TESTS += \
 TESTS += \
 	tests/mkfs/roundtrip-4k.sh \
 	tests/mkfs/roundtrip-512.sh \
-	tests/mkfs/roundtrip-options.sh
+	tests/mkfs/roundtrip-options.sh \
+	tests/mkfs/limits.sh
 
 # --- reproducible builds, bad inputs, Debian's fsck.erofs -----------------
 # The fault-injection shim is preloaded into sanitized binaries too, so it
