@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
+#include <linux/fs.h>
 #include "erofs/fingerprint.h"
 #include "erofs/print.h"
 #include "liberofs_mkfs.h"
@@ -743,6 +745,40 @@ static int init_sb(struct mkfs_ctx *ctx)
 	return mkfs_xattr_setup_prefixes(ctx) ?: mkfs_z_init(ctx);
 }
 
+/*
+ * The writer needs an output that reads as zeroes wherever it writes
+ * nothing: holes of source files, padding between inodes, block tails.  A
+ * file gets that from ftruncate(); a block device is zeroed first, and
+ * refused before any write if the image does not fit.
+ */
+static int size_output(struct mkfs_ctx *ctx, u64 size)
+{
+	const char *name = ctx->cfg->image_name;
+	u64 range[2] = { 0, size }, devsize;
+	struct stat st;
+
+	if (fstat(ctx->fd, &st))
+		return erofs_err_ret(-errno, "cannot stat '%s': %s", name,
+				     strerror(errno));
+	if (!S_ISBLK(st.st_mode)) {
+		if (ftruncate(ctx->fd, size))
+			return erofs_err_ret(-errno, "cannot size '%s': %s",
+					     name, strerror(errno));
+		return 0;
+	}
+	if (ioctl(ctx->fd, BLKGETSIZE64, &devsize))
+		return erofs_err_ret(-errno, "cannot get the size of '%s': %s",
+				     name, strerror(errno));
+	if (devsize < size)
+		return erofs_err_ret(-ENOSPC,
+			"'%s' has %llu bytes, the image needs %llu", name,
+			(unsigned long long)devsize, (unsigned long long)size);
+	if (ioctl(ctx->fd, BLKZEROOUT, range))
+		return erofs_err_ret(-errno, "cannot zero '%s': %s", name,
+				     strerror(errno));
+	return 0;
+}
+
 int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 {
 	struct mkfs_ctx ctx = { .cfg = cfg, .fd = fd };
@@ -766,11 +802,9 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	if (err)
 		goto out;
 	set_features(&ctx);
-	if (ftruncate(fd, erofs_pos(&ctx.sbi, ctx.total_blocks))) {
-		err = erofs_err_ret(-errno, "cannot size '%s': %s",
-				    cfg->image_name, strerror(errno));
+	err = size_output(&ctx, erofs_pos(&ctx.sbi, ctx.total_blocks));
+	if (err)
 		goto out;
-	}
 	buf = malloc(META_BUF_SIZE(erofs_blksiz(&ctx.sbi)));
 	err = buf ? write_shared_xattrs(&ctx) : -ENOMEM;
 	if (!err)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
@@ -12,6 +13,8 @@
  */
 static const char *log_prog = "erofs";
 static int log_level = EROFS_LOG_INFO;
+static bool log_first_error_only;
+static atomic_bool log_error_printed;
 
 void erofs_log_init(const char *progname, int level)
 {
@@ -19,6 +22,11 @@ void erofs_log_init(const char *progname, int level)
 
 	log_prog = slash ? slash + 1 : progname;
 	log_level = level;
+}
+
+void erofs_log_first_error_only(bool on)
+{
+	log_first_error_only = on;
 }
 
 int erofs_log_level(void)
@@ -32,6 +40,10 @@ void erofs_msg(int level, const char *tag, const char *fmt, ...)
 	va_list ap;
 
 	if (level > log_level)
+		return;
+	/* the first failure is the cause; workers failing with it are not */
+	if (level < 0 && log_first_error_only &&
+	    atomic_exchange(&log_error_printed, true))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

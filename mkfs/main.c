@@ -521,6 +521,8 @@ int main(int argc, char **argv)
 	erofs_log_init(o.prog, EROFS_LOG_INFO);
 	parse_options(&o, argc, argv);
 	erofs_log_init(o.prog, o.log_level);
+	/* mkfs stops at the first failure: one error line, even from workers */
+	erofs_log_first_error_only(true);
 	ret = erofs_mkfs_cfg_validate(&o.cfg);
 	if (ret)
 		fprintf(stderr, "Try '%s --help' for more information.\n", o.prog);

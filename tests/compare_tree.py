@@ -55,7 +55,7 @@ def read_xattrs(path):
 def dir_model(root):
     """Path (bytes, relative, b'' for root) -> attributes, from lstat."""
     root = os.fsencode(root)
-    out = {}
+    out, digests = {}, {}
     stack = [b""]
     while stack:
         rel = stack.pop()
@@ -68,7 +68,9 @@ def dir_model(root):
                  stat.S_ISBLK(st.st_mode) else 0)
         if stat.S_ISREG(st.st_mode):
             m["size"] = st.st_size
-            m["sha256"] = sha256_file(full)
+            if m["ino"] not in digests:     # once per hard-linked inode
+                digests[m["ino"]] = sha256_file(full)
+            m["sha256"] = digests[m["ino"]]
         elif stat.S_ISLNK(st.st_mode):
             m["target"] = os.readlink(full)
         elif stat.S_ISDIR(st.st_mode):
@@ -125,6 +127,9 @@ def recount_links(model):
 
 
 def show(v):
+    if isinstance(v, list) and len(v) > 6:
+        return "[%s, ... %d paths]" % (", ".join(show(x) for x in v[:4]),
+                                        len(v))
     if isinstance(v, bytes):
         r = repr(v)
         return r if len(r) < 80 else r[:60] + "...(%d bytes)" % len(v)
@@ -145,12 +150,13 @@ class Diff:
                    show(want), show(got)))
 
 
-def link_sets(model):
+def link_groups(model):
+    """The paths of each non-directory inode, as one frozenset per inode."""
     groups = {}
     for path, m in model.items():
         if not stat.S_ISDIR(m["mode"]):
             groups.setdefault(m["ino"], []).append(path)
-    return {p: frozenset(g) for g in groups.values() for p in g}
+    return [frozenset(g) for g in groups.values()]
 
 
 FIELDS = ("mode", "uid", "gid", "mtime_ns", "nlink", "rdev", "size",
@@ -186,10 +192,15 @@ def compare(want, got, diff, fields):
                 diff(path, "xattr " + name.decode(errors="replace"), wv, gv)
     if "links" not in fields:
         return len(set(want) & set(got))
-    wl, gl = link_sets(want), link_sets(got)
-    for path in sorted(set(wl) & set(gl)):
-        if wl[path] != gl[path]:
-            diff(path, "hard links", sorted(wl[path]), sorted(gl[path]))
+    got_group = {}
+    for g in link_groups(got):
+        for p in g:
+            got_group[p] = g
+    for g in link_groups(want):
+        first = min(g)
+        h = got_group.get(first)
+        if h is not None and h != g:
+            diff(min(g ^ h), "hard links", sorted(g), sorted(h))
     return len(set(want) & set(got))
 
 

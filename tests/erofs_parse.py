@@ -448,7 +448,7 @@ class Image:
 def model(img, tree=None):
     """Path -> attributes, in the form compare_tree.py uses."""
     tree = tree if tree is not None else img.walk()
-    out = {}
+    out, digests = {}, {}
     for path, ent in tree.items():
         m = dict(mode=ent.mode, uid=ent.uid, gid=ent.gid,
                  mtime_ns=ent.mtime * 10**9 + ent.mtime_nsec,
@@ -456,7 +456,9 @@ def model(img, tree=None):
                  xattrs=ent.full_xattrs(img))
         if stat.S_ISREG(ent.mode):
             m["size"] = ent.size
-            m["sha256"] = hashlib.sha256(img.data(ent)).hexdigest()
+            if ent.nid not in digests:      # once per hard-linked inode
+                digests[ent.nid] = hashlib.sha256(img.data(ent)).hexdigest()
+            m["sha256"] = digests[ent.nid]
         elif stat.S_ISLNK(ent.mode):
             m["target"] = img.data(ent)
         elif stat.S_ISDIR(ent.mode):

@@ -21,6 +21,7 @@ DEBIAN_FSCK=/usr/bin/fsck.erofs
 T_NAME=$(basename "$0" .sh)
 WORK=
 MOUNTS=
+LOOPS=
 
 skip() {
 	echo "SKIP: $T_NAME: $*"
@@ -67,8 +68,12 @@ need_kernel_mount() {
 
 cleanup() {
 	set +e
+	cd /
 	for m in $MOUNTS; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	for l in $LOOPS; do
+		losetup -d "$l" 2>/dev/null
 	done
 	if [ -n "$WORK" ]; then
 		mountpoint -q "$WORK" && umount "$WORK"
@@ -92,6 +97,12 @@ mount_image() {
 	mkdir -p "$2"
 	mount -t erofs -o loop,ro "$1" "$2" || fail "cannot mount $1"
 	MOUNTS="$2 $MOUNTS"
+}
+
+# attach_loop FILE: a loop device over FILE in $LOOP, detached at exit
+attach_loop() {
+	LOOP=$(losetup -f --show "$1") || fail "cannot attach $1"
+	LOOPS="$LOOP $LOOPS"
 }
 
 umount_image() {

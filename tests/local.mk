@@ -30,7 +30,8 @@ tests_unit_fingerprint_test_LDADD = $(EROFS_LIBS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = bash
 TESTS += tests/harness-selftest.sh
-EXTRA_DIST += tests/lib.sh tests/summary.sh tests/run-suite.sh
+EXTRA_DIST += tests/lib.sh tests/summary.sh tests/run-suite.sh \
+	tests/harness-selftest.sh
 
 # Everything a script needs to find, as absolute paths.  ASan and UBSan
 # exit with codes no test expects from a tool, so a sanitizer report can
@@ -67,16 +68,21 @@ include tests/compress.mk
 
 # --- the awkward tree, the comparer, the independent image parser --------
 EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py
-TESTS += \
+MKFS_TOOL_TESTS = \
 	tests/mkfs/parser-selftest.sh \
 	tests/mkfs/compare-selftest.sh \
 	tests/mkfs/image-parse.sh
+TESTS += $(MKFS_TOOL_TESTS)
+EXTRA_DIST += $(MKFS_TOOL_TESTS)
 
 # --- kernel round trips ---------------------------------------------------
-TESTS += \
+MKFS_KERNEL_TESTS = \
 	tests/mkfs/roundtrip-4k.sh \
 	tests/mkfs/roundtrip-512.sh \
-	tests/mkfs/roundtrip-options.sh
+	tests/mkfs/roundtrip-options.sh \
+	tests/mkfs/limits.sh
+TESTS += $(MKFS_KERNEL_TESTS)
+EXTRA_DIST += $(MKFS_KERNEL_TESTS)
 
 # --- reproducible builds, bad inputs, Debian's fsck.erofs -----------------
 # The fault-injection shim is preloaded into sanitized binaries too, so it
@@ -86,18 +92,24 @@ tests_shim_fault_so_SOURCES = tests/shim/fault.c
 tests_shim_fault_so_CFLAGS = -fPIC $(WARN_CFLAGS)
 tests_shim_fault_so_LDFLAGS = -shared
 tests_shim_fault_so_LDADD = -ldl
-TESTS += \
+MKFS_INPUT_TESTS = \
 	tests/mkfs/reproducible.sh \
 	tests/mkfs/bad-args.sh \
 	tests/mkfs/bad-source.sh \
 	tests/mkfs/bad-env.sh \
+	tests/mkfs/blockdev.sh \
 	tests/mkfs/debian-fsck.sh
+TESTS += $(MKFS_INPUT_TESTS)
+EXTRA_DIST += $(MKFS_INPUT_TESTS)
 
 # --- page-cache sharing fingerprints ---------------------------------------
-TESTS += \
+MKFS_ISHARE_TESTS = \
 	tests/mkfs/ishare.sh \
 	tests/mkfs/ishare-names.sh
+TESTS += $(MKFS_ISHARE_TESTS)
+EXTRA_DIST += $(MKFS_ISHARE_TESTS)
 
 # --- man pages, and that they cover every option of --help ----------------
 dist_man_MANS += man/mkfs.erofs.1
 TESTS += tests/man-options.sh
+EXTRA_DIST += tests/man-options.sh

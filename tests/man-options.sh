@@ -9,26 +9,32 @@ checked=0
 
 # the man source as plain text: \- is -, font escapes gone
 man_text() {
-	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\(em/--/g' "$1"
+	sed -e '/^\.\\"/d' -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\(em/--/g' "$1"
 }
 
 for tool in mkfs/mkfs.erofs fsck/fsck.erofs dump/dump.erofs; do
 	bin=$top_builddir/$tool
 	name=$(basename "$tool")
-	man=$top_srcdir/man/$name.1
+	man=$(ls "$top_srcdir/man/$name".[1-8] 2>/dev/null | head -n1)
 	if [ ! -x "$bin" ]; then
 		note "$name: not built, skipped"
 		continue
 	fi
-	if [ ! -f "$man" ]; then
+	if [ -z "$man" ]; then
 		note "$name: no man page yet, skipped"
 		continue
 	fi
-	"$bin" --help >"$WORK/help" 2>&1 || fail "$name --help failed"
-	man_text "$man" >"$WORK/man"
+	# --[no-]opt stands for --opt and --no-opt
+	"$bin" --help 2>&1 |
+		sed 's/--\[no-\]\([a-zA-Z0-9_-]*\)/--\1 --no-\1/g' >"$WORK/help" ||
+		fail "$name --help failed"
+	man_text "$man" | sed 's/--\[no-\]\([a-zA-Z0-9_-]*\)/--\1 --no-\1/g' \
+		>"$WORK/man"
 	longs=$(grep -o -- '--[a-zA-Z][a-zA-Z0-9_-]*' "$WORK/help" | sort -u)
-	shorts=$(sed -n 's/^ \{1,4\}\(-[a-zA-Z0-9]\)[ ,].*/\1/p' "$WORK/help" |
-		sort -u)
+	# short options: those in the option column of lines that start one
+	shorts=$(sed -n 's/^ \{1,6\}\(-[^ ].*\)/\1/p' "$WORK/help" |
+		sed 's/   .*//' | grep -o -- '\(^\|[ ,]\)-[a-zA-Z0-9]\b' |
+		tr -d ' ,' | sort -u)
 	[ -n "$longs" ] || fail "$name --help shows no long option"
 	missing=
 	for opt in $longs $shorts; do

@@ -6,6 +6,8 @@
 #ifndef __EROFS_PRINT_H
 #define __EROFS_PRINT_H
 
+#include <stdbool.h>
+
 enum erofs_log_level {
 	EROFS_LOG_QUIET = 0,	/* errors only */
 	EROFS_LOG_INFO = 1,
@@ -13,6 +15,11 @@ enum erofs_log_level {
 };
 
 void erofs_log_init(const char *progname, int level);
+/*
+ * Print only the first error of the process: for a tool that stops at the
+ * first failure, where threads failing at once must not add lines.
+ */
+void erofs_log_first_error_only(bool on);
 int erofs_log_level(void);
 void erofs_msg(int level, const char *tag, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -47,6 +47,7 @@ expect_fail "$dest_ro" "$WORK/ro/|Permission denied" \
 note "destination on a full filesystem"
 make_src
 head -c 3000000 /dev/urandom >"$WORK/src/big"
+head -c 3000000 /dev/urandom >"$WORK/src/big2"
 mkdir -p "$WORK/full"
 mount -t tmpfs -o size=64k tmpfs "$WORK/full"
 MOUNTS="$WORK/full $MOUNTS"
@@ -55,3 +56,9 @@ expect_fail "$dest_full" "$dest_full|No space left" \
 	"$MKFS_EROFS" --quiet "$dest_full" "$WORK/src"
 expect_fail "$WORK/full/new.img" "$WORK/full/new.img|No space left" \
 	"$MKFS_EROFS" --quiet "$WORK/full/new.img" "$WORK/src"
+# two workers, each writing a big file, both hit the full disk: still one
+# line (they once printed one each)
+for i in 1 2 3; do
+	expect_fail "$dest_full" "$dest_full|No space left" \
+		"$MKFS_EROFS" --quiet --workers=2 "$dest_full" "$WORK/src"
+done

@@ -61,3 +61,13 @@ cmp -l "$WORK/r1.img" "$WORK/r2.img" | awk '
 	{ other++ }
 	END { exit !(u >= 8 && !other) }' ||
 	fail "random builds differ elsewhere than in uuid and checksum"
+
+note "label, UUID and block size as blkid (util-linux) reads them"
+if command -v blkid >/dev/null; then
+	mkfs_ok -b 512 -L my-label-15byte -U $uuid "$WORK/l.img" "$WORK/a"
+	got=$(blkid -p -o export "$WORK/l.img" |
+		grep -E '^(LABEL|UUID|BLOCK_SIZE|TYPE)=' | LC_ALL=C sort | tr '\n' ' ')
+	[ "$got" = "BLOCK_SIZE=512 LABEL=my-label-15byte TYPE=erofs UUID=$uuid " ] ||
+		fail "blkid says: $got"
+	note "blkid: $got"
+fi
