@@ -137,9 +137,13 @@ static void usage(FILE *out)
 
 static void usage_error(const char *prog, const char *msg, const char *arg)
 {
-	if (arg)
-		fprintf(stderr, "%s: %s '%s'\n", prog, msg, arg);
-	else
+	if (arg) {
+		/* a control byte in @arg must not split the line */
+		fprintf(stderr, "%s: %s '", prog, msg);
+		for (const unsigned char *c = (const void *)arg; *c; c++)
+			fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, stderr);
+		fputs("'\n", stderr);
+	} else
 		fprintf(stderr, "%s: %s\n", prog, msg);
 	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 	exit(1);
@@ -519,6 +523,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	erofs_log_init(o.prog, EROFS_LOG_INFO);
+	argv[0] = (char *)o.prog;	/* getopt's own errors name the tool */
 	parse_options(&o, argc, argv);
 	erofs_log_init(o.prog, o.log_level);
 	/* mkfs stops at the first failure: one error line, even from workers */
