@@ -563,6 +563,24 @@ static int z_emit_raw(struct z_file *f, u32 len)
 }
 
 /*
+ * The input a pcluster did not shrink goes out as raw blocks, as many as
+ * it took (up to a pcluster), so that the next try starts past it.
+ */
+static int z_emit_raws(struct z_file *f, u32 avail, u32 took)
+{
+	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
+	unsigned int pcs = f->w->ctx->z->pclustersize;
+	u32 n = (took < pcs ? took : pcs) / blksz;
+	int err = 0;
+
+	if (avail < blksz)
+		return z_emit_raw(f, avail);
+	for (u32 i = 0; i < (n ? n : 1) && !err; i++)
+		err = z_emit_raw(f, blksz);
+	return err;
+}
+
+/*
  * Fill one pcluster from the input.  Compressors may look at all the input
  * they are offered (lz4hc does, on data that does not compress), so offer
  * a few times what the last pcluster took, and more only when all of it
@@ -613,7 +631,7 @@ static int z_emit(struct z_file *f)
 		return n;
 	plen = round_up((u32)n, blksz);
 	if (!n || plen >= len)
-		return z_emit_raw(f, avail < blksz ? avail : blksz);
+		return z_emit_raws(f, avail, len);
 	err = z_spill_write(&w->sp, NULL, plen - n);
 	if (!err)
 		err = z_spill_write(&w->sp, w->out, n);
