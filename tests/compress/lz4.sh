@@ -11,7 +11,7 @@ gen_tree "$WORK/src"
 i=0
 for opts in "-zlz4" "-zlz4hc" "-zlz4hc,0" "-zlz4hc,12" "-zlz4hc,level=3" \
 	    "-zlz4 -Elegacy-compress" "-zlz4hc -Enoinline_data" \
-	    "-zlz4hc -C16384" "-zlz4 -C65536" "-zlz4 -C1048576" \
+	    "-zlz4hc -C16384" "-zlz4 -C65536" "-zlz4hc -C1048576" \
 	    "-zlz4hc -b1024" "-zlz4 -b512" "-zlz4hc -b2048 -C8192"; do
 	img=$WORK/$i.img
 	# shellcheck disable=SC2086
