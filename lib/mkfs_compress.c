@@ -238,7 +238,7 @@ int mkfs_z_init(struct mkfs_ctx *ctx)
 	/* the same bit means both; the kernel then reads every record */
 	zc->compr_cfgs = zc->big_pcluster ||
 			 (zc->available_algs & ~(1U << Z_EROFS_COMPRESSION_LZ4));
-	zc->compact = false;
+	zc->compact = !cfg->full_indexes;
 	if (zc->compr_cfgs)
 		for (unsigned int a = 0; a < Z_EROFS_COMPRESSION_MAX; a++)
 			if (zc->available_algs & (1U << a))
