@@ -4,7 +4,9 @@
 
 Sizes around the block and pcluster edges, random (incompressible), text
 (compressible), mixed runs of both, zeros, a sparse file, hard links,
-symlinks and an empty directory.  Usage: gen_tree.py DIR [--small]
+symlinks and an empty directory.  --xattrs gives the larger files user
+xattrs of varying sizes, which moves where their indexes start.
+Usage: gen_tree.py DIR [--small] [--xattrs]
 """
 
 import os
@@ -76,6 +78,19 @@ def main():
     data = text_bytes(rng, 50000)
     write(root, "dup/a", data)
     write(root, "dup/b", data)
+    if "--xattrs" in sys.argv:
+        add_xattrs(root)
+
+
+def add_xattrs(root):
+    files = []
+    for d, _, names in os.walk(root):
+        files += [os.path.join(d, n) for n in names]
+    for i, path in enumerate(sorted(files)):
+        if os.path.islink(path) or os.path.getsize(path) <= 4096:
+            continue
+        for k in range(i % 5):
+            os.setxattr(path, "user.k%d" % k, b"v" * ((i * 7 + k) % 45 + 1))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ gen_tree "$WORK/src"
 i=0
 for opts in "-zlz4" "-zlz4hc" "-zlz4hc,0" "-zlz4hc,12" "-zlz4hc,level=3" \
 	    "-zlz4 -Elegacy-compress" "-zlz4hc -Enoinline_data" \
+	    "-zlz4hc -Elegacy-compress -C16384" \
 	    "-zlz4hc -C16384" "-zlz4 -C65536" "-zlz4hc -C1048576" \
 	    "-zlz4hc -b1024" "-zlz4 -b512" "-zlz4hc -b2048 -C8192"; do
 	img=$WORK/$i.img
@@ -25,5 +26,15 @@ for opts in "-zlz4" "-zlz4hc" "-zlz4hc,0" "-zlz4hc,12" "-zlz4hc,level=3" \
 	[ $(( $(sb_incompat "$img") & 1 )) = 1 ] || fail "$opts: no 0padding"
 	rm -f "$img"
 	i=$((i + 1))
+done
+
+# xattrs of many sizes move the map header and the first compact pack
+# to every 8-byte offset modulo 32
+gen_tree "$WORK/xsrc" --small --xattrs
+for opts in "-zlz4hc" "-zlz4 -C16384" "-zlz4hc -Elegacy-compress"; do
+	# shellcheck disable=SC2086
+	mkfs $opts "$WORK/x.img" "$WORK/xsrc" || fail "mkfs $opts (xattrs)"
+	roundtrip "$WORK/x.img" "$WORK/xsrc"
+	debian_fsck "$WORK/x.img" "$WORK/xsrc"
 done
 echo "PASS: $T_NAME"
