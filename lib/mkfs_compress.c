@@ -31,6 +31,12 @@
 #define Z_STAGE		(1U << 20)
 /* the lz4 window the superblock announces when there are no cfgs */
 #define Z_LZ4_MAX_DISTANCE	65535
+/*
+ * ztailpacking data must not cross a block boundary, and an inode may
+ * only move in 32-byte steps: data this much shorter than a block always
+ * finds a place.
+ */
+#define Z_INLINE_SLACK		32
 
 /* ---- -z parsing ----------------------------------------------------- */
 
@@ -255,6 +261,13 @@ void mkfs_z_set_features(struct mkfs_ctx *ctx)
 	ctx->sbi.feature_incompat |= EROFS_FEATURE_INCOMPAT_LZ4_0PADDING;
 	if (zc->compr_cfgs)
 		ctx->sbi.feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		const struct mkfs_zinode *z = ctx->inodes[i]->z;
+
+		if (z && !z->raw && z->idata_size)
+			ctx->sbi.feature_incompat |=
+				EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
+	}
 }
 
 u32 mkfs_z_head_size(const struct mkfs_ctx *ctx)
@@ -611,6 +624,19 @@ static int z_fill_pcluster(struct z_file *f, u32 avail, u32 *len)
 	return n;
 }
 
+/* ztailpacking: @len bytes of input as @size bytes after the indexes */
+static int z_emit_inline(struct z_file *f, const u8 *data, u32 len,
+			 u32 size, u8 flags)
+{
+	int err = z_spill_write(&f->w->sp, data, size);
+
+	if (!err)
+		err = z_add_extent(f->z, len, 0, flags | Z_EXT_INLINE);
+	f->z->idata_size = size;
+	f->head += len;
+	return err;
+}
+
 /*
  * One extent: as much input as compresses into a pcluster, or one raw
  * block when that gains nothing.  Compressed data ends the pcluster,
@@ -622,23 +648,34 @@ static int z_emit(struct z_file *f)
 	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
 	u32 avail = f->tail - f->head, len, plen;
 	bool final = f->done == f->in->size;
+	/* -E ztailpacking: a last extent that fits goes after the indexes */
+	bool tail = final && w->ctx->cfg->ztailpacking;
+	u32 room = blksz - Z_INLINE_SLACK;
 	int n, err;
 
-	if (final && avail <= blksz)
+	if (final && avail <= blksz && !tail)
 		return z_emit_raw(f, avail);
 	n = z_fill_pcluster(f, avail, &len);
 	if (n < 0)
 		return n;
+	if (tail && n > 0 && len == avail && (u32)n < avail && (u32)n <= room)
+		return z_emit_inline(f, w->out, avail, n, 0);
 	plen = round_up((u32)n, blksz);
-	if (!n || plen >= len)
-		return z_emit_raws(f, avail, len);
-	err = z_spill_write(&w->sp, NULL, plen - n);
-	if (!err)
-		err = z_spill_write(&w->sp, w->out, n);
-	if (!err)
-		err = z_add_extent(f->z, len, plen / blksz, 0);
-	f->head += len;
-	return err;
+	if (n && plen < len) {
+		err = z_spill_write(&w->sp, NULL, plen - n);
+		if (!err)
+			err = z_spill_write(&w->sp, w->out, n);
+		if (!err)
+			err = z_add_extent(f->z, len, plen / blksz, 0);
+		f->head += len;
+		return err;
+	}
+	if (tail && avail <= room)
+		return z_emit_inline(f, w->win + f->head, avail, avail,
+				     Z_EXT_RAW);
+	if (final && avail <= blksz)
+		return z_emit_raw(f, avail);
+	return z_emit_raws(f, avail, len);
 }
 
 static bool z_all_raw(const struct mkfs_zinode *z)
@@ -819,11 +856,15 @@ static void *z_worker_fn(void *arg)
 	return NULL;
 }
 
-/* files worth trying: those a compressed form can make smaller */
+/*
+ * Files worth trying: those a compressed form can make smaller.  Without
+ * ztailpacking that takes at least one block less.
+ */
 static bool z_candidate(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
-	return S_ISREG(in->mode) && in->path &&
-	       in->size > erofs_blksiz(&ctx->sbi);
+	if (!S_ISREG(in->mode) || !in->path)
+		return false;
+	return ctx->cfg->ztailpacking || in->size > erofs_blksiz(&ctx->sbi);
 }
 
 /* the big files first, so that no worker is left with one at the end */
