@@ -74,6 +74,11 @@ def main():
             os.path.join(root, "text/hardlink"))
     os.symlink("text/t004097", os.path.join(root, "symlink"))
     os.makedirs(os.path.join(root, "empty"))
+    # many small files: inline tails and where inodes land in blocks
+    for i in range(200):
+        n = rng.randint(1, 20000)
+        data = rng.randbytes(n) if i % 3 == 0 else text_bytes(rng, n)
+        write(root, "small/s%03d" % i, data)
     # the same content twice: dedupe material
     data = text_bytes(rng, 50000)
     write(root, "dup/a", data)
