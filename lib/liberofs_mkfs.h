@@ -118,6 +118,9 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx);
 bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in);
 /* bytes after the inode and its xattrs: map header, indexes, inline data */
 u32 mkfs_z_meta_size(const struct mkfs_ctx *ctx, const struct mkfs_inode *in);
+/* @pos, or a later one where the inode's inline data does not cross blocks */
+u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		 u64 pos);
 u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx,
 		       const struct mkfs_inode *in);
 void mkfs_z_set_features(struct mkfs_ctx *ctx);

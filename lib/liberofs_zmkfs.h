@@ -59,6 +59,11 @@ struct mkfs_zctx {
 int z_parse_algs(const char *spec, unsigned int pclustersize,
 		 struct z_erofs_alg_cfg *algs, unsigned int *nalgs);
 
+/* mkfs_zfile.c */
+int z_open_spill(const struct erofs_mkfs_cfg *cfg);
+int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos, const char *what);
+int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what);
+
 /* mkfs_zindex.c */
 u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in);
 int z_build_meta(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,

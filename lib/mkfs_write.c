@@ -231,6 +231,7 @@ static int layout(struct mkfs_ctx *ctx)
 		/* an inode with its inline tail stays inside one block */
 		if (total <= blksz && pos % blksz + total > blksz)
 			pos = round_up(pos + 1, (u64)blksz);
+		pos = mkfs_z_place(ctx, in, pos);
 		in->nid = pos >> EROFS_ISLOTBITS;
 		in->ino = i + 1;
 		pos = round_up(pos + total, (u64)EROFS_ISLOT_SIZE);

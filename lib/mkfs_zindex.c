@@ -105,6 +105,29 @@ static u64 z_meta_bytes(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 	       in->z->idata_size;
 }
 
+/*
+ * ztailpacking data must not cross a block boundary: move an inode whose
+ * metadata spans blocks (the writer keeps smaller ones inside one) until
+ * its inline data fits.
+ */
+u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		 u64 pos)
+{
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+	u64 total, off;
+
+	if (!in->z || !in->z->idata_size ||
+	    !erofs_layout_compressed(in->datalayout))
+		return pos;
+	total = in->inode_isize + in->xattr_isize + z_meta_bytes(ctx, in);
+	off = total - in->z->idata_size;
+	if (total <= blksz)
+		return pos;
+	while ((pos + off) % blksz + in->z->idata_size > blksz)
+		pos += EROFS_ISLOT_SIZE;
+	return pos;
+}
+
 u32 mkfs_z_meta_size(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
 	u64 n;
@@ -146,8 +169,9 @@ static void z_extent_lcls(struct z_lcl *l, u64 n, u64 start,
 		u64 d0 = j - head;
 
 		l[j].type = Z_EROFS_LCLUSTER_TYPE_NONHEAD;
+		/* an inline pcluster counts as one block, as erofs-utils has it */
 		if (d0 == 1 && big)
-			l[j].lo = e->pblks | Z_EROFS_LI_D0_CBLKCNT;
+			l[j].lo = (e->pblks ? e->pblks : 1) | Z_EROFS_LI_D0_CBLKCNT;
 		else
 			l[j].lo = d0 < Z_EROFS_LI_D0_CBLKCNT ? d0 :
 				  Z_EROFS_LI_D0_CBLKCNT - 1;
@@ -216,9 +240,9 @@ static u32 z_pack_base(const struct z_lcl *l, unsigned int cnt, bool big,
 		i0++;
 	if (i0 == cnt || (l[i0].type == Z_EROFS_LCLUSTER_TYPE_PLAIN &&
 			  !l[i0].pblk))
-		return big ? next_blk : next_blk - 1;	/* no head uses it */
+		return big || !next_blk ? next_blk : next_blk - 1; /* unused */
 	if (!big)
-		return l[i0].pblk - 1;
+		return l[i0].pblk ? l[i0].pblk - 1 : 0;
 	if (i0 > 0 && (l[0].lo & Z_EROFS_LI_D0_CBLKCNT))
 		return l[i0].pblk - (l[0].lo & ~Z_EROFS_LI_D0_CBLKCNT);
 	return l[i0].pblk;

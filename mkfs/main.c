@@ -79,7 +79,10 @@ static void usage(FILE *out)
 "  -U UUID               filesystem UUID, 'clear' or 'random' (default)\n"
 "  -E OPTS               extended options, comma-separated; ^OPT clears:\n"
 "                          noinline_data    keep no file tail in its inode\n"
-"                          legacy-compress  full lcluster indexes\n"
+"                          legacy-compress  full lcluster indexes, not\n"
+"                                           compact ones\n"
+"                          ztailpacking     keep the last compressed\n"
+"                                           extent in the inode\n"
 "  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
 "      --quiet           print nothing but errors\n"
 "      --workers=N       worker threads reading and compressing files\n"
@@ -218,6 +221,7 @@ static const struct {
 } extended_opts[] = {
 	{ "noinline_data", offsetof(struct erofs_mkfs_cfg, noinline_data) },
 	{ "legacy-compress", offsetof(struct erofs_mkfs_cfg, full_indexes) },
+	{ "ztailpacking", offsetof(struct erofs_mkfs_cfg, ztailpacking) },
 };
 
 static void parse_extended(struct mkfs_opts *o, const char *arg)

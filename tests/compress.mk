@@ -7,6 +7,7 @@ TESTS += \
 	tests/compress/bad-args.sh \
 	tests/compress/workers.sh \
 	tests/compress/lz4.sh \
+	tests/compress/lzma-zstd.sh \
 	tests/compress/ishare.sh
 EXTRA_DIST += \
 	tests/compress/common.sh \

@@ -34,6 +34,7 @@ struct erofs_mkfs_cfg {
 	/* compression: -z ALG[,LEVEL|,level=N][,dictsize=N][:ALG...] */
 	const char *compress;		/* NULL: store files uncompressed */
 	unsigned int pclustersize;	/* -C, bytes; 0: one block */
+	bool ztailpacking;		/* -E ztailpacking */
 	bool full_indexes;		/* -E legacy-compress: no compact ones */
 	const char *tmpdir;		/* spill files; NULL: $TMPDIR or /tmp */
 };

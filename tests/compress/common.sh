@@ -54,7 +54,9 @@ mkfs() {
 tree_listing() {
 	(cd "$1" && find . -printf '%p %y %m %U %G %n %T@ %l\n' | sort &&
 	 find . -type f -printf '%p %s\n' | sort &&
-	 find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+	 find . -type f -print0 | sort -z | xargs -0 -r sha256sum &&
+	 find . -print0 | sort -z |
+	 xargs -0 getfattr -h -d -m '^user\.' 2>/dev/null)
 }
 
 # roundtrip IMG SRC: the kernel shows exactly SRC

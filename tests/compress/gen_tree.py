@@ -4,7 +4,9 @@
 
 Sizes around the block and pcluster edges, random (incompressible), text
 (compressible), mixed runs of both, zeros, a sparse file, hard links,
-symlinks and an empty directory.  Usage: gen_tree.py DIR [--small]
+symlinks and an empty directory.  --xattrs gives the larger files user
+xattrs of varying sizes, which moves where their indexes start.
+Usage: gen_tree.py DIR [--small] [--xattrs]
 """
 
 import os
@@ -72,10 +74,28 @@ def main():
             os.path.join(root, "text/hardlink"))
     os.symlink("text/t004097", os.path.join(root, "symlink"))
     os.makedirs(os.path.join(root, "empty"))
+    # many small files: inline tails and where inodes land in blocks
+    for i in range(200):
+        n = rng.randint(1, 20000)
+        data = rng.randbytes(n) if i % 3 == 0 else text_bytes(rng, n)
+        write(root, "small/s%03d" % i, data)
     # the same content twice: dedupe material
     data = text_bytes(rng, 50000)
     write(root, "dup/a", data)
     write(root, "dup/b", data)
+    if "--xattrs" in sys.argv:
+        add_xattrs(root)
+
+
+def add_xattrs(root):
+    files = []
+    for d, _, names in os.walk(root):
+        files += [os.path.join(d, n) for n in names]
+    for i, path in enumerate(sorted(files)):
+        if os.path.islink(path) or os.path.getsize(path) <= 4096:
+            continue
+        for k in range(i % 5):
+            os.setxattr(path, "user.k%d" % k, b"v" * ((i * 7 + k) % 45 + 1))
 
 
 if __name__ == "__main__":

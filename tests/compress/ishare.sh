@@ -30,7 +30,8 @@ umount "$MNT"
 		fail "$path: fingerprint is not sha256:$sum"
 done
 
-for opts in "-zlz4hc" "-zlz4 -C16384" "-zlz4hc -Elegacy-compress"; do
+for opts in "-zlz4hc" "-zlz4 -C16384" "-zlzma -C65536" "-zzstd,5" \
+	    "-zlz4hc -Eztailpacking"; do
 	# shellcheck disable=SC2086
 	mkfs --ishare_key $opts "$WORK/z.img" "$WORK/src" || fail "mkfs $opts"
 	roundtrip "$WORK/z.img" "$WORK/src"

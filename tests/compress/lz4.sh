@@ -11,7 +11,10 @@ gen_tree "$WORK/src"
 i=0
 for opts in "-zlz4" "-zlz4hc" "-zlz4hc,0" "-zlz4hc,12" "-zlz4hc,level=3" \
 	    "-zlz4 -Elegacy-compress" "-zlz4hc -Enoinline_data" \
-	    "-zlz4hc -C16384" "-zlz4 -C65536" "-zlz4 -C1048576" \
+	    "-zlz4hc -Elegacy-compress -C16384" \
+	    "-zlz4hc -Eztailpacking" "-zlz4 -Eztailpacking,legacy-compress" \
+	    "-zlz4hc -Eztailpacking -C16384" "-zlz4 -Eztailpacking -b1024" \
+	    "-zlz4hc -C16384" "-zlz4 -C65536" "-zlz4hc -C1048576" \
 	    "-zlz4hc -b1024" "-zlz4 -b512" "-zlz4hc -b2048 -C8192"; do
 	img=$WORK/$i.img
 	# shellcheck disable=SC2086
@@ -23,7 +26,23 @@ for opts in "-zlz4" "-zlz4hc" "-zlz4hc,0" "-zlz4hc,12" "-zlz4hc,level=3" \
 	esac
 	# LZ4_0PADDING is always set: kernels since 5.4 expect it
 	[ $(( $(sb_incompat "$img") & 1 )) = 1 ] || fail "$opts: no 0padding"
+	case "$opts" in
+	*ztailpacking*)
+		[ $(( $(sb_incompat "$img") & 0x10 )) != 0 ] ||
+			fail "$opts: no ztailpacking feature" ;;
+	esac
 	rm -f "$img"
 	i=$((i + 1))
+done
+
+# xattrs of many sizes move the map header and the first compact pack
+# to every 8-byte offset modulo 32
+gen_tree "$WORK/xsrc" --small --xattrs
+for opts in "-zlz4hc" "-zlz4 -C16384" "-zlz4hc -Elegacy-compress" \
+	    "-zlz4hc -Eztailpacking" "-zlz4 -Eztailpacking,legacy-compress"; do
+	# shellcheck disable=SC2086
+	mkfs $opts "$WORK/x.img" "$WORK/xsrc" || fail "mkfs $opts (xattrs)"
+	roundtrip "$WORK/x.img" "$WORK/xsrc"
+	debian_fsck "$WORK/x.img" "$WORK/xsrc"
 done
 echo "PASS: $T_NAME"

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * Compressing files before the layout (see liberofs_zmkfs.h): worker
+ * threads read each candidate file once, hash it, cut it into extents
+ * that each fill one pcluster, and append the pclusters to their own
+ * spill file.  What a file becomes depends only on its content, never on
+ * which worker took it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "erofs/fingerprint.h"
+#include "erofs/print.h"
+#include "liberofs_zmkfs.h"
+
+/* input a worker keeps of one file; extents never exceed it */
+#define Z_WINDOW	(4U << 20)
+/* spill writes are batched */
+#define Z_STAGE		(1U << 20)
+/*
+ * ztailpacking data must not cross a block boundary, and an inode may
+ * only move in 32-byte steps: data this much shorter than a block always
+ * finds a place.
+ */
+#define Z_INLINE_SLACK		32
+
+/* ---- spill files ------------------------------------------------------ */
+
+struct z_spill {
+	int fd;
+	u64 pos;		/* where the next byte goes */
+	u64 stage_off;		/* spill offset of stage[0] */
+	u32 stage_len;
+	u8 *stage;
+};
+
+int z_open_spill(const struct erofs_mkfs_cfg *cfg)
+{
+	const char *dir = cfg->tmpdir;
+	char *path;
+	int fd;
+
+	if (!dir)
+		dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	/* no O_TMPFILE there: a named file, unlinked at once */
+	if (asprintf(&path, "%s/mkfs.erofs.XXXXXX", dir) < 0)
+		return -ENOMEM;
+	fd = mkstemp(path);
+	if (fd < 0) {
+		fd = erofs_err_ret(-errno, "cannot create a spill file in '%s': %s",
+				   dir, strerror(errno));
+	} else {
+		unlink(path);
+	}
+	free(path);
+	return fd;
+}
+
+int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos,
+			const char *what)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return erofs_err_ret(n < 0 ? -errno : -EIO,
+					     "cannot write %s: %s", what,
+					     n < 0 ? strerror(errno) : "short write");
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what)
+{
+	while (len) {
+		ssize_t n = pread(fd, p, len, pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return erofs_err_ret(-errno, "cannot read %s: %s", what,
+					     strerror(errno));
+		if (!n)
+			return erofs_err_ret(-EIO, "cannot read %s: %s", what,
+					     "unexpected end of file");
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int z_spill_flush(struct z_spill *sp)
+{
+	int err;
+
+	if (!sp->stage_len)
+		return 0;
+	err = z_pwrite_all(sp->fd, sp->stage, sp->stage_len, sp->stage_off,
+			   "a spill file");
+	sp->stage_off += sp->stage_len;
+	sp->stage_len = 0;
+	return err;
+}
+
+/* append @len bytes, or zeroes when @buf is NULL */
+static int z_spill_write(struct z_spill *sp, const void *buf, u32 len)
+{
+	while (len) {
+		u32 n = Z_STAGE - sp->stage_len;
+		int err;
+
+		if (!n) {
+			err = z_spill_flush(sp);
+			if (err)
+				return err;
+			continue;
+		}
+		if (n > len)
+			n = len;
+		if (buf) {
+			memcpy(sp->stage + sp->stage_len, buf, n);
+			buf = (const u8 *)buf + n;
+		} else {
+			memset(sp->stage + sp->stage_len, 0, n);
+		}
+		sp->stage_len += n;
+		sp->pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* forget everything from @pos on: it will be written again */
+static void z_spill_rewind(struct z_spill *sp, u64 pos)
+{
+	if (pos >= sp->stage_off) {
+		sp->stage_len = pos - sp->stage_off;
+	} else {
+		sp->stage_off = pos;
+		sp->stage_len = 0;
+	}
+	sp->pos = pos;
+}
+
+/* ---- compressing one file --------------------------------------------- */
+
+struct z_worker {
+	struct mkfs_ctx *ctx;
+	unsigned int id;
+	struct z_erofs_compressor comp;
+	struct erofs_sha256 sha;
+	u8 *win;		/* Z_WINDOW bytes of input */
+	u8 *out;		/* one pcluster */
+	struct z_spill sp;
+
+	/* shared by all workers */
+	pthread_mutex_t *lock;
+	struct mkfs_inode **todo;
+	u64 ntodo, *next;
+	int *error;
+};
+
+struct z_file {
+	struct z_worker *w;
+	const struct mkfs_inode *in;
+	struct mkfs_zinode *z;
+	int fd;
+	u64 done;		/* bytes read so far */
+	u32 head, tail;		/* unconsumed input is win[head, tail) */
+	u32 hint;		/* input the last extent took */
+	bool hash;
+};
+
+static int z_add_extent(struct mkfs_zinode *z, u32 length, u16 pblks,
+			u8 flags)
+{
+	if (z->nextents == z->ext_cap) {
+		u32 cap = z->ext_cap ? z->ext_cap * 2 : 16;
+		void *p = realloc(z->ext, cap * sizeof(*z->ext));
+
+		if (!p)
+			return -ENOMEM;
+		z->ext = p;
+		z->ext_cap = cap;
+	}
+	z->ext[z->nextents++] = (struct z_extent){ length, pblks, flags };
+	z->pblocks += pblks;
+	return 0;
+}
+
+/* keep at least half a window of input ahead, as long as the file lasts */
+static int z_refill(struct z_file *f)
+{
+	u8 *win = f->w->win;
+	u32 n;
+	int err;
+
+	if (f->tail - f->head >= Z_WINDOW / 2 || f->done == f->in->size)
+		return 0;
+	memmove(win, win + f->head, f->tail - f->head);
+	f->tail -= f->head;
+	f->head = 0;
+	n = Z_WINDOW - f->tail;
+	if (n > f->in->size - f->done)
+		n = f->in->size - f->done;
+	err = z_pread_all(f->fd, win + f->tail, n, f->done, f->in->path);
+	if (err == -EIO)
+		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
+				    f->in->path);
+	if (!err && f->hash)
+		err = erofs_sha256_update(&f->w->sha, win + f->tail, n);
+	f->tail += n;
+	f->done += n;
+	return err;
+}
+
+/* one block holding @len bytes as they are */
+static int z_emit_raw(struct z_file *f, u32 len)
+{
+	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
+	int err = z_spill_write(&f->w->sp, f->w->win + f->head, len);
+
+	if (!err)
+		err = z_spill_write(&f->w->sp, NULL, blksz - len);
+	if (!err)
+		err = z_add_extent(f->z, len, 1, Z_EXT_RAW);
+	f->head += len;
+	return err;
+}
+
+/*
+ * The input a pcluster did not shrink goes out as raw blocks, as many as
+ * it took (up to a pcluster), so that the next try starts past it.
+ */
+static int z_emit_raws(struct z_file *f, u32 avail, u32 took)
+{
+	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
+	unsigned int pcs = f->w->ctx->z->pclustersize;
+	u32 n = (took < pcs ? took : pcs) / blksz;
+	int err = 0;
+
+	if (avail < blksz)
+		return z_emit_raw(f, avail);
+	for (u32 i = 0; i < (n ? n : 1) && !err; i++)
+		err = z_emit_raw(f, blksz);
+	return err;
+}
+
+/*
+ * Fill one pcluster from the input.  Compressors may look at all the input
+ * they are offered (lz4hc does, on data that does not compress), so offer
+ * a few times what the last pcluster took, and more only when all of it
+ * fitted.
+ */
+static int z_fill_pcluster(struct z_file *f, u32 avail, u32 *len)
+{
+	struct z_worker *w = f->w;
+	unsigned int pcs = w->ctx->z->pclustersize;
+	unsigned int k = w->comp.ops->offer_factor;
+	u32 limit = k * (f->hint > pcs ? f->hint : pcs);
+	int n;
+
+	while (1) {
+		u32 offer = avail < limit ? avail : limit;
+
+		*len = offer;
+		n = w->comp.ops->compress_destsize(&w->comp, w->win + f->head,
+						   len, w->out, pcs);
+		if (n <= 0 || *len < offer || offer == avail)
+			break;
+		limit = offer > UINT32_MAX / 4 ? UINT32_MAX : offer * 4;
+	}
+	if (n < 0)
+		return erofs_err_ret(n, "cannot compress '%s': %s", f->in->path,
+				     erofs_strerror(n));
+	f->hint = *len;
+	return n;
+}
+
+/* ztailpacking: @len bytes of input as @size bytes after the indexes */
+static int z_emit_inline(struct z_file *f, const u8 *data, u32 len,
+			 u32 size, u8 flags)
+{
+	int err = z_spill_write(&f->w->sp, data, size);
+
+	if (!err)
+		err = z_add_extent(f->z, len, 0, flags | Z_EXT_INLINE);
+	f->z->idata_size = size;
+	f->head += len;
+	return err;
+}
+
+/*
+ * One extent: as much input as compresses into a pcluster, or one raw
+ * block when that gains nothing.  Compressed data ends the pcluster,
+ * zeroes before it (LZ4_0PADDING: readers skip leading zeroes).
+ */
+static int z_emit(struct z_file *f)
+{
+	struct z_worker *w = f->w;
+	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
+	u32 avail = f->tail - f->head, len, plen;
+	bool final = f->done == f->in->size;
+	/* -E ztailpacking: a last extent that fits goes after the indexes */
+	bool tail = final && w->ctx->cfg->ztailpacking;
+	u32 room = blksz - Z_INLINE_SLACK;
+	int n, err;
+
+	if (final && avail <= blksz && !tail)
+		return z_emit_raw(f, avail);
+	n = z_fill_pcluster(f, avail, &len);
+	if (n < 0)
+		return n;
+	if (tail && n > 0 && len == avail && (u32)n < avail && (u32)n <= room)
+		return z_emit_inline(f, w->out, avail, n, 0);
+	plen = round_up((u32)n, blksz);
+	if (n && plen < len) {
+		err = z_spill_write(&w->sp, NULL, plen - n);
+		if (!err)
+			err = z_spill_write(&w->sp, w->out, n);
+		if (!err)
+			err = z_add_extent(f->z, len, plen / blksz, 0);
+		f->head += len;
+		return err;
+	}
+	if (tail && avail <= room)
+		return z_emit_inline(f, w->win + f->head, avail, avail,
+				     Z_EXT_RAW);
+	if (final && avail <= blksz)
+		return z_emit_raw(f, avail);
+	return z_emit_raws(f, avail, len);
+}
+
+static bool z_all_raw(const struct mkfs_zinode *z)
+{
+	for (u32 i = 0; i < z->nextents; i++)
+		if (!(z->ext[i].flags & Z_EXT_RAW))
+			return false;
+	return true;
+}
+
+/*
+ * Keep the file compressed only if that saves space, as erofs-utils
+ * decides: blocks + full-index metadata < size.  A file that fitted the
+ * window is still in memory and goes back to the spill as plain data; a
+ * larger one falls back only if every extent is raw, since its spill
+ * blocks are then its plain data already.
+ */
+static int z_decide(struct z_file *f, u64 start)
+{
+	struct mkfs_zinode *z = f->z;
+	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
+	u64 size = f->in->size, meta = 16 + 8 * DIV_ROUND_UP(size, blksz);
+	u64 blocks = DIV_ROUND_UP(size, blksz);
+	int err;
+
+	if (z->pblocks * blksz + z->idata_size + meta < size)
+		return 0;
+	if (size <= Z_WINDOW) {
+		z_spill_rewind(&f->w->sp, start);
+		err = z_spill_write(&f->w->sp, f->w->win, size);
+		if (!err)
+			err = z_spill_write(&f->w->sp, NULL,
+					    blocks * blksz - size);
+		if (err)
+			return err;
+	} else if (!z_all_raw(z)) {
+		return 0;
+	}
+	free(z->ext);
+	z->ext = NULL;
+	z->nextents = z->ext_cap = 0;
+	z->pblocks = blocks;
+	z->idata_size = 0;
+	z->raw = true;
+	return 0;
+}
+
+static int z_open_source(const struct mkfs_inode *in)
+{
+	struct stat st;
+	int fd;
+
+	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
+	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
+				     strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
+				     in->path);
+	}
+	if ((u64)st.st_size != in->size) {
+		close(fd);
+		return erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
+				     in->path);
+	}
+	return fd;
+}
+
+static int z_compress_body(struct z_file *f)
+{
+	u8 probe;
+	int err = 0;
+
+	while (!err) {
+		err = z_refill(f);
+		if (err || f->head == f->tail)
+			break;
+		err = z_emit(f);
+	}
+	/* a file that grew while read would leave its image copy short */
+	if (!err && pread(f->fd, &probe, 1, f->in->size) != 0)
+		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
+				    f->in->path);
+	return err;
+}
+
+static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
+{
+	struct z_file f = {
+		.w = w, .in = in,
+		.hash = w->ctx->sbi.ishare_prefix_id >= 0,
+	};
+	u64 start = w->sp.pos;
+	int err;
+
+	f.z = calloc(1, sizeof(*f.z));
+	if (!f.z)
+		return -ENOMEM;
+	f.z->spill_id = w->id;
+	f.z->spill_off = start;
+	f.z->alg = w->comp.ops->alg;
+	in->z = f.z;
+	f.fd = z_open_source(in);
+	if (f.fd < 0)
+		return f.fd;
+	err = z_compress_body(&f);
+	close(f.fd);
+	if (!err && f.hash)
+		err = erofs_sha256_final(&w->sha, f.z->digest);
+	if (!err)
+		err = z_decide(&f, start);
+	return err;
+}
+
+/* ---- the worker pool -------------------------------------------------- */
+
+static void z_worker_release(struct z_worker *w)
+{
+	z_erofs_compressor_exit(&w->comp);
+	if (w->sha.ctx)
+		erofs_sha256_release(&w->sha);
+	free(w->win);
+	free(w->out);
+	free(w->sp.stage);
+}
+
+static int z_worker_init(struct z_worker *w)
+{
+	struct mkfs_zctx *zc = w->ctx->z;
+	int err;
+
+	w->win = malloc(Z_WINDOW);
+	w->out = malloc(zc->pclustersize);
+	w->sp.stage = malloc(Z_STAGE);
+	w->sp.fd = zc->spill_fds[w->id];
+	if (!w->win || !w->out || !w->sp.stage)
+		return -ENOMEM;
+	err = z_erofs_compressor_init(&w->comp, &zc->algs[0]);
+	if (err)
+		return erofs_err_ret(err, "cannot set up compressor %s: %s",
+				     zc->algs[0].ops->name, erofs_strerror(err));
+	if (w->ctx->sbi.ishare_prefix_id >= 0)
+		return erofs_sha256_init(&w->sha);
+	return 0;
+}
+
+static void z_set_error(struct z_worker *w, int err)
+{
+	pthread_mutex_lock(w->lock);
+	if (!*w->error)
+		*w->error = err;
+	pthread_mutex_unlock(w->lock);
+}
+
+static void *z_worker_fn(void *arg)
+{
+	struct z_worker *w = arg;
+	int err = z_worker_init(w);
+
+	while (!err) {
+		u64 i;
+
+		pthread_mutex_lock(w->lock);
+		err = *w->error;
+		i = (*w->next)++;
+		pthread_mutex_unlock(w->lock);
+		if (err || i >= w->ntodo)
+			break;
+		err = z_compress_file(w, w->todo[i]);
+	}
+	if (!err)
+		err = z_spill_flush(&w->sp);
+	if (err)
+		z_set_error(w, err);
+	z_worker_release(w);
+	return NULL;
+}
+
+/*
+ * Files worth trying: those a compressed form can make smaller.  Without
+ * ztailpacking that takes at least one block less.
+ */
+static bool z_candidate(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
+{
+	if (!S_ISREG(in->mode) || !in->path)
+		return false;
+	return ctx->cfg->ztailpacking || in->size > erofs_blksiz(&ctx->sbi);
+}
+
+/* the big files first, so that no worker is left with one at the end */
+static int z_cmp_size(const void *a, const void *b)
+{
+	const struct mkfs_inode *x = *(struct mkfs_inode *const *)a;
+	const struct mkfs_inode *y = *(struct mkfs_inode *const *)b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return x->src_ino < y->src_ino ? -1 : x->src_ino > y->src_ino;
+}
+
+static int z_collect(struct mkfs_ctx *ctx, struct mkfs_inode ***todo, u64 *n)
+{
+	*n = 0;
+	*todo = malloc((ctx->ninodes ? ctx->ninodes : 1) * sizeof(**todo));
+	if (!*todo)
+		return -ENOMEM;
+	for (u64 i = 0; i < ctx->ninodes; i++)
+		if (z_candidate(ctx, ctx->inodes[i]))
+			(*todo)[(*n)++] = ctx->inodes[i];
+	if (*n > 1)
+		qsort(*todo, *n, sizeof(**todo), z_cmp_size);
+	return 0;
+}
+
+static unsigned int z_nworkers(const struct mkfs_ctx *ctx, u64 ntodo)
+{
+	unsigned int nw = ctx->cfg->workers;
+
+	if (!nw) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		nw = n > 0 ? n : 1;
+	}
+	if (nw > ntodo)
+		nw = ntodo ? ntodo : 1;
+	return nw;
+}
+
+static int z_open_spills(struct mkfs_ctx *ctx, unsigned int nw)
+{
+	struct mkfs_zctx *zc = ctx->z;
+
+	zc->spill_fds = malloc(nw * sizeof(*zc->spill_fds));
+	if (!zc->spill_fds)
+		return -ENOMEM;
+	for (; zc->nspill < nw; zc->nspill++) {
+		int fd = z_open_spill(ctx->cfg);
+
+		if (fd < 0)
+			return fd;
+		zc->spill_fds[zc->nspill] = fd;
+	}
+	return 0;
+}
+
+static int z_run_workers(struct mkfs_ctx *ctx, struct mkfs_inode **todo,
+			 u64 ntodo, unsigned int nw)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct z_worker *w = calloc(nw, sizeof(*w));
+	pthread_t *tids = calloc(nw, sizeof(*tids));
+	bool *started = calloc(nw, sizeof(*started));
+	u64 next = 0;
+	int error = 0;
+
+	if (!w || !tids || !started) {
+		error = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < nw; i++)
+		w[i] = (struct z_worker){
+			.ctx = ctx, .id = i, .lock = &lock, .todo = todo,
+			.ntodo = ntodo, .next = &next, .error = &error,
+		};
+	for (unsigned int i = 1; i < nw; i++)
+		started[i] = !pthread_create(&tids[i], NULL, z_worker_fn, &w[i]);
+	z_worker_fn(&w[0]);
+	for (unsigned int i = 1; i < nw; i++)
+		if (started[i])
+			pthread_join(tids[i], NULL);
+	/* a worker that never started leaves its files to the others */
+out:
+	free(w);
+	free(tids);
+	free(started);
+	return error;
+}
+
+int mkfs_z_compress_files(struct mkfs_ctx *ctx)
+{
+	struct mkfs_inode **todo;
+	unsigned int nw;
+	u64 ntodo;
+	int err;
+
+	if (!ctx->z)
+		return 0;
+	err = z_collect(ctx, &todo, &ntodo);
+	if (err)
+		return err;
+	nw = z_nworkers(ctx, ntodo);
+	err = z_open_spills(ctx, nw);
+	if (!err && ntodo)
+		err = z_run_workers(ctx, todo, ntodo, nw);
+	free(todo);
+	return err;
+}
+
