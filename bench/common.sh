@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0+ OR MIT
 # Shared by the benchmark scripts: options, the cached tree, timing.
 # Sourced, not run; the caller has set -euo pipefail.
+# shellcheck shell=bash disable=SC2034  # variables the callers use
 
 BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_SRC/.." && pwd)
@@ -79,7 +80,9 @@ require_exe() {
 	local what=$1 path=$2
 
 	[ -e "$path" ] || die "$what '$path' not found (build it, or pass its path)"
-	[ -x "$path" ] && [ -f "$path" ] || die "$what '$path' is not an executable file"
+	if [ ! -f "$path" ] || [ ! -x "$path" ]; then
+		die "$what '$path' is not an executable file"
+	fi
 }
 
 # GNU time gives peak RSS; the shell keyword does not
@@ -157,19 +160,15 @@ machine_line() {
 }
 
 # run "$@" once, timed; sets T_WALL T_CPU T_RSS_KB (peak RSS in KiB)
+TIME_FILE=
 timed_run() {
-	local out rc user sys
+	local rc=0 user sys
 
-	out=$(mktemp "$WORKDIR/.time.XXXXXX")
-	rc=0
-	/usr/bin/time -f '%e %U %S %M' -o "$out" "$@" || rc=$?
-	if [ "$rc" != 0 ]; then
-		rm -f "$out"
-		die "failed (exit $rc): $*"
-	fi
-	read -r T_WALL user sys T_RSS_KB <"$out"
+	[ -n "$TIME_FILE" ] || TIME_FILE=$(mktemp "$WORKDIR/.time.XXXXXX")
+	/usr/bin/time -f '%e %U %S %M' -o "$TIME_FILE" "$@" || rc=$?
+	[ "$rc" = 0 ] || die "failed (exit $rc): $*"
+	read -r T_WALL user sys T_RSS_KB <"$TIME_FILE"
 	T_CPU=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-	rm -f "$out"
 }
 
 # min over a space-separated list of numbers
@@ -188,6 +187,7 @@ IMAGES=()
 cleanup_images() {
 	local img
 
+	[ -z "$TIME_FILE" ] || rm -f "$TIME_FILE"
 	for img in "${IMAGES[@]}"; do
 		rm -f "$img" "$(dirname "$img")/.$(basename "$img")".??????
 	done
