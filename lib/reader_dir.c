@@ -41,19 +41,40 @@ static unsigned int block_len(const struct erofs_dir_iter *it)
 	return left < it->blksz ? left : it->blksz;
 }
 
-static int dir_problem(struct erofs_dir_iter *it, enum erofs_problem_id id,
-		       const char *what)
+static int dir_report(struct erofs_dir_iter *it, bool quiet,
+		      enum erofs_problem_id id, const char *what)
 {
 	char name[4 * EROFS_NAME_LEN + 1];
 
 	if (it->de.name && it->de.namelen) {
 		erofs_escape(name, sizeof(name), it->de.name, it->de.namelen);
-		return erofs_report(it->img, id, it->dir->nid,
-				    "%s at block %llu entry %u '%s'", what,
-				    (unsigned long long)it->lblk, it->idx, name);
+		return erofs_reportf(it->img, quiet, id, it->dir->nid,
+				     "%s at block %llu entry %u '%s'", what,
+				     (unsigned long long)it->lblk, it->idx,
+				     name);
 	}
-	return erofs_report(it->img, id, it->dir->nid, "%s at block %llu entry %u",
-			    what, (unsigned long long)it->lblk, it->idx);
+	return erofs_reportf(it->img, quiet, id, it->dir->nid,
+			     "%s at block %llu entry %u", what,
+			     (unsigned long long)it->lblk, it->idx);
+}
+
+static int dir_problem(struct erofs_dir_iter *it, enum erofs_problem_id id,
+		       const char *what)
+{
+	return dir_report(it, false, id, what);
+}
+
+/*
+ * A problem that ends the block.  A wrong size or block address makes
+ * every block garbage: only the first bad block of a directory is
+ * reported, the others are counted and summed up at its end.
+ */
+static int block_problem(struct erofs_dir_iter *it, enum erofs_problem_id id,
+			 const char *what)
+{
+	if (!it->bad_blocks++)
+		it->first_bad = id;
+	return dir_report(it, it->bad_blocks > 1, id, what);
 }
 
 /* read block lblk; a fresh block's header gives its entry count */
@@ -81,7 +102,7 @@ static int load_block(struct erofs_dir_iter *it, bool fresh)
 	if (nameoff < DIRENT_SIZE || nameoff % DIRENT_SIZE || nameoff >= len) {
 		it->de.name = NULL;
 		it->block_bad = true;
-		return dir_problem(it, EROFS_PB_DIRENT_NAMEOFF,
+		return block_problem(it, EROFS_PB_DIRENT_NAMEOFF,
 				   "first nameoff is not a whole number of dirents inside the block");
 	}
 	it->count = nameoff / DIRENT_SIZE;
@@ -97,12 +118,12 @@ static int parse_entry(struct erofs_dir_iter *it)
 	it->de = (struct erofs_dirent_info){ .nid = le64_to_cpu(de->nid),
 		.ftype = de->file_type, .lblk = it->lblk, .index = it->idx };
 	if (off < it->count * DIRENT_SIZE || off >= len)
-		return dir_problem(it, EROFS_PB_DIRENT_NAMEOFF,
+		return block_problem(it, EROFS_PB_DIRENT_NAMEOFF,
 				   "nameoff outside the name area");
 	if (it->idx + 1 < it->count) {
 		end = le16_to_cpu(de[1].nameoff);
 		if (end <= off || end > len)
-			return dir_problem(it, EROFS_PB_DIRENT_NAMEOFF,
+			return block_problem(it, EROFS_PB_DIRENT_NAMEOFF,
 					   "next nameoff not after this one");
 	} else {
 		end = off + strnlen((char *)it->buf + off, len - off);
@@ -110,14 +131,14 @@ static int parse_entry(struct erofs_dir_iter *it)
 	it->de.name = (char *)it->buf + off;
 	it->de.namelen = end - off;
 	if (!it->de.namelen || it->de.namelen > EROFS_NAME_LEN)
-		return dir_problem(it, EROFS_PB_DIRENT_NAMELEN,
+		return block_problem(it, EROFS_PB_DIRENT_NAMELEN,
 				   "name length not in 1..255");
 	if (memchr(it->de.name, '/', it->de.namelen) ||
 	    memchr(it->de.name, '\0', it->de.namelen))
-		return dir_problem(it, EROFS_PB_DIRENT_NAME,
+		return block_problem(it, EROFS_PB_DIRENT_NAME,
 				   "name with '/' or a NUL byte");
 	if (it->de.ftype >= EROFS_FT_MAX)
-		return dir_problem(it, EROFS_PB_DIRENT_FTYPE, "bad file type");
+		return block_problem(it, EROFS_PB_DIRENT_FTYPE, "bad file type");
 	return 0;
 }
 
@@ -128,7 +149,7 @@ static int check_order(struct erofs_dir_iter *it)
 	int c = memcmp(it->prev, it->de.name, n);
 
 	if (it->prevlen && (c > 0 || (!c && it->prevlen >= it->de.namelen)))
-		return dir_problem(it, EROFS_PB_DIRENT_ORDER,
+		return block_problem(it, EROFS_PB_DIRENT_ORDER,
 				   "name not after the previous one");
 	memcpy(it->prev, it->de.name, it->de.namelen);
 	it->prevlen = it->de.namelen;
@@ -163,6 +184,10 @@ static int check_dots(struct erofs_dir_iter *it)
 
 static int finish(struct erofs_dir_iter *it)
 {
+	if (it->bad_blocks > 1)
+		erofs_report(it->img, it->first_bad, it->dir->nid,
+			     "%u more bad blocks in this directory not shown",
+			     it->bad_blocks - 1);
 	if (!it->seen_dot && !it->dir->dot_omitted)
 		erofs_report(it->img, EROFS_PB_DIR_DOT, it->dir->nid,
 			     "no '.' entry");

@@ -33,6 +33,26 @@ static int xattr_problem(struct xattr_walk *w, enum erofs_problem_id id,
 			    n & 0x10000 ? "shared" : "inline", n & 0xffff, what);
 }
 
+/*
+ * A missing or broken table entry would be reported for every inode that
+ * uses it (every fingerprinted file, say): report it once per image.
+ */
+static bool reported_before(u32 *bits, unsigned int idx)
+{
+	u32 bit = 1U << (idx % 32);
+
+	return __atomic_fetch_or(&bits[idx / 32], bit, __ATOMIC_RELAXED) & bit;
+}
+
+static int bad_prefix(struct xattr_walk *w, unsigned int idx, unsigned int n)
+{
+	bool again = reported_before(w->img->prefix_reported, idx);
+
+	return erofs_reportf(w->img, again, EROFS_PB_XATTR_INDEX, w->vi->nid,
+			     "%s xattr %u: long prefix %u is missing or unusable (reported once)",
+			     n & 0x10000 ? "shared" : "inline", n & 0xffff, idx);
+}
+
 /* full name of an entry into w->name; its filter hash input as well */
 static int build_name(struct xattr_walk *w, const struct erofs_xattr_entry *e,
 		      unsigned int n, unsigned int *bit)
@@ -51,8 +71,7 @@ static int build_name(struct xattr_walk *w, const struct erofs_xattr_entry *e,
 
 		idx &= EROFS_XATTR_LONG_PREFIX_MASK;
 		if (idx >= sbi->xattr_prefix_count || w->img->prefix_bad[idx])
-			return xattr_problem(w, EROFS_PB_XATTR_INDEX,
-					     "no such long prefix", n);
+			return bad_prefix(w, idx, n);
 		pf = &sbi->xattr_prefixes[idx];
 		base_index = pf->base_index;
 		memcpy(hashed, pf->infix, pf->infix_len);
@@ -88,12 +107,17 @@ static int visit(struct xattr_walk *w, const struct erofs_xattr_entry *e,
 	if (len < 0)
 		return len;
 	if (w->use_filter && (w->filter & (1U << bit))) {
+		bool lp = e->e_name_index & EROFS_XATTR_LONG_PREFIX;
+		/* a damaged prefix would miss every filter: say it once */
+		bool again = lp && reported_before(w->img->filter_reported,
+				e->e_name_index & EROFS_XATTR_LONG_PREFIX_MASK);
 		char esc[4 * FULLNAME_MAX];
 
 		erofs_escape(esc, sizeof(esc), w->name, len);
-		return erofs_report(w->img, EROFS_PB_XATTR_FILTER, w->vi->nid,
-				    "xattr '%s' is hidden by the name filter",
-				    esc);
+		return erofs_reportf(w->img, again, EROFS_PB_XATTR_FILTER,
+				     w->vi->nid,
+				     "xattr '%s' is hidden by the name filter%s",
+				     esc, lp ? " (reported once per long prefix)" : "");
 	}
 	x.name = w->name;
 	x.name_len = len;

@@ -34,6 +34,8 @@ struct erofs_image {
 	bool sb_csum_ok;	/* checksum present and right */
 	bool has_fingerprints;	/* ISHARE_XATTRS with a valid prefix id */
 	bool *prefix_bad;	/* per long prefix: unusable table entry */
+	u32 prefix_reported[4];	/* bad long prefixes already reported */
+	u32 filter_reported[4];	/* and name filter misses per prefix */
 	struct erofs_mcache *mcache;	/* small cache of metadata blocks */
 
 	/* NULL: print problems as "error: <msg> @ nid <nid>" on stderr */
@@ -202,6 +204,8 @@ struct erofs_dir_iter {
 	bool have_block;	/* block lblk's header has been parsed */
 	bool block_bad;		/* current block stopped at idx */
 	bool seen_dot, seen_dotdot, done;
+	unsigned int bad_blocks;	/* reported once, then counted */
+	enum erofs_problem_id first_bad;
 	unsigned int prevlen;
 	char prev[EROFS_NAME_LEN + 1];	/* last name, for the order check */
 	struct erofs_dirent_info de;
