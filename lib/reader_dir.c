@@ -65,16 +65,26 @@ static int dir_problem(struct erofs_dir_iter *it, enum erofs_problem_id id,
 }
 
 /*
- * A problem that ends the block.  A wrong size or block address makes
- * every block garbage: only the first bad block of a directory is
- * reported, the others are counted and summed up at its end.
+ * A bad entry or block.  A wrong size or block address makes every block
+ * garbage: only the first DIR_SHOWN faults of a directory are reported,
+ * the others are counted and summed up at its end.
  */
-static int block_problem(struct erofs_dir_iter *it, enum erofs_problem_id id,
-			 const char *what)
+#define DIR_SHOWN	2
+
+static int dir_fault(struct erofs_dir_iter *it, enum erofs_problem_id id,
+		     const char *what)
 {
-	if (!it->bad_blocks++)
+	if (!it->nbad++)
 		it->first_bad = id;
-	return dir_report(it, it->bad_blocks > 1, id, what);
+	return dir_report(it, it->nbad > DIR_SHOWN, id, what);
+}
+
+/* a fault in the entry's name or type: skip it, the rest still parses */
+static int entry_fault(struct erofs_dir_iter *it, enum erofs_problem_id id,
+		       const char *what)
+{
+	dir_fault(it, id, what);
+	return 1;
 }
 
 /* read block lblk; a fresh block's header gives its entry count */
@@ -102,14 +112,17 @@ static int load_block(struct erofs_dir_iter *it, bool fresh)
 	if (nameoff < DIRENT_SIZE || nameoff % DIRENT_SIZE || nameoff >= len) {
 		it->de.name = NULL;
 		it->block_bad = true;
-		return block_problem(it, EROFS_PB_DIRENT_NAMEOFF,
-				   "first nameoff is not a whole number of dirents inside the block");
+		return dir_fault(it, EROFS_PB_DIRENT_NAMEOFF,
+				 "first nameoff is not a whole number of dirents inside the block");
 	}
 	it->count = nameoff / DIRENT_SIZE;
 	return 0;
 }
 
-/* fill it->de from entry it->idx: name bounds, no '/' or NUL */
+/*
+ * Fill it->de from entry it->idx.  0: good; 1: a bad name or type, skip
+ * the entry; -EFSCORRUPTED: bad offsets, the rest of the block is lost.
+ */
 static int parse_entry(struct erofs_dir_iter *it)
 {
 	const struct erofs_dirent *de = (void *)(it->buf + it->idx * DIRENT_SIZE);
@@ -118,42 +131,49 @@ static int parse_entry(struct erofs_dir_iter *it)
 	it->de = (struct erofs_dirent_info){ .nid = le64_to_cpu(de->nid),
 		.ftype = de->file_type, .lblk = it->lblk, .index = it->idx };
 	if (off < it->count * DIRENT_SIZE || off >= len)
-		return block_problem(it, EROFS_PB_DIRENT_NAMEOFF,
-				   "nameoff outside the name area");
+		return dir_fault(it, EROFS_PB_DIRENT_NAMEOFF,
+				 "nameoff outside the name area");
 	if (it->idx + 1 < it->count) {
 		end = le16_to_cpu(de[1].nameoff);
 		if (end <= off || end > len)
-			return block_problem(it, EROFS_PB_DIRENT_NAMEOFF,
-					   "next nameoff not after this one");
+			return dir_fault(it, EROFS_PB_DIRENT_NAMEOFF,
+					 "next nameoff not after this one");
 	} else {
 		end = off + strnlen((char *)it->buf + off, len - off);
 	}
 	it->de.name = (char *)it->buf + off;
 	it->de.namelen = end - off;
 	if (!it->de.namelen || it->de.namelen > EROFS_NAME_LEN)
-		return block_problem(it, EROFS_PB_DIRENT_NAMELEN,
+		return entry_fault(it, EROFS_PB_DIRENT_NAMELEN,
 				   "name length not in 1..255");
 	if (memchr(it->de.name, '/', it->de.namelen) ||
 	    memchr(it->de.name, '\0', it->de.namelen))
-		return block_problem(it, EROFS_PB_DIRENT_NAME,
+		return entry_fault(it, EROFS_PB_DIRENT_NAME,
 				   "name with '/' or a NUL byte");
 	if (it->de.ftype >= EROFS_FT_MAX)
-		return block_problem(it, EROFS_PB_DIRENT_FTYPE, "bad file type");
+		return entry_fault(it, EROFS_PB_DIRENT_FTYPE, "bad file type");
 	return 0;
 }
 
+/*
+ * Names strictly increase.  A name out of order is reported but still
+ * returned (one damaged name must not hide all that follow it); a name
+ * equal to the previous one is skipped, so it is never extracted twice.
+ */
 static int check_order(struct erofs_dir_iter *it)
 {
 	unsigned int n = it->prevlen < it->de.namelen ? it->prevlen :
 							 it->de.namelen;
 	int c = memcmp(it->prev, it->de.name, n);
+	bool dup = !c && it->prevlen == it->de.namelen;
 
 	if (it->prevlen && (c > 0 || (!c && it->prevlen >= it->de.namelen)))
-		return block_problem(it, EROFS_PB_DIRENT_ORDER,
-				   "name not after the previous one");
+		entry_fault(it, EROFS_PB_DIRENT_ORDER, dup ?
+			    "name repeats the previous one" :
+			    "name not after the previous one");
 	memcpy(it->prev, it->de.name, it->de.namelen);
 	it->prevlen = it->de.namelen;
-	return 0;
+	return dup;
 }
 
 /* 1: a "." or ".." to hide from the caller after reporting it */
@@ -184,14 +204,15 @@ static int check_dots(struct erofs_dir_iter *it)
 
 static int finish(struct erofs_dir_iter *it)
 {
-	if (it->bad_blocks > 1)
+	if (it->nbad > DIR_SHOWN)
 		erofs_report(it->img, it->first_bad, it->dir->nid,
-			     "%u more bad blocks in this directory not shown",
-			     it->bad_blocks - 1);
-	if (!it->seen_dot && !it->dir->dot_omitted)
+			     "%u more problems in this directory not shown",
+			     it->nbad - DIR_SHOWN);
+	/* after a fault they were most likely lost with the bad block */
+	if (!it->seen_dot && !it->dir->dot_omitted && !it->nbad)
 		erofs_report(it->img, EROFS_PB_DIR_DOT, it->dir->nid,
 			     "no '.' entry");
-	if (!it->seen_dotdot)
+	if (!it->seen_dotdot && !it->nbad)
 		erofs_report(it->img, EROFS_PB_DIR_DOTDOT, it->dir->nid,
 			     "no '..' entry");
 	erofs_dir_iter_suspend(it);
@@ -227,9 +248,13 @@ int erofs_dir_iter_next(struct erofs_dir_iter *it)
 		err = parse_entry(it);
 		if (!err)
 			err = check_order(it);
-		if (err) {
+		if (err < 0) {
 			it->count = it->idx;	/* skip the rest of the block */
 			it->block_bad = true;
+			continue;
+		}
+		if (err) {
+			it->idx++;		/* skip this entry */
 			continue;
 		}
 		it->idx++;

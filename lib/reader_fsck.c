@@ -31,6 +31,8 @@ static void emit(struct fsck_ctx *ctx, enum erofs_problem_id id, u64 nid,
 	struct erofs_problem p = { .id = id, .nid = nid, .path = path };
 	char msg[512];
 
+	if (path && !*path)	/* "": about the image, not one path */
+		p.path = NULL;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	p.msg = msg;
 	ctx->cfg->report(ctx->cfg->report_arg, &p);
@@ -193,7 +195,8 @@ static void finish_dir(struct fsck_ctx *ctx, struct fsck_frame *f)
 	u64 want = 2 + f->subdirs;
 
 	erofs_dir_iter_release(&f->it);
-	if (f->vi.nlink != want)
+	/* after a bad block the subdirectories cannot all be counted */
+	if (f->vi.nlink != want && !f->it.nbad)
 		fsck_problem(ctx, EROFS_PB_INODE_NLINK, f->vi.nid, NULL,
 			     "directory nlink %u, expected %llu (2 + subdirectories)",
 			     f->vi.nlink, (unsigned long long)want);
@@ -446,14 +449,19 @@ static void check_counts(struct fsck_ctx *ctx)
 	u64 inos = ctx->img->sbi.inos;
 
 	if (ctx->compressed_seen > 1)
-		fsck_problem(ctx, EROFS_PB_COMPRESSED, EROFS_NID_NONE, "/",
+		fsck_problem(ctx, EROFS_PB_COMPRESSED, EROFS_NID_NONE, "",
 			     "%llu more compressed inodes not checked",
 			     (unsigned long long)ctx->compressed_seen - 1);
+	if (ctx->img->shared_faults > EROFS_SHARED_SHOWN)
+		fsck_problem(ctx, EROFS_PB_XATTR_SHARED, EROFS_NID_NONE, "",
+			     "%llu more problems in shared xattrs not shown",
+			     (unsigned long long)ctx->img->shared_faults -
+			     EROFS_SHARED_SHOWN);
 	if (!ctx->full_walk)
 		return;
 	check_links(ctx);
 	if (inos != ctx->st->inodes)
-		fsck_problem(ctx, EROFS_PB_SB_INODES, EROFS_NID_NONE, "/",
+		fsck_problem(ctx, EROFS_PB_SB_INODES, EROFS_NID_NONE, "",
 			     "superblock counts %llu inodes, %llu are reachable from the root",
 			     (unsigned long long)inos,
 			     (unsigned long long)ctx->st->inodes);
@@ -501,7 +509,7 @@ static int start(struct fsck_ctx *ctx)
 	int err;
 
 	if (ctx->cfg->require_fingerprints && !ctx->img->has_fingerprints) {
-		fsck_problem(ctx, EROFS_PB_FP_NONE, EROFS_NID_NONE, "/",
+		fsck_problem(ctx, EROFS_PB_FP_NONE, EROFS_NID_NONE, "",
 			     "image has no fingerprints (build it with --ishare_key or --xattr-inode-digest)");
 		return 0;
 	}
@@ -578,7 +586,7 @@ int erofs_fsck_run(struct erofs_image *img, const struct erofs_fsck_cfg *cfg,
 	if (!err)
 		check_counts(ctx);
 	if (err == -ENOMEM)
-		fsck_problem(ctx, EROFS_PB_NOMEM, EROFS_NID_NONE, "/",
+		fsck_problem(ctx, EROFS_PB_NOMEM, EROFS_NID_NONE, "",
 			     "out of memory: walk stopped");
 	fsck_pool_stop(ctx->pool);
 	ctx->pool = NULL;

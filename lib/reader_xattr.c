@@ -26,11 +26,20 @@ struct xattr_walk {
 	void *arg;
 };
 
+/*
+ * Problems in the shared area repeat for every inode that refers to it
+ * (and all of them when xattr_blkaddr is wrong): the image reports the
+ * first EROFS_SHARED_SHOWN and counts the rest in img->shared_faults.
+ */
 static int xattr_problem(struct xattr_walk *w, enum erofs_problem_id id,
 			 const char *what, unsigned int n)
 {
-	return erofs_report(w->img, id, w->vi->nid, "%s xattr %u: %s",
-			    n & 0x10000 ? "shared" : "inline", n & 0xffff, what);
+	bool shared = n & 0x10000;
+	bool quiet = shared && __atomic_fetch_add(&w->img->shared_faults, 1,
+				__ATOMIC_RELAXED) >= EROFS_SHARED_SHOWN;
+
+	return erofs_reportf(w->img, quiet, id, w->vi->nid, "%s xattr %u: %s",
+			     shared ? "shared" : "inline", n & 0xffff, what);
 }
 
 /*
@@ -109,8 +118,11 @@ static int visit(struct xattr_walk *w, const struct erofs_xattr_entry *e,
 	if (w->use_filter && (w->filter & (1U << bit))) {
 		bool lp = e->e_name_index & EROFS_XATTR_LONG_PREFIX;
 		/* a damaged prefix would miss every filter: say it once */
-		bool again = lp && reported_before(w->img->filter_reported,
-				e->e_name_index & EROFS_XATTR_LONG_PREFIX_MASK);
+		bool again = (lp && reported_before(w->img->filter_reported,
+				e->e_name_index & EROFS_XATTR_LONG_PREFIX_MASK)) ||
+			((n & 0x10000) && __atomic_fetch_add(
+				&w->img->shared_faults, 1, __ATOMIC_RELAXED) >=
+				EROFS_SHARED_SHOWN);
 		char esc[4 * FULLNAME_MAX];
 
 		erofs_escape(esc, sizeof(esc), w->name, len);

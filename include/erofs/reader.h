@@ -21,6 +21,9 @@
 
 struct erofs_mcache;
 
+/* problems in shared xattrs reported before the rest are only counted */
+#define EROFS_SHARED_SHOWN	2
+
 struct erofs_image {
 	int fd;
 	const char *name;	/* for messages */
@@ -36,6 +39,7 @@ struct erofs_image {
 	bool *prefix_bad;	/* per long prefix: unusable table entry */
 	u32 prefix_reported[4];	/* bad long prefixes already reported */
 	u32 filter_reported[4];	/* and name filter misses per prefix */
+	u64 shared_faults;	/* problems in shared xattrs (first shown) */
 	struct erofs_mcache *mcache;	/* small cache of metadata blocks */
 
 	/* NULL: print problems as "error: <msg> @ nid <nid>" on stderr */
@@ -204,7 +208,7 @@ struct erofs_dir_iter {
 	bool have_block;	/* block lblk's header has been parsed */
 	bool block_bad;		/* current block stopped at idx */
 	bool seen_dot, seen_dotdot, done;
-	unsigned int bad_blocks;	/* reported once, then counted */
+	unsigned int nbad;	/* faults: the first few reported */
 	enum erofs_problem_id first_bad;
 	unsigned int prevlen;
 	char prev[EROFS_NAME_LEN + 1];	/* last name, for the order check */
