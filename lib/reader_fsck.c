@@ -385,8 +385,12 @@ static int visit_entry(struct fsck_ctx *ctx, struct fsck_frame *f,
 	if (de->name[0] == '.' && (de->namelen == 1 ||
 				   (de->namelen == 2 && de->name[1] == '.')))
 		return 0;	/* checked by the iterator */
-	if (child_path(ctx, de) || check_nid(ctx, f, de))
+	if (child_path(ctx, de))
 		return 0;
+	if (check_nid(ctx, f, de)) {
+		f->subdirs += de->ftype == EROFS_FT_DIR;	/* counted in nlink */
+		return 0;
+	}
 	name = ctx->path + ctx->pathlen - de->namelen;
 	was = nid_set_test_and_add(&ctx->seen, de->nid);
 	if (was < 0)
