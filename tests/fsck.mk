@@ -1,3 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0+
 # fsck.erofs tests: append `TESTS += tests/fsck/NAME.sh` here.  Scripts run
 # with the environment set up in tests/local.mk (MKFS_EROFS, FSCK_EROFS, ...).
+FSCK_TESTS = \
+	tests/fsck/fixtures.sh \
+	tests/fsck/options.sh \
+	tests/fsck/roundtrip.sh \
+	tests/fsck/debian.sh \
+	tests/fsck/corrupt.sh
+TESTS += $(FSCK_TESTS)
+EXTRA_DIST += $(FSCK_TESTS) \
+	tests/fsck/common.sh \
+	tests/fsck/gentree.py \
+	tests/fsck/treecmp.py \
+	tests/fsck/erofs_image.py \
+	tests/fsck/corrupt.py \
+	tests/fsck/patch.py \
+	tests/fsck/make-fixtures.sh \
+	tests/fsck/fixtures

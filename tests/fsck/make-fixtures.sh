@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0+
+# Regenerate tests/fsck/fixtures: small images, each damaged in one named
+# way, with the fsck output they must give (e2fsprogs tests/f_* style).
+# Run from the top build directory: srcdir=.. ../tests/fsck/make-fixtures.sh
+# Review every expect file before committing it.
+. "${top_srcdir:-${srcdir:-.}}/tests/fsck/common.sh"
+
+out=$srcdir/tests/fsck/fixtures
+src=$tmp/src
+mkdir -p "$src/d/e"
+printf 'hello\n' >"$src/a"
+python3 -c "import sys; sys.stdout.write(''.join('%06d\n' % i for i in range(900)))" >"$src/d/b"
+ln -s a "$src/lnk"
+ln "$src/d/b" "$src/hl"
+mkfifo "$src/fifo"
+setfattr -n user.x -v 1 "$src/a" 2>/dev/null || :
+base=$tmp/base.img
+"$MKFS" --quiet --ishare_key -T1000000 -U 01234567-89ab-cdef-0123-456789abcdef \
+	"$base" "$src" >/dev/null || fail mkfs
+
+# fixture NAME "what it is" PATCH-ARGS... (none: the image as built)
+fixture() {
+	name=$1 what=$2
+	shift 2
+	dir=$out/$name
+	mkdir -p "$dir"
+	cp "$base" "$tmp/f.img"
+	[ $# = 0 ] || python3 "$TESTDIR/patch.py" "$tmp/f.img" "$@" || fail "$name"
+	gzip -9n <"$tmp/f.img" >"$dir/image.gz"
+	echo "$what" >"$dir/name"
+	rc=0
+	"$FSCK" "$tmp/f.img" >"$dir/expect" 2>&1 || rc=$?
+	echo "Exit status is $rc" >>"$dir/expect"
+	echo "$name: $(head -1 "$dir/expect")"
+}
+
+fixture f_clean "clean image with fingerprints"
+fixture f_sb_checksum "superblock checksum changed" byte 1028 0x01
+fixture f_sb_magic "superblock magic changed" byte 1024 0x01
+fixture f_sb_incompat "unknown incompat feature" sb 0x50 '<I' 0x10040
+fixture f_sb_inodes "inode count too high" sb 0x10 '<Q' 99
+fixture f_dirent_self "dirent pointing at its own directory" nid /d/e "$(python3 -c "
+import sys; sys.path.insert(0, '$TESTDIR'); import erofs_image as E
+print(E.Image(open('$base', 'rb').read()).paths['/d'].nid)")"
+fixture f_dirent_range "dirent nid past the image end" nid /d/b 1099511627776
+fixture f_dir_cycle "subdirectory pointing at the root" nid /d/e "$(python3 -c "
+import sys; sys.path.insert(0, '$TESTDIR'); import erofs_image as E
+print(E.Image(open('$base', 'rb').read()).root_nid)")"
+fixture f_name_slash "name with a slash" rename /lnk l/k
+fixture f_name_order "names out of order" rename /hl aa
+fixture f_nlink "hard link count too low" nlink /a 0
+fixture f_fp_value "fingerprint value changed" fpvalue /d/b
+fixture f_data "file data changed" data /d/b
+
+if [ -x "$DEB_MKFS" ]; then
+	base=$tmp/deb.img
+	"$DEB_MKFS" --quiet --chunksize=4096 -T1000000 \
+		-U 01234567-89ab-cdef-0123-456789abcdef "$base" "$src" \
+		>/dev/null 2>&1 || fail "$DEB_MKFS"
+	fixture f_debian_chunked "Debian mkfs.erofs 1.5 --chunksize=4096"
+	"$DEB_MKFS" --quiet -zlz4hc -T1000000 \
+		-U 01234567-89ab-cdef-0123-456789abcdef "$base" "$src" \
+		>/dev/null 2>&1 || fail "$DEB_MKFS"
+	fixture f_debian_lz4hc "Debian mkfs.erofs 1.5 -zlz4hc: refused"
+fi
