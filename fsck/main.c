@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,6 +351,29 @@ static void print_problem(void *arg, const struct erofs_problem *p)
 			p->msg);
 }
 
+/*
+ * File data is hashed through mappings of the image; an I/O error there,
+ * or the image shrinking meanwhile, raises SIGBUS: an operational error.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] =
+		"ioError: the image could not be read (I/O error, or it shrank while being checked)\n";
+	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+	(void)sig;
+	(void)n;
+	_exit(FSCK_ERROR);
+}
+
+static bool catch_sigbus(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+
+	sigemptyset(&sa.sa_mask);
+	return !sigaction(SIGBUS, &sa, NULL);
+}
+
 /* one descriptor per directory level while extracting: allow deep trees */
 static void raise_fd_limit(void)
 {
@@ -396,6 +420,7 @@ static int run(struct fsck_opts *o, struct report_state *rs)
 	if (err)
 		return FSCK_ERROR;
 	img.skip_csum = o->no_sbcrc;
+	img.map_data = catch_sigbus();
 	img.report = print_problem;
 	img.report_arg = rs;
 	err = erofs_image_read_super(&img);

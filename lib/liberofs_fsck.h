@@ -45,7 +45,7 @@ void link_map_release(struct link_map *m);
 
 struct fsck_job {
 	struct erofs_inode vi;
-	char path[PATH_MAX];	/* for messages */
+	char *path;		/* for messages, malloc'ed */
 	int fd;			/* extraction target, or -1 */
 	bool has_fp;
 	u8 digest[32];		/* the recorded fingerprint */

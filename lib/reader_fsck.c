@@ -218,7 +218,9 @@ static int submit_file(struct fsck_ctx *ctx, const struct erofs_inode *vi,
 		return 0;
 	job = fsck_pool_slot(ctx->pool);
 	job->vi = *vi;
-	memcpy(job->path, ctx->path, ctx->pathlen + 1);
+	job->path = strdup(ctx->path);
+	if (!job->path)
+		return -ENOMEM;
 	job->fd = fd;
 	job->has_fp = fp;
 	memcpy(job->digest, xs->digest, 32);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef HAVE_LINUX_FS_H
@@ -143,6 +144,41 @@ int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos)
 		len -= n;
 	}
 	return 0;
+}
+
+const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len,
+			    void **base, size_t *maplen)
+{
+	u64 page = (u64)sysconf(_SC_PAGESIZE), off, start;
+	void *p;
+
+	if (!len || !erofs_image_range_ok(img, pos, len))
+		return NULL;
+	off = img->offset + pos;
+	start = off & ~(page - 1);
+	p = mmap(NULL, len + (off - start), PROT_READ, MAP_SHARED, img->fd,
+		 start);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_POPULATE_READ
+	/*
+	 * Read it all in now, in one call rather than a fault per page, and
+	 * get an I/O error as an error (pread then reports it), not SIGBUS.
+	 */
+	if (madvise(p, len + (off - start), MADV_POPULATE_READ) &&
+	    errno != EINVAL) {
+		munmap(p, len + (off - start));
+		return NULL;
+	}
+#endif
+	*base = p;
+	*maplen = len + (off - start);
+	return (const u8 *)p + (off - start);
+}
+
+void erofs_image_unmap(void *base, size_t maplen)
+{
+	munmap(base, maplen);
 }
 
 int erofs_mcache_init(struct erofs_image *img)

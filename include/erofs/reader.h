@@ -34,6 +34,7 @@ struct erofs_image {
 	struct erofs_super_block dsb;	/* the raw superblock, as on disk */
 	unsigned int sb_size;	/* 128 + 16 * sb_extslots */
 	bool skip_csum;		/* set before reading: do not verify it */
+	bool map_data;		/* fsck may read data through mappings */
 	bool sb_csum_ok;	/* checksum present and right */
 	bool has_fingerprints;	/* ISHARE_XATTRS with a valid prefix id */
 	bool *prefix_bad;	/* per long prefix: unusable table entry */
@@ -64,6 +65,17 @@ int erofs_image_read_super(struct erofs_image *img);
 
 /* @len bytes at image position @pos; -EFSCORRUPTED if outside the image */
 int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos);
+
+/*
+ * Map [pos, pos + len) of the image read-only and read it in, for reading
+ * without a copy: returns the bytes, or NULL on any failure, read errors
+ * included (then use erofs_image_pread(), which reports them).  Give *base
+ * and *maplen to erofs_image_unmap().  The image file shrinking while it
+ * is mapped raises SIGBUS: only a caller that handles it should map.
+ */
+const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len,
+			    void **base, size_t *maplen);
+void erofs_image_unmap(void *base, size_t maplen);
 
 /* whether [pos, pos + len) lies inside the image, without overflow */
 bool erofs_image_range_ok(const struct erofs_image *img, u64 pos, u64 len);
