@@ -256,6 +256,8 @@ void mkfs_z_set_features(struct mkfs_ctx *ctx)
 			ctx->sbi.feature_incompat |=
 				EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
 	}
+	if (zc->packed)
+		ctx->sbi.feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 }
 
 u32 mkfs_z_head_size(const struct mkfs_ctx *ctx)
@@ -311,6 +313,8 @@ void mkfs_z_fill_head(const struct mkfs_ctx *ctx, struct erofs_super_block *sb,
 
 	if (!zc)
 		return;
+	if (zc->packed)
+		sb->packed_nid = cpu_to_le64(zc->packed->nid);
 	if (!zc->compr_cfgs) {
 		sb->available_compr_algs = cpu_to_le16(Z_LZ4_MAX_DISTANCE);
 		return;
@@ -340,6 +344,10 @@ void mkfs_z_release(struct mkfs_ctx *ctx)
 	}
 	if (!zc)
 		return;
+	if (zc->packed && !zc->packed_linked) {
+		z_inode_free(zc->packed->z);
+		free(zc->packed);
+	}
 	for (unsigned int i = 0; i < zc->nspill; i++)
 		if (zc->spill_fds[i] >= 0)
 			close(zc->spill_fds[i]);
@@ -349,6 +357,28 @@ void mkfs_z_release(struct mkfs_ctx *ctx)
 }
 
 /* ---- layout and writing ----------------------------------------------- */
+
+/* the packed inode is in no directory: give it a nid after the others */
+int mkfs_z_link_packed(struct mkfs_ctx *ctx)
+{
+	struct mkfs_zctx *zc = ctx->z;
+	struct mkfs_inode **p;
+
+	if (!zc || !zc->packed)
+		return 0;
+	p = realloc(ctx->inodes, (ctx->ninodes + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	ctx->inodes = p;
+	ctx->inodes[ctx->ninodes++] = zc->packed;
+	zc->packed_linked = true;
+	return 0;
+}
+
+bool mkfs_z_is_packed(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
+{
+	return ctx->z && ctx->z->packed == in;
+}
 
 bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 {
