@@ -157,7 +157,8 @@ static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 		sizeof(struct erofs_inode_extended) :
 		sizeof(struct erofs_inode_compact);
 	in->fingerprint = ctx->sbi.ishare_prefix_id >= 0 &&
-			  S_ISREG(in->mode) && in->size;
+			  S_ISREG(in->mode) && in->size &&
+			  !mkfs_z_is_packed(ctx, in);
 	in->xattr_isize = mkfs_xattr_ibody_size(ctx, in);
 	meta = in->inode_isize + in->xattr_isize;
 	in->datalayout = EROFS_INODE_FLAT_PLAIN;
@@ -210,6 +211,8 @@ static int layout(struct mkfs_ctx *ctx)
 	meta_start = ctx->head_end;
 
 	err = order_inodes(ctx);
+	if (!err)
+		err = mkfs_z_link_packed(ctx);
 	if (err)
 		return err;
 	pos = meta_start;
