@@ -83,6 +83,10 @@ static void usage(FILE *out)
 "                                           compact ones\n"
 "                          ztailpacking     keep the last compressed\n"
 "                                           extent in the inode\n"
+"                          fragments        pack file tails (and files\n"
+"                                           shorter than a pcluster)\n"
+"                                           into one compressed inode\n"
+"                          all-fragments    pack whole files there\n"
 "  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
 "      --quiet           print nothing but errors\n"
 "      --workers=N       worker threads reading and compressing files\n"
@@ -218,6 +222,8 @@ static const struct {
 	{ "noinline_data", offsetof(struct erofs_mkfs_cfg, noinline_data) },
 	{ "legacy-compress", offsetof(struct erofs_mkfs_cfg, full_indexes) },
 	{ "ztailpacking", offsetof(struct erofs_mkfs_cfg, ztailpacking) },
+	{ "fragments", offsetof(struct erofs_mkfs_cfg, fragments) },
+	{ "all-fragments", offsetof(struct erofs_mkfs_cfg, all_fragments) },
 };
 
 static void parse_extended(struct mkfs_opts *o, const char *arg)
