@@ -40,6 +40,8 @@ struct mkfs_zinode {
 	u16 idata_size;			/* inline bytes after the blocks */
 	u32 frag_size;			/* fragment bytes after the blocks */
 	u64 fragoff;			/* where they went in the packed inode */
+	u64 xxh[2];			/* -E dedupe: XXH3-128 of the content */
+	const struct mkfs_inode *dup_of; /* -E dedupe: shares its blocks */
 	u16 advise;			/* Z_EROFS_ADVISE_* */
 	u8 alg;				/* Z_EROFS_COMPRESSION_* */
 	bool raw;			/* fell back: the spill holds plain data */
@@ -84,6 +86,9 @@ int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what);
 
 /* mkfs_zpacked.c */
 int z_build_packed(struct mkfs_ctx *ctx);
+
+/* mkfs_zdedupe.c */
+int z_dedupe_files(struct mkfs_ctx *ctx);
 
 /* mkfs_zindex.c */
 u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in);

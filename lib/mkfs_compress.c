@@ -389,9 +389,29 @@ bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 	return true;
 }
 
+/* blocks the layout gives @in: none for a copy of another file */
 u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
-	return in->z->pblocks;
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+
+	if (in->z->dup_of)
+		return 0;
+	if (!in->z->raw)
+		return in->z->pblocks;
+	if (in->datalayout == EROFS_INODE_FLAT_INLINE)
+		return in->size / blksz;
+	return DIV_ROUND_UP(in->size, blksz);
+}
+
+/* -E dedupe: copies use the blocks of the file they copy */
+void mkfs_z_share_blocks(struct mkfs_ctx *ctx)
+{
+	for (u64 i = 0; ctx->z && i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+
+		if (in->z && in->z->dup_of)
+			in->startblk = in->z->dup_of->startblk;
+	}
 }
 
 /* copy @len bytes of spill @sfd at @from to the image at @to */
@@ -458,8 +478,10 @@ int mkfs_z_write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 
 	if (z->raw && in->datalayout == EROFS_INODE_FLAT_INLINE)
 		blocks = in->size / blksz;
-	err = z_copy(ctx, sfd, z->spill_off, erofs_pos(&ctx->sbi, in->startblk),
-		     blocks * blksz, chunk, chunk_size);
+	/* a copy's blocks are written by the file it copies */
+	err = z->dup_of ? 0 : z_copy(ctx, sfd, z->spill_off,
+				      erofs_pos(&ctx->sbi, in->startblk),
+				      blocks * blksz, chunk, chunk_size);
 	if (!err && z->raw && in->inline_size)
 		err = z_pread_all(sfd, tail, in->inline_size,
 				  z->spill_off + blocks * blksz, "a spill file");

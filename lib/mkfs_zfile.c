@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include "erofs/fingerprint.h"
 #include "erofs/print.h"
 #include "liberofs_zmkfs.h"
@@ -165,6 +166,7 @@ struct z_worker {
 	unsigned int id;
 	struct z_erofs_compressor comp;
 	struct erofs_sha256 sha;
+	XXH3_state_t *xxh;		/* -E dedupe */
 	u8 *win;		/* Z_WINDOW bytes of input */
 	u8 *out;		/* one pcluster */
 	struct z_spill sp;
@@ -228,6 +230,8 @@ static int z_refill(struct z_file *f)
 				    f->name);
 	if (!err && f->hash)
 		err = erofs_sha256_update(&f->w->sha, win + f->tail, n);
+	if (!err && f->w->xxh)
+		XXH3_128bits_update(f->w->xxh, win + f->tail, n);
 	f->tail += n;
 	f->done += n;
 	return err;
@@ -485,9 +489,17 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd)
 	f.z->spill_off = start;
 	f.z->alg = w->comp.ops->alg;
 	in->z = f.z;
+	if (w->xxh)
+		XXH3_128bits_reset(w->xxh);
 	err = z_compress_body(&f);
 	if (!err && f.hash)
 		err = erofs_sha256_final(&w->sha, f.z->digest);
+	if (!err && w->xxh) {
+		XXH128_hash_t h = XXH3_128bits_digest(w->xxh);
+
+		f.z->xxh[0] = h.low64;
+		f.z->xxh[1] = h.high64;
+	}
 	if (!err)
 		err = z_decide(&f, start);
 	return err;
@@ -511,6 +523,7 @@ static void z_worker_release(struct z_worker *w)
 	z_erofs_compressor_exit(&w->comp);
 	if (w->sha.ctx)
 		erofs_sha256_release(&w->sha);
+	XXH3_freeState(w->xxh);
 	free(w->win);
 	free(w->out);
 	free(w->sp.stage);
@@ -531,6 +544,11 @@ static int z_worker_init(struct z_worker *w)
 	if (err)
 		return erofs_err_ret(err, "cannot set up compressor %s: %s",
 				     zc->algs[0].ops->name, erofs_strerror(err));
+	if (w->ctx->cfg->dedupe) {
+		w->xxh = XXH3_createState();
+		if (!w->xxh)
+			return -ENOMEM;
+	}
 	if (w->ctx->sbi.ishare_prefix_id >= 0)
 		return erofs_sha256_init(&w->sha);
 	return 0;
@@ -690,6 +708,8 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 	if (!err && ntodo)
 		err = z_run_workers(ctx, todo, ntodo, nw);
 	free(todo);
+	if (!err && ctx->cfg->dedupe)
+		err = z_dedupe_files(ctx);
 	if (!err && z_fragments(ctx->cfg))
 		err = z_build_packed(ctx);
 	return err;
