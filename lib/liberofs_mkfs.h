@@ -126,6 +126,8 @@ u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		 u64 pos);
 u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx,
 		       const struct mkfs_inode *in);
+/* -E dedupe: after the layout gave blocks, copies get their original's */
+void mkfs_z_share_blocks(struct mkfs_ctx *ctx);
 void mkfs_z_set_features(struct mkfs_ctx *ctx);
 u32 mkfs_z_head_size(const struct mkfs_ctx *ctx);
 void mkfs_z_fill_head(const struct mkfs_ctx *ctx, struct erofs_super_block *sb,

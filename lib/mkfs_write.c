@@ -178,7 +178,7 @@ static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 static u64 data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		       unsigned int blksz)
 {
-	if (erofs_layout_compressed(in->datalayout))
+	if (in->z)
 		return mkfs_z_data_blocks(ctx, in);
 	if (in->datalayout == EROFS_INODE_FLAT_INLINE)
 		return in->size / blksz;
@@ -249,6 +249,7 @@ static int layout(struct mkfs_ctx *ctx)
 		in->startblk = n ? blk : 0;
 		blk += n;
 	}
+	mkfs_z_share_blocks(ctx);
 	if (blk > UINT32_MAX)
 		return erofs_err_ret(-EFBIG, "image larger than 2^32 blocks");
 	ctx->total_blocks = blk;

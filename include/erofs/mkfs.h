@@ -37,6 +37,7 @@ struct erofs_mkfs_cfg {
 	bool ztailpacking;		/* -E ztailpacking */
 	bool fragments;			/* -E fragments: tails in one inode */
 	bool all_fragments;		/* -E all-fragments: whole files */
+	bool dedupe;			/* -E dedupe: identical files once */
 	bool full_indexes;		/* -E legacy-compress: no compact ones */
 	const char *tmpdir;		/* spill files; NULL: $TMPDIR or /tmp */
 };
