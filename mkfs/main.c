@@ -87,6 +87,8 @@ static void usage(FILE *out)
 "                                           shorter than a pcluster)\n"
 "                                           into one compressed inode\n"
 "                          all-fragments    pack whole files there\n"
+"                          dedupe           store the blocks of identical\n"
+"                                           compressed files once\n"
 "  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
 "      --quiet           print nothing but errors\n"
 "      --workers=N       worker threads reading and compressing files\n"
@@ -224,6 +226,7 @@ static const struct {
 	{ "ztailpacking", offsetof(struct erofs_mkfs_cfg, ztailpacking) },
 	{ "fragments", offsetof(struct erofs_mkfs_cfg, fragments) },
 	{ "all-fragments", offsetof(struct erofs_mkfs_cfg, all_fragments) },
+	{ "dedupe", offsetof(struct erofs_mkfs_cfg, dedupe) },
 };
 
 static void parse_extended(struct mkfs_opts *o, const char *arg)
