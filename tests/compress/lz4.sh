@@ -15,6 +15,7 @@ for opts in "-zlz4" "-zlz4hc" "-zlz4hc,0" "-zlz4hc,12" "-zlz4hc,level=3" \
 	    "-zlz4hc -Eztailpacking" "-zlz4 -Eztailpacking,legacy-compress" \
 	    "-zlz4hc -Eztailpacking -C16384" "-zlz4 -Eztailpacking -b1024" \
 	    "-zlz4hc -Efragments" "-zlz4 -Eall-fragments" \
+	    "-zlz4hc -Ededupe" "-zlz4 -Ededupe,ztailpacking,legacy-compress" \
 	    "-zlz4hc -Efragments,ztailpacking,legacy-compress -C16384" \
 	    "-zlz4hc -C16384" "-zlz4 -C65536" "-zlz4hc -C1048576" \
 	    "-zlz4hc -b1024" "-zlz4 -b512" "-zlz4hc -b2048 -C8192"; do
@@ -40,6 +41,13 @@ for opts in "-zlz4" "-zlz4hc" "-zlz4hc,0" "-zlz4hc,12" "-zlz4hc,level=3" \
 	rm -f "$img"
 	i=$((i + 1))
 done
+
+# dedupe stores dup/c and dup/sub/c once: at least 40 KiB less
+mkfs -zlz4hc "$WORK/a.img" "$WORK/src" || fail "mkfs -zlz4hc"
+mkfs -zlz4hc -Ededupe "$WORK/b.img" "$WORK/src" || fail "mkfs -Ededupe"
+[ $(( $(stat -c %s "$WORK/a.img") - $(stat -c %s "$WORK/b.img") )) -ge 40960 ] ||
+	fail "-Ededupe saves less than 40 KiB"
+rm -f "$WORK/a.img" "$WORK/b.img"
 
 # xattrs of many sizes move the map header and the first compact pack
 # to every 8-byte offset modulo 32
