@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 /*
- * zstd through libzstd.  zstd has no fixed-output mode, so search for the
- * longest input prefix whose frame still fits: guess from the ratio seen
- * so far, halve the gap when a guess overflows.
+ * zstd through libzstd.  zstd has no fixed-output mode, so search for a
+ * long input prefix whose frame still fits, guessing from the ratio each
+ * try shows.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +13,8 @@
 #include "compressor.h"
 
 #define ZSTD_MIN_WINDOWLOG	10	/* the cfgs record stores log - 10 */
-#define ZSTD_MAX_TRIES		12
+#define ZSTD_MAX_TRIES		8
+#define ZSTD_SLACK_SHIFT	6	/* full enough: within 1/64 */
 
 struct zstd_priv {
 	ZSTD_CCtx *cctx;
@@ -102,13 +103,30 @@ static long zstd_try(struct zstd_priv *p, const void *src, size_t len,
 		-ENOMEM : -EIO;
 }
 
+/* the next input length to try: aim a little below full, from @n */
+static size_t zstd_aim(size_t len, long n, unsigned int dstlen,
+		       size_t fit, size_t nofit)
+{
+	size_t target = dstlen - (dstlen >> (ZSTD_SLACK_SHIFT + 1));
+
+	if (n > 0)
+		return (size_t)((double)len * target / n);
+	return fit + (nofit - fit) / 2;	/* beyond the scratch: halve */
+}
+
+/*
+ * Each try measures the frame even when it overflows (up to a scratch of
+ * twice the pcluster), so that the next guess comes from the ratio seen;
+ * a frame within 1/64 of the pcluster is full enough.
+ */
 static int zstd_destsize(struct z_erofs_compressor *c, const void *src,
 			 unsigned int *srclen, void *dst, unsigned int dstlen)
 {
 	struct zstd_priv *p = c->priv;
 	size_t fit = 0, nofit = (size_t)*srclen + 1, guess;
+	unsigned int cap = 2 * dstlen + 64;
 	long best = 0;
-	int cur = 0, err = zstd_bufs(p, dstlen);
+	int cur = 0, err = zstd_bufs(p, cap);
 
 	if (err)
 		return err;
@@ -120,24 +138,22 @@ static int zstd_destsize(struct z_erofs_compressor *c, const void *src,
 			guess = nofit - 1;
 		if (guess <= fit)
 			guess = fit + 1;
-		n = zstd_try(p, src, guess, p->buf[cur], dstlen);
+		n = zstd_try(p, src, guess, p->buf[cur], cap);
 		if (n < 0)
 			return (int)n;
-		if (n > 0) {
+		if (n > 0 && n <= (long)dstlen) {
 			fit = guess;
 			best = n;
 			cur ^= 1;
-			/* close enough to full, or nothing left to take */
-			if (fit + 1 >= nofit || (unsigned long)n + 64 >= dstlen)
+			if (fit + 1 >= nofit ||
+			    n >= (long)(dstlen - (dstlen >> ZSTD_SLACK_SHIFT)))
 				break;
-			guess = (size_t)((double)fit * dstlen / n * 0.98);
 		} else {
 			nofit = guess;
-			guess = fit + (nofit - fit) / 2;
 		}
-		/* stop when the open interval is within 1/512 of the input */
-		if (nofit - fit <= fit / 512 + 16)
+		if (nofit - fit <= fit / 256 + 16)
 			break;
+		guess = zstd_aim(guess, n, dstlen, fit, nofit);
 	}
 	if (!best)
 		return 0;

@@ -114,6 +114,9 @@ void mkfs_xattr_release(struct mkfs_ctx *ctx);
 int mkfs_z_validate(const struct erofs_mkfs_cfg *cfg);
 int mkfs_z_init(struct mkfs_ctx *ctx);
 int mkfs_z_compress_files(struct mkfs_ctx *ctx);
+/* -E fragments: the packed inode joins the inode list after ordering */
+int mkfs_z_link_packed(struct mkfs_ctx *ctx);
+bool mkfs_z_is_packed(const struct mkfs_ctx *ctx, const struct mkfs_inode *in);
 /* sets the compressed datalayout and returns true, or leaves it alone */
 bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in);
 /* bytes after the inode and its xattrs: map header, indexes, inline data */
@@ -123,6 +126,8 @@ u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		 u64 pos);
 u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx,
 		       const struct mkfs_inode *in);
+/* -E dedupe: after the layout gave blocks, copies get their original's */
+void mkfs_z_share_blocks(struct mkfs_ctx *ctx);
 void mkfs_z_set_features(struct mkfs_ctx *ctx);
 u32 mkfs_z_head_size(const struct mkfs_ctx *ctx);
 void mkfs_z_fill_head(const struct mkfs_ctx *ctx, struct erofs_super_block *sb,

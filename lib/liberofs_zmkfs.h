@@ -20,6 +20,7 @@
 enum {
 	Z_EXT_RAW	= 1 << 0,	/* stored uncompressed (PLAIN) */
 	Z_EXT_INLINE	= 1 << 1,	/* ztailpacking: after the indexes */
+	Z_EXT_FRAGMENT	= 1 << 2,	/* in the packed inode */
 };
 
 /* one extent: @length bytes of the file, in @pblks blocks */
@@ -37,6 +38,10 @@ struct mkfs_zinode {
 	struct z_extent *ext;		/* NULL when stored uncompressed */
 	u32 nextents, ext_cap;
 	u16 idata_size;			/* inline bytes after the blocks */
+	u32 frag_size;			/* fragment bytes after the blocks */
+	u64 fragoff;			/* where they went in the packed inode */
+	u64 xxh[2];			/* -E dedupe: XXH3-128 of the content */
+	const struct mkfs_inode *dup_of; /* -E dedupe: shares its blocks */
 	u16 advise;			/* Z_EROFS_ADVISE_* */
 	u8 alg;				/* Z_EROFS_COMPRESSION_* */
 	bool raw;			/* fell back: the spill holds plain data */
@@ -53,16 +58,37 @@ struct mkfs_zctx {
 	u32 cfgs_size;			/* bytes of those records */
 	int *spill_fds;
 	unsigned int nspill;
+	/* -E fragments: the packed inode, until the layout links it in */
+	struct mkfs_inode *packed;
+	bool packed_linked;
 };
+
+static inline bool z_fragments(const struct erofs_mkfs_cfg *cfg)
+{
+	return cfg->fragments || cfg->all_fragments;
+}
+
+static inline bool z_whole_fragment(const struct mkfs_inode *in)
+{
+	return in->z && in->z->frag_size && in->z->frag_size == in->size;
+}
 
 /* mkfs_compress.c */
 int z_parse_algs(const char *spec, unsigned int pclustersize,
 		 struct z_erofs_alg_cfg *algs, unsigned int *nalgs);
 
 /* mkfs_zfile.c */
+int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd);
+int z_add_spill(struct mkfs_ctx *ctx);
 int z_open_spill(const struct erofs_mkfs_cfg *cfg);
 int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos, const char *what);
 int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what);
+
+/* mkfs_zpacked.c */
+int z_build_packed(struct mkfs_ctx *ctx);
+
+/* mkfs_zdedupe.c */
+int z_dedupe_files(struct mkfs_ctx *ctx);
 
 /* mkfs_zindex.c */
 u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in);

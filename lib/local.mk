@@ -19,6 +19,8 @@ lib_liberofs_a_SOURCES = \
 	lib/liberofs_zmkfs.h \
 	lib/mkfs_compress.c \
 	lib/mkfs_zfile.c \
+	lib/mkfs_zpacked.c \
+	lib/mkfs_zdedupe.c \
 	lib/mkfs_zindex.c
 lib_liberofs_a_CFLAGS = $(AM_CFLAGS) $(XXHASH_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(UUID_CFLAGS) $(LZ4_CFLAGS) $(LZMA_CFLAGS) $(ZSTD_CFLAGS)

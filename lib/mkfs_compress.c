@@ -256,6 +256,8 @@ void mkfs_z_set_features(struct mkfs_ctx *ctx)
 			ctx->sbi.feature_incompat |=
 				EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
 	}
+	if (zc->packed)
+		ctx->sbi.feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 }
 
 u32 mkfs_z_head_size(const struct mkfs_ctx *ctx)
@@ -311,6 +313,8 @@ void mkfs_z_fill_head(const struct mkfs_ctx *ctx, struct erofs_super_block *sb,
 
 	if (!zc)
 		return;
+	if (zc->packed)
+		sb->packed_nid = cpu_to_le64(zc->packed->nid);
 	if (!zc->compr_cfgs) {
 		sb->available_compr_algs = cpu_to_le16(Z_LZ4_MAX_DISTANCE);
 		return;
@@ -340,6 +344,10 @@ void mkfs_z_release(struct mkfs_ctx *ctx)
 	}
 	if (!zc)
 		return;
+	if (zc->packed && !zc->packed_linked) {
+		z_inode_free(zc->packed->z);
+		free(zc->packed);
+	}
 	for (unsigned int i = 0; i < zc->nspill; i++)
 		if (zc->spill_fds[i] >= 0)
 			close(zc->spill_fds[i]);
@@ -350,6 +358,28 @@ void mkfs_z_release(struct mkfs_ctx *ctx)
 
 /* ---- layout and writing ----------------------------------------------- */
 
+/* the packed inode is in no directory: give it a nid after the others */
+int mkfs_z_link_packed(struct mkfs_ctx *ctx)
+{
+	struct mkfs_zctx *zc = ctx->z;
+	struct mkfs_inode **p;
+
+	if (!zc || !zc->packed)
+		return 0;
+	p = realloc(ctx->inodes, (ctx->ninodes + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	ctx->inodes = p;
+	ctx->inodes[ctx->ninodes++] = zc->packed;
+	zc->packed_linked = true;
+	return 0;
+}
+
+bool mkfs_z_is_packed(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
+{
+	return ctx->z && ctx->z->packed == in;
+}
+
 bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 {
 	if (!in->z || in->z->raw)
@@ -359,9 +389,29 @@ bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 	return true;
 }
 
+/* blocks the layout gives @in: none for a copy of another file */
 u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
-	return in->z->pblocks;
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+
+	if (in->z->dup_of)
+		return 0;
+	if (!in->z->raw)
+		return in->z->pblocks;
+	if (in->datalayout == EROFS_INODE_FLAT_INLINE)
+		return in->size / blksz;
+	return DIV_ROUND_UP(in->size, blksz);
+}
+
+/* -E dedupe: copies use the blocks of the file they copy */
+void mkfs_z_share_blocks(struct mkfs_ctx *ctx)
+{
+	for (u64 i = 0; ctx->z && i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+
+		if (in->z && in->z->dup_of)
+			in->startblk = in->z->dup_of->startblk;
+	}
 }
 
 /* copy @len bytes of spill @sfd at @from to the image at @to */
@@ -428,8 +478,10 @@ int mkfs_z_write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 
 	if (z->raw && in->datalayout == EROFS_INODE_FLAT_INLINE)
 		blocks = in->size / blksz;
-	err = z_copy(ctx, sfd, z->spill_off, erofs_pos(&ctx->sbi, in->startblk),
-		     blocks * blksz, chunk, chunk_size);
+	/* a copy's blocks are written by the file it copies */
+	err = z->dup_of ? 0 : z_copy(ctx, sfd, z->spill_off,
+				      erofs_pos(&ctx->sbi, in->startblk),
+				      blocks * blksz, chunk, chunk_size);
 	if (!err && z->raw && in->inline_size)
 		err = z_pread_all(sfd, tail, in->inline_size,
 				  z->spill_off + blocks * blksz, "a spill file");

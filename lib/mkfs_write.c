@@ -159,7 +159,8 @@ static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 		sizeof(struct erofs_inode_extended) :
 		sizeof(struct erofs_inode_compact);
 	in->fingerprint = ctx->sbi.ishare_prefix_id >= 0 &&
-			  S_ISREG(in->mode) && in->size;
+			  S_ISREG(in->mode) && in->size &&
+			  !mkfs_z_is_packed(ctx, in);
 	in->xattr_isize = mkfs_xattr_ibody_size(ctx, in);
 	meta = in->inode_isize + in->xattr_isize;
 	in->datalayout = EROFS_INODE_FLAT_PLAIN;
@@ -179,7 +180,7 @@ static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 static u64 data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		       unsigned int blksz)
 {
-	if (erofs_layout_compressed(in->datalayout))
+	if (in->z)
 		return mkfs_z_data_blocks(ctx, in);
 	if (in->datalayout == EROFS_INODE_FLAT_INLINE)
 		return in->size / blksz;
@@ -212,6 +213,8 @@ static int layout(struct mkfs_ctx *ctx)
 	meta_start = ctx->head_end;
 
 	err = order_inodes(ctx);
+	if (!err)
+		err = mkfs_z_link_packed(ctx);
 	if (err)
 		return err;
 	pos = meta_start;
@@ -248,6 +251,7 @@ static int layout(struct mkfs_ctx *ctx)
 		in->startblk = n ? blk : 0;
 		blk += n;
 	}
+	mkfs_z_share_blocks(ctx);
 	if (blk > UINT32_MAX)
 		return erofs_err_ret(-EFBIG, "image larger than 2^32 blocks");
 	ctx->total_blocks = blk;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include "erofs/fingerprint.h"
 #include "erofs/print.h"
 #include "liberofs_zmkfs.h"
@@ -165,6 +166,7 @@ struct z_worker {
 	unsigned int id;
 	struct z_erofs_compressor comp;
 	struct erofs_sha256 sha;
+	XXH3_state_t *xxh;		/* -E dedupe */
 	u8 *win;		/* Z_WINDOW bytes of input */
 	u8 *out;		/* one pcluster */
 	struct z_spill sp;
@@ -179,12 +181,15 @@ struct z_worker {
 struct z_file {
 	struct z_worker *w;
 	const struct mkfs_inode *in;
+	const char *name;		/* for messages */
 	struct mkfs_zinode *z;
 	int fd;
 	u64 done;		/* bytes read so far */
 	u32 head, tail;		/* unconsumed input is win[head, tail) */
 	u32 hint;		/* input the last extent took */
 	bool hash;
+	bool frag;		/* its tail may go to the packed inode */
+	bool all_frag;		/* all of it does */
 };
 
 static int z_add_extent(struct mkfs_zinode *z, u32 length, u16 pblks,
@@ -219,12 +224,14 @@ static int z_refill(struct z_file *f)
 	n = Z_WINDOW - f->tail;
 	if (n > f->in->size - f->done)
 		n = f->in->size - f->done;
-	err = z_pread_all(f->fd, win + f->tail, n, f->done, f->in->path);
+	err = z_pread_all(f->fd, win + f->tail, n, f->done, f->name);
 	if (err == -EIO)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				    f->in->path);
+				    f->name);
 	if (!err && f->hash)
 		err = erofs_sha256_update(&f->w->sha, win + f->tail, n);
+	if (!err && f->w->xxh)
+		XXH3_128bits_update(f->w->xxh, win + f->tail, n);
 	f->tail += n;
 	f->done += n;
 	return err;
@@ -287,10 +294,26 @@ static int z_fill_pcluster(struct z_file *f, u32 avail, u32 *len)
 		limit = offer > UINT32_MAX / 4 ? UINT32_MAX : offer * 4;
 	}
 	if (n < 0)
-		return erofs_err_ret(n, "cannot compress '%s': %s", f->in->path,
+		return erofs_err_ret(n, "cannot compress '%s': %s", f->name,
 				     erofs_strerror(n));
 	f->hint = *len;
 	return n;
+}
+
+/*
+ * -E fragments: the input goes, as it is, after the file's blocks in the
+ * spill; it moves to the packed inode once every file is done.  With
+ * all-fragments a whole file does, window by window.
+ */
+static int z_emit_fragment(struct z_file *f, u32 len)
+{
+	int err = z_spill_write(&f->w->sp, f->w->win + f->head, len);
+
+	f->head += len;
+	f->z->frag_size += len;
+	if (err || f->done != f->in->size || f->head != f->tail)
+		return err;
+	return z_add_extent(f->z, f->z->frag_size, 0, Z_EXT_FRAGMENT);
 }
 
 /* ztailpacking: @len bytes of input as @size bytes after the indexes */
@@ -322,12 +345,19 @@ static int z_emit(struct z_file *f)
 	u32 room = blksz - Z_INLINE_SLACK;
 	int n, err;
 
+	/* -E fragments: so does a last part shorter than a pcluster */
+	if (f->all_frag || (final && f->frag &&
+			    avail <= w->ctx->z->pclustersize))
+		return z_emit_fragment(f, avail);
 	if (final && avail <= blksz && !tail)
 		return z_emit_raw(f, avail);
 	n = z_fill_pcluster(f, avail, &len);
 	if (n < 0)
 		return n;
-	if (tail && n > 0 && len == avail && (u32)n < avail && (u32)n <= room)
+	/* ... or one that compresses into less than a pcluster */
+	if (final && f->frag && n > 0 && len == avail)
+		return z_emit_fragment(f, avail);
+	if (tail && !f->frag && n > 0 && len == avail && (u32)n < avail && (u32)n <= room)
 		return z_emit_inline(f, w->out, avail, n, 0);
 	plen = round_up((u32)n, blksz);
 	if (n && plen < len) {
@@ -339,7 +369,7 @@ static int z_emit(struct z_file *f)
 		f->head += len;
 		return err;
 	}
-	if (tail && avail <= room)
+	if (tail && !f->frag && avail <= room)
 		return z_emit_inline(f, w->win + f->head, avail, avail,
 				     Z_EXT_RAW);
 	if (final && avail <= blksz)
@@ -370,7 +400,8 @@ static int z_decide(struct z_file *f, u64 start)
 	u64 blocks = DIV_ROUND_UP(size, blksz);
 	int err;
 
-	if (z->pblocks * blksz + z->idata_size + meta < size)
+	/* fragments never fall back, as with erofs-utils */
+	if (z->frag_size || z->pblocks * blksz + z->idata_size + meta < size)
 		return 0;
 	if (size <= Z_WINDOW) {
 		z_spill_rewind(&f->w->sp, start);
@@ -429,15 +460,24 @@ static int z_compress_body(struct z_file *f)
 	/* a file that grew while read would leave its image copy short */
 	if (!err && pread(f->fd, &probe, 1, f->in->size) != 0)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				    f->in->path);
+				    f->name);
 	return err;
 }
 
-static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
+/* compress @in from @fd, which is its source or, for the packed inode, a
+ * temporary file (no fingerprint, no fragments) */
+static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd)
 {
+	const struct erofs_mkfs_cfg *cfg = w->ctx->cfg;
+	bool source = in->path != NULL;
 	struct z_file f = {
-		.w = w, .in = in,
-		.hash = w->ctx->sbi.ishare_prefix_id >= 0,
+		.w = w, .in = in, .fd = fd,
+		.name = source ? in->path : "the packed inode",
+		.hash = source && w->ctx->sbi.ishare_prefix_id >= 0,
+		.frag = source && z_fragments(cfg),
+		/* an extent's length is 32 bits */
+		.all_frag = source && cfg->all_fragments &&
+			    in->size <= UINT32_MAX,
 	};
 	u64 start = w->sp.pos;
 	int err;
@@ -449,15 +489,30 @@ static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
 	f.z->spill_off = start;
 	f.z->alg = w->comp.ops->alg;
 	in->z = f.z;
-	f.fd = z_open_source(in);
-	if (f.fd < 0)
-		return f.fd;
+	if (w->xxh)
+		XXH3_128bits_reset(w->xxh);
 	err = z_compress_body(&f);
-	close(f.fd);
 	if (!err && f.hash)
 		err = erofs_sha256_final(&w->sha, f.z->digest);
+	if (!err && w->xxh) {
+		XXH128_hash_t h = XXH3_128bits_digest(w->xxh);
+
+		f.z->xxh[0] = h.low64;
+		f.z->xxh[1] = h.high64;
+	}
 	if (!err)
 		err = z_decide(&f, start);
+	return err;
+}
+
+static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
+{
+	int fd = z_open_source(in), err;
+
+	if (fd < 0)
+		return fd;
+	err = z_compress(w, in, fd);
+	close(fd);
 	return err;
 }
 
@@ -468,6 +523,7 @@ static void z_worker_release(struct z_worker *w)
 	z_erofs_compressor_exit(&w->comp);
 	if (w->sha.ctx)
 		erofs_sha256_release(&w->sha);
+	XXH3_freeState(w->xxh);
 	free(w->win);
 	free(w->out);
 	free(w->sp.stage);
@@ -488,6 +544,11 @@ static int z_worker_init(struct z_worker *w)
 	if (err)
 		return erofs_err_ret(err, "cannot set up compressor %s: %s",
 				     zc->algs[0].ops->name, erofs_strerror(err));
+	if (w->ctx->cfg->dedupe) {
+		w->xxh = XXH3_createState();
+		if (!w->xxh)
+			return -ENOMEM;
+	}
 	if (w->ctx->sbi.ishare_prefix_id >= 0)
 		return erofs_sha256_init(&w->sha);
 	return 0;
@@ -533,7 +594,8 @@ static bool z_candidate(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
 	if (!S_ISREG(in->mode) || !in->path)
 		return false;
-	return ctx->cfg->ztailpacking || in->size > erofs_blksiz(&ctx->sbi);
+	return ctx->cfg->ztailpacking || z_fragments(ctx->cfg) ||
+	       in->size > erofs_blksiz(&ctx->sbi);
 }
 
 /* the big files first, so that no worker is left with one at the end */
@@ -575,21 +637,21 @@ static unsigned int z_nworkers(const struct mkfs_ctx *ctx, u64 ntodo)
 	return nw;
 }
 
-static int z_open_spills(struct mkfs_ctx *ctx, unsigned int nw)
+/* one more spill file; returns its id */
+int z_add_spill(struct mkfs_ctx *ctx)
 {
 	struct mkfs_zctx *zc = ctx->z;
+	int *fds = realloc(zc->spill_fds, (zc->nspill + 1) * sizeof(*fds));
+	int fd;
 
-	zc->spill_fds = malloc(nw * sizeof(*zc->spill_fds));
-	if (!zc->spill_fds)
+	if (!fds)
 		return -ENOMEM;
-	for (; zc->nspill < nw; zc->nspill++) {
-		int fd = z_open_spill(ctx->cfg);
-
-		if (fd < 0)
-			return fd;
-		zc->spill_fds[zc->nspill] = fd;
-	}
-	return 0;
+	zc->spill_fds = fds;
+	fd = z_open_spill(ctx->cfg);
+	if (fd < 0)
+		return fd;
+	fds[zc->nspill] = fd;
+	return zc->nspill++;
 }
 
 static int z_run_workers(struct mkfs_ctx *ctx, struct mkfs_inode **todo,
@@ -638,10 +700,36 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 	if (err)
 		return err;
 	nw = z_nworkers(ctx, ntodo);
-	err = z_open_spills(ctx, nw);
+	for (unsigned int i = 0; i < nw && !err; i++) {
+		int id = z_add_spill(ctx);
+
+		err = id < 0 ? id : 0;
+	}
 	if (!err && ntodo)
 		err = z_run_workers(ctx, todo, ntodo, nw);
 	free(todo);
+	if (!err && ctx->cfg->dedupe)
+		err = z_dedupe_files(ctx);
+	if (!err && z_fragments(ctx->cfg))
+		err = z_build_packed(ctx);
+	return err;
+}
+
+/* the packed inode, from its temporary file, on a spill of its own */
+int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
+{
+	struct z_worker w = { .ctx = ctx };
+	int id = z_add_spill(ctx), err;
+
+	if (id < 0)
+		return id;
+	w.id = id;
+	err = z_worker_init(&w);
+	if (!err)
+		err = z_compress(&w, in, fd);
+	if (!err)
+		err = z_spill_flush(&w.sp);
+	z_worker_release(&w);
 	return err;
 }
 

@@ -81,8 +81,15 @@ static u64 z_compact_bytes(const struct mkfs_ctx *ctx,
 	return 4 * initial + 2 * c2b + 8 * DIV_ROUND_UP(end, 2);
 }
 
+/*
+ * Compact indexes keep a fragment's offset in 32 bits; a whole-file
+ * fragment has no indexes at all and uses the full layout, as
+ * erofs-utils does.
+ */
 u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in)
 {
+	if (z_whole_fragment(in) || in->z->fragoff >> 32)
+		return EROFS_INODE_COMPRESSED_FULL;
 	return zc->compact ? EROFS_INODE_COMPRESSED_COMPACT :
 			     EROFS_INODE_COMPRESSED_FULL;
 }
@@ -97,6 +104,9 @@ static u64 z_meta_bytes(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
 	u64 n = z_nlclusters(ctx, in), idx;
 
+	/* the map header says it all, in an 8-byte gap's company */
+	if (z_whole_fragment(in))
+		return z_header_pad(in) + sizeof(struct z_erofs_map_header) + 8;
 	if (z_is_compact(in))
 		idx = z_compact_bytes(ctx, in, n);
 	else
@@ -151,10 +161,16 @@ static u16 z_advise(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 		advise |= Z_EROFS_ADVISE_COMPACTED_2B;
 	if (in->z->idata_size)
 		advise |= Z_EROFS_ADVISE_INLINE_PCLUSTER;
+	if (in->z->frag_size)
+		advise |= Z_EROFS_ADVISE_FRAGMENT_PCLUSTER;
 	return advise;
 }
 
 /* the lclusters one extent covers: its head, then NONHEADs */
+/*
+ * A fragment's head is a HEAD1 whose block address (full indexes) holds
+ * the upper 32 bits of its offset in the packed inode.
+ */
 static void z_extent_lcls(struct z_lcl *l, u64 n, u64 start,
 			  const struct z_extent *e, u32 pblk, bool big,
 			  unsigned int lbits)
@@ -191,7 +207,10 @@ static struct z_lcl *z_lclusters(const struct mkfs_ctx *ctx,
 	if (!l)
 		return NULL;
 	for (u32 i = 0; i < z->nextents; i++) {
-		z_extent_lcls(l, n, start, &z->ext[i], pblk,
+		u32 addr = z->ext[i].flags & Z_EXT_FRAGMENT ?
+			   (u32)(z->fragoff >> 32) : pblk;
+
+		z_extent_lcls(l, n, start, &z->ext[i], addr,
 			      ctx->z->big_pcluster, lbits);
 		start += z->ext[i].length;
 		pblk += z->ext[i].pblks;
@@ -312,7 +331,18 @@ int z_build_meta(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 
 	if (in->z->idata_size)
 		h.h_fragmentoff = cpu_to_le32((u32)in->z->idata_size << 16);
+	else if (in->z->frag_size)
+		h.h_fragmentoff = cpu_to_le32((u32)in->z->fragoff);
 	buf = calloc(1, total);
+	if (buf && z_whole_fragment(in)) {
+		__le64 v = cpu_to_le64(in->z->fragoff |
+				       1ULL << (56 + Z_EROFS_FRAGMENT_INODE_BIT));
+
+		memcpy(buf + pad, &v, sizeof(v));
+		*out = buf;
+		*len = total;
+		return 0;
+	}
 	l = z_lclusters(ctx, in, n);
 	if (!buf || !l) {
 		free(buf);

@@ -83,6 +83,12 @@ static void usage(FILE *out)
 "                                           compact ones\n"
 "                          ztailpacking     keep the last compressed\n"
 "                                           extent in the inode\n"
+"                          fragments        pack file tails (and files\n"
+"                                           shorter than a pcluster)\n"
+"                                           into one compressed inode\n"
+"                          all-fragments    pack whole files there\n"
+"                          dedupe           store the blocks of identical\n"
+"                                           compressed files once\n"
 "  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
 "      --quiet           print nothing but errors\n"
 "      --workers=N       worker threads reading and compressing files\n"
@@ -222,6 +228,9 @@ static const struct {
 	{ "noinline_data", offsetof(struct erofs_mkfs_cfg, noinline_data) },
 	{ "legacy-compress", offsetof(struct erofs_mkfs_cfg, full_indexes) },
 	{ "ztailpacking", offsetof(struct erofs_mkfs_cfg, ztailpacking) },
+	{ "fragments", offsetof(struct erofs_mkfs_cfg, fragments) },
+	{ "all-fragments", offsetof(struct erofs_mkfs_cfg, all_fragments) },
+	{ "dedupe", offsetof(struct erofs_mkfs_cfg, dedupe) },
 };
 
 static void parse_extended(struct mkfs_opts *o, const char *arg)

@@ -35,6 +35,9 @@ struct erofs_mkfs_cfg {
 	const char *compress;		/* NULL: store files uncompressed */
 	unsigned int pclustersize;	/* -C, bytes; 0: one block */
 	bool ztailpacking;		/* -E ztailpacking */
+	bool fragments;			/* -E fragments: tails in one inode */
+	bool all_fragments;		/* -E all-fragments: whole files */
+	bool dedupe;			/* -E dedupe: identical files once */
 	bool full_indexes;		/* -E legacy-compress: no compact ones */
 	const char *tmpdir;		/* spill files; NULL: $TMPDIR or /tmp */
 };

@@ -83,6 +83,10 @@ def main():
     data = text_bytes(rng, 50000)
     write(root, "dup/a", data)
     write(root, "dup/b", data)
+    data = text_bytes(rng, 200000) + rng.randbytes(20000)
+    write(root, "dup/c", data)
+    write(root, "dup/sub/c", data)
+    os.setxattr(os.path.join(root, "dup/sub/c"), "user.moves", b"x" * 30)
     if "--xattrs" in sys.argv:
         add_xattrs(root)
 

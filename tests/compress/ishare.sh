@@ -31,7 +31,9 @@ umount "$MNT"
 done
 
 for opts in "-zlz4hc" "-zlz4 -C16384" "-zlzma -C65536" "-zzstd,5" \
-	    "-zlz4hc -Eztailpacking"; do
+	    "-zlz4hc -Eztailpacking" "-zlz4hc -Efragments" \
+	    "-zzstd -Eall-fragments -C16384" \
+	    "-zzstd -C131072 -Efragments,dedupe"; do
 	# shellcheck disable=SC2086
 	mkfs --ishare_key $opts "$WORK/z.img" "$WORK/src" || fail "mkfs $opts"
 	roundtrip "$WORK/z.img" "$WORK/src"

@@ -16,6 +16,8 @@ for opts in "-zlzma" "-zlzma,0" "-zlzma,9" "-zlzma,level=109" \
 	    "-zzstd,dictsize=65536 -C16384" "-zzstd -C1048576" \
 	    "-zzstd -b2048 -C8192" \
 	    "-zlzma -Eztailpacking" "-zzstd -Eztailpacking -C65536" \
+	    "-zzstd -C131072 -Efragments" "-zlzma -C65536 -Eall-fragments" \
+	    "-zzstd -C131072 -Efragments,dedupe" \
 	    "-zlzma:zstd" "-zlz4hc:lzma:zstd -C16384"; do
 	img=$WORK/$i.img
 	# shellcheck disable=SC2086

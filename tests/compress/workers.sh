@@ -7,7 +7,9 @@ setup
 
 gen_tree "$WORK/src" --small
 for opts in "-zlz4hc" "-zlz4 -C16384" "-zlzma -C65536" "-zzstd,5" \
-	    "-zlz4hc -Eztailpacking"; do
+	    "-zlz4hc -Eztailpacking" "-zlz4hc -Efragments" \
+	    "-zzstd -Eall-fragments -C16384" \
+	    "-zzstd -C131072 -Efragments,dedupe"; do
 	for n in 1 2 3; do
 		# shellcheck disable=SC2086
 		mkfs $opts --workers=$n "$WORK/w$n.img" "$WORK/src" ||
