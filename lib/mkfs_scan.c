@@ -23,20 +23,6 @@ struct scan_path {
 	size_t root_len;	/* of the source prefix */
 };
 
-static u8 mode_to_ftype(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG: return EROFS_FT_REG_FILE;
-	case S_IFDIR: return EROFS_FT_DIR;
-	case S_IFCHR: return EROFS_FT_CHRDEV;
-	case S_IFBLK: return EROFS_FT_BLKDEV;
-	case S_IFIFO: return EROFS_FT_FIFO;
-	case S_IFSOCK: return EROFS_FT_SOCK;
-	case S_IFLNK: return EROFS_FT_SYMLINK;
-	}
-	return EROFS_FT_UNKNOWN;
-}
-
 static int inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode)
 {
 	if (ctx->ninodes == ctx->inodes_cap) {
@@ -245,7 +231,7 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		*skip = true;	/* the image itself, written inside SOURCE */
 		return 0;
 	}
-	de->file_type = mode_to_ftype(st.st_mode);
+	de->file_type = erofs_mode_to_ftype(st.st_mode);
 	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
 		slot = links_slot(ctx, st.st_dev, st.st_ino);
 		if (!slot)

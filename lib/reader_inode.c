@@ -10,20 +10,6 @@
 
 #define SYMLINK_MAX	4095	/* PATH_MAX - 1: what readlink can return */
 
-unsigned int erofs_mode_to_ftype(u32 mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG: return EROFS_FT_REG_FILE;
-	case S_IFDIR: return EROFS_FT_DIR;
-	case S_IFCHR: return EROFS_FT_CHRDEV;
-	case S_IFBLK: return EROFS_FT_BLKDEV;
-	case S_IFIFO: return EROFS_FT_FIFO;
-	case S_IFSOCK: return EROFS_FT_SOCK;
-	case S_IFLNK: return EROFS_FT_SYMLINK;
-	}
-	return EROFS_FT_UNKNOWN;
-}
-
 static int locate(struct erofs_image *img, struct erofs_inode *vi)
 {
 	u64 sb_end = EROFS_SUPER_OFFSET + img->sb_size;

@@ -5,6 +5,7 @@
 #ifndef __EROFS_INTERNAL_H
 #define __EROFS_INTERNAL_H
 
+#include <sys/stat.h>
 #include "erofs/erofs_fs.h"
 
 struct erofs_xattr_prefix {
@@ -58,5 +59,20 @@ static inline unsigned int erofs_sb_csum_len(unsigned int blksz)
 }
 
 void erofs_sb_release(struct erofs_sb_info *sbi);
+
+/* EROFS_FT_* for a mode, EROFS_FT_UNKNOWN for a bad type */
+static inline unsigned int erofs_mode_to_ftype(u32 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return EROFS_FT_REG_FILE;
+	case S_IFDIR: return EROFS_FT_DIR;
+	case S_IFCHR: return EROFS_FT_CHRDEV;
+	case S_IFBLK: return EROFS_FT_BLKDEV;
+	case S_IFIFO: return EROFS_FT_FIFO;
+	case S_IFSOCK: return EROFS_FT_SOCK;
+	case S_IFLNK: return EROFS_FT_SYMLINK;
+	}
+	return EROFS_FT_UNKNOWN;
+}
 
 #endif

@@ -127,8 +127,6 @@ static inline bool erofs_inode_is_compressed(const struct erofs_inode *vi)
 	       vi->datalayout == EROFS_INODE_COMPRESSED_COMPACT;
 }
 
-/* EROFS_FT_* for a mode, EROFS_FT_UNKNOWN for a bad type */
-unsigned int erofs_mode_to_ftype(u32 mode);
 
 /*
  * Read and check the inode @nid: location, format, mode, size against its
