@@ -50,8 +50,10 @@ struct fsck_job {
 	bool has_fp;
 	u8 digest[32];		/* the recorded fingerprint */
 
-	/* results, filled by a worker */
+	u64 seq;		/* submission order */
 	int state;
+
+	/* results, filled by a worker */
 	enum erofs_problem_id pid;
 	bool has_problem;
 	char msg[320];
@@ -65,9 +67,9 @@ struct fsck_ctx;
 struct fsck_pool;
 
 int fsck_pool_start(struct fsck_ctx *ctx, unsigned int nworkers);
-/* a free job slot (waits, printing finished jobs) */
+/* a free job slot (waits, printing finished jobs); then submit it */
 struct fsck_job *fsck_pool_slot(struct fsck_pool *p);
-void fsck_pool_submit(struct fsck_pool *p);
+void fsck_pool_submit(struct fsck_pool *p, struct fsck_job *job);
 /* wait for every submitted job and print its results */
 void fsck_pool_flush(struct fsck_pool *p);
 void fsck_pool_stop(struct fsck_pool *p);

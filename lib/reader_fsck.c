@@ -219,12 +219,10 @@ static int submit_file(struct fsck_ctx *ctx, const struct erofs_inode *vi,
 	job = fsck_pool_slot(ctx->pool);
 	job->vi = *vi;
 	job->path = strdup(ctx->path);
-	if (!job->path)
-		return -ENOMEM;
 	job->fd = fd;
 	job->has_fp = fp;
 	memcpy(job->digest, xs->digest, 32);
-	fsck_pool_submit(ctx->pool);
+	fsck_pool_submit(ctx->pool, job);	/* a NULL path prints none */
 	return 0;
 }
 

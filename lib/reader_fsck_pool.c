@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 /*
  * File data is read, hashed and (when extracting) written by worker
- * threads while the walk goes on.  Jobs sit in a small ring and retire in
- * submission order, so problems print in walk order however the workers
- * finish; memory is the ring plus one buffer per worker.
+ * threads while the walk goes on.  Workers take jobs in order but finish
+ * them in any order, so that a big file never holds the others up; a job
+ * with something to say leaves its result behind, and results print in
+ * submission order once every earlier job is done, so problems come out
+ * in walk order however the workers finish.  Memory: the job slots, one
+ * buffer per worker, and the results waiting for an earlier job.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,23 +17,28 @@
 
 #define CHUNK		(256U << 10)	/* read and hashed at a time */
 #define WINDOW		(4U << 20)	/* mapped and hashed at a time */
-/*
- * Jobs retire in order: a deep ring keeps the other workers busy with the
- * files behind a big one.  A job is ~1 KiB.
- */
-#define RING_PER_WORKER	64
-#define RING_MAX	512
+#define MAP_MIN		(64U << 10)	/* smaller pieces are copied */
+#define SLOTS_PER_WORKER 16	/* a job is about 1 KiB */
+#define SLOTS_MAX	256
+#define RESULTS_MAX	4096	/* waiting to print: then the walk waits */
 
-enum { JOB_FREE, JOB_QUEUED, JOB_DONE };
+enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING };
 
 struct fsck_pool {
 	struct fsck_ctx *ctx;
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
-	struct fsck_job *ring;
-	unsigned int qdepth, nthreads;
-	u64 head, next, tail;	/* submitted, taken, retired */
-	bool stop;
+	struct fsck_job *slots;
+	unsigned int nslots, nthreads;
+	unsigned int *free, nfree;	/* free slot indexes (a stack) */
+	unsigned int *queue;		/* queued slot indexes (a FIFO) */
+	u64 qhead, qtail;
+	unsigned int busy;		/* slots queued or running */
+	u64 seq;			/* of the next job submitted */
+	struct fsck_job *results;	/* finished jobs with news, by seq */
+	unsigned int nresults, results_cap;
+	bool stop, main_waits;
+	unsigned int wake_free;		/* free slots that wake the walk */
 	pthread_t *threads;
 };
 
@@ -96,7 +104,7 @@ static int mapped_piece(struct erofs_image *img, struct worker *w,
 	int err;
 
 	*n = map->llen - done < WINDOW ? map->llen - done : WINDOW;
-	if (!img->map_data || *n < CHUNK ||
+	if (!img->map_data || *n < MAP_MIN ||
 	    !(p = erofs_image_map(img, map->pa + done, *n, &base, &maplen))) {
 		*n = 0;
 		return 0;
@@ -182,6 +190,35 @@ static void run_job(struct fsck_ctx *ctx, struct worker *w, struct fsck_job *job
 	}
 }
 
+/* a finished job: account for it, keep its news, free its slot (locked) */
+static void finish_job(struct fsck_pool *p, struct fsck_job *job)
+{
+	struct erofs_fsck_stats *st = p->ctx->st;
+
+	st->data_bytes += job->bytes;
+	st->mapped_bytes += job->mapped;
+	st->fingerprints += job->fp_checked;
+	if (!job->has_problem && !job->warn[0]) {
+		free(job->path);
+	} else {
+		unsigned int i = p->nresults++;	/* room kept by the walk */
+
+		/* seqs finish nearly in order: insert from the end */
+		while (i && p->results[i - 1].seq > job->seq) {
+			p->results[i] = p->results[i - 1];
+			i--;
+		}
+		p->results[i] = *job;
+	}
+	job->path = NULL;
+	job->state = JOB_FREE;
+	p->free[p->nfree++] = job - p->slots;
+	p->busy--;
+	/* wake the walk in batches: a wakeup per file costs more than it */
+	if (p->main_waits && (p->nfree >= p->wake_free || !p->busy))
+		pthread_cond_broadcast(&p->done);
+}
+
 static void *worker_fn(void *arg)
 {
 	struct fsck_pool *p = arg;
@@ -195,11 +232,12 @@ static void *worker_fn(void *arg)
 	for (;;) {
 		struct fsck_job *job;
 
-		while (!p->stop && p->next == p->head)
+		while (!p->stop && p->qtail == p->qhead)
 			pthread_cond_wait(&p->work, &p->lock);
-		if (p->next == p->head)
+		if (p->qtail == p->qhead)
 			break;
-		job = &p->ring[p->next++ % p->qdepth];
+		job = &p->slots[p->queue[p->qtail++ % p->nslots]];
+		job->state = JOB_RUNNING;
 		pthread_mutex_unlock(&p->lock);
 		if (!w.buf || !w.zero || !w.sha.ctx)
 			job_problem(job, EROFS_PB_NOMEM, "%s",
@@ -207,8 +245,7 @@ static void *worker_fn(void *arg)
 		else
 			run_job(p->ctx, &w, job);
 		pthread_mutex_lock(&p->lock);
-		job->state = JOB_DONE;
-		pthread_cond_broadcast(&p->done);
+		finish_job(p, job);
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (w.sha.ctx)
@@ -218,39 +255,56 @@ static void *worker_fn(void *arg)
 	return NULL;
 }
 
-/* print a finished job's results and account for it (lock dropped) */
-static void retire(struct fsck_pool *p, struct fsck_job *job)
+static void print_result(struct fsck_ctx *ctx, struct fsck_job *job)
 {
-	struct fsck_ctx *ctx = p->ctx;
-
-	ctx->st->data_bytes += job->bytes;
-	ctx->st->mapped_bytes += job->mapped;
-	ctx->st->fingerprints += job->fp_checked;
 	if (job->has_problem)
 		fsck_emit(ctx, job->pid, job->vi.nid, job->path, "%s",
-			     job->msg);
+			  job->msg);
 	if (job->warn[0])
 		fsck_emit(ctx, EROFS_PB_EXTRACT_SKIP, job->vi.nid, job->path,
-			     "%s%s", job->warn, job->nwarn ?
-			     " (and more like it)" : "");
+			  "%s%s", job->warn, job->nwarn ?
+			  " (and more like it)" : "");
 	free(job->path);
-	job->path = NULL;
 }
 
-/* retire every finished job at the tail; called and returns locked */
-static void retire_ready(struct fsck_pool *p)
+/* the oldest job still queued or running, or the next seq if none */
+static u64 oldest_busy(const struct fsck_pool *p)
 {
-	while (p->tail < p->head) {
-		struct fsck_job *job = &p->ring[p->tail % p->qdepth];
+	u64 low = p->seq;
 
-		if (job->state != JOB_DONE)
-			break;
+	for (unsigned int i = 0; p->busy && i < p->nslots; i++)
+		if (p->slots[i].state != JOB_FREE && p->slots[i].seq < low)
+			low = p->slots[i].seq;
+	return low;
+}
+
+/* print the results no busy job precedes; called and returns locked */
+static void print_ready(struct fsck_pool *p)
+{
+	u64 low;
+
+	if (!p->nresults)
+		return;
+	low = oldest_busy(p);
+	while (p->nresults && p->results[0].seq < low) {
+		struct fsck_job job = p->results[0];
+
+		p->nresults--;
+		memmove(p->results, p->results + 1,
+			p->nresults * sizeof(*p->results));
 		pthread_mutex_unlock(&p->lock);
-		retire(p, job);
+		print_result(p->ctx, &job);
 		pthread_mutex_lock(&p->lock);
-		job->state = JOB_FREE;
-		p->tail++;
 	}
+}
+
+/* until @nfree slots are free, or none is busy */
+static void wait_done(struct fsck_pool *p, unsigned int nfree)
+{
+	p->wake_free = nfree;
+	p->main_waits = true;
+	pthread_cond_wait(&p->done, &p->lock);
+	p->main_waits = false;
 }
 
 struct fsck_job *fsck_pool_slot(struct fsck_pool *p)
@@ -258,23 +312,28 @@ struct fsck_job *fsck_pool_slot(struct fsck_pool *p)
 	struct fsck_job *job;
 
 	pthread_mutex_lock(&p->lock);
-	retire_ready(p);
-	while (p->head - p->tail >= p->qdepth) {
-		pthread_cond_wait(&p->done, &p->lock);
-		retire_ready(p);
+	print_ready(p);
+	/* room for a result from every busy job, so none is ever dropped */
+	while (!p->nfree || p->nresults + p->busy >= p->results_cap) {
+		wait_done(p, p->nslots / 2);
+		print_ready(p);
 	}
-	job = &p->ring[p->head % p->qdepth];
+	job = &p->slots[p->free[--p->nfree]];	/* ours until submitted */
 	pthread_mutex_unlock(&p->lock);
 	memset(job, 0, sizeof(*job));
 	job->fd = -1;
 	return job;
 }
 
-void fsck_pool_submit(struct fsck_pool *p)
+void fsck_pool_submit(struct fsck_pool *p, struct fsck_job *job)
 {
+	unsigned int i = job - p->slots;
+
 	pthread_mutex_lock(&p->lock);
-	p->ring[p->head % p->qdepth].state = JOB_QUEUED;
-	p->head++;
+	p->slots[i].seq = p->seq++;
+	p->slots[i].state = JOB_QUEUED;
+	p->queue[p->qhead++ % p->nslots] = i;
+	p->busy++;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -284,13 +343,20 @@ void fsck_pool_flush(struct fsck_pool *p)
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		retire_ready(p);
-		if (p->tail == p->head)
-			break;
-		pthread_cond_wait(&p->done, &p->lock);
-	}
+	while (p->busy)
+		wait_done(p, p->nslots);
+	print_ready(p);
 	pthread_mutex_unlock(&p->lock);
+}
+
+static void pool_free(struct fsck_pool *p)
+{
+	free(p->slots);
+	free(p->free);
+	free(p->queue);
+	free(p->results);
+	free(p->threads);
+	free(p);
 }
 
 int fsck_pool_start(struct fsck_ctx *ctx, unsigned int nworkers)
@@ -300,17 +366,22 @@ int fsck_pool_start(struct fsck_ctx *ctx, unsigned int nworkers)
 	if (!p)
 		return -ENOMEM;
 	p->ctx = ctx;
-	p->qdepth = nworkers * RING_PER_WORKER;
-	if (p->qdepth > RING_MAX)
-		p->qdepth = RING_MAX;
-	p->ring = calloc(p->qdepth, sizeof(*p->ring));
+	p->nslots = nworkers * SLOTS_PER_WORKER;
+	if (p->nslots > SLOTS_MAX)
+		p->nslots = SLOTS_MAX;
+	p->results_cap = RESULTS_MAX;
+	p->slots = calloc(p->nslots, sizeof(*p->slots));
+	p->free = calloc(p->nslots, sizeof(*p->free));
+	p->queue = calloc(p->nslots, sizeof(*p->queue));
+	p->results = calloc(p->results_cap, sizeof(*p->results));
 	p->threads = calloc(nworkers, sizeof(*p->threads));
-	if (!p->ring || !p->threads) {
-		free(p->ring);
-		free(p->threads);
-		free(p);
+	if (!p->slots || !p->free || !p->queue || !p->results ||
+	    !p->threads) {
+		pool_free(p);
 		return -ENOMEM;
 	}
+	for (unsigned int i = 0; i < p->nslots; i++)
+		p->free[p->nfree++] = p->nslots - 1 - i;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -342,7 +413,5 @@ void fsck_pool_stop(struct fsck_pool *p)
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
-	free(p->ring);
-	free(p->threads);
-	free(p);
+	pool_free(p);
 }
