@@ -57,6 +57,7 @@ struct mkfs_zctx {
 	bool compact;			/* compact indexes, else full */
 	u32 cfgs_size;			/* bytes of those records */
 	int *spill_fds;
+	u64 *spill_end;			/* bytes written to each */
 	unsigned int nspill;
 	/* -E fragments: the packed inode, until the layout links it in */
 	struct mkfs_inode *packed;

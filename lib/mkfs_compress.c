@@ -352,6 +352,7 @@ void mkfs_z_release(struct mkfs_ctx *ctx)
 		if (zc->spill_fds[i] >= 0)
 			close(zc->spill_fds[i]);
 	free(zc->spill_fds);
+	free(zc->spill_end);
 	free(zc);
 	ctx->z = NULL;
 }

@@ -23,6 +23,8 @@
 #define Z_WINDOW	(4U << 20)
 /* spill writes are batched */
 #define Z_STAGE		(1U << 20)
+/* the packed inode is compressed in segments this long, in parallel */
+#define Z_SEGMENT	(16U << 20)
 /*
  * ztailpacking data must not cross a block boundary, and an inode may
  * only move in 32-byte steps: data this much shorter than a block always
@@ -173,8 +175,9 @@ struct z_worker {
 
 	/* shared by all workers */
 	pthread_mutex_t *lock;
-	struct mkfs_inode **todo;
-	u64 ntodo, *next;
+	int (*task)(struct z_worker *w, u64 i);
+	void *arg;
+	u64 ntasks, *next;
 	int *error;
 };
 
@@ -182,12 +185,14 @@ struct z_file {
 	struct z_worker *w;
 	const struct mkfs_inode *in;
 	const char *name;		/* for messages */
+	u64 base, size;		/* compress fd[base, base + size) */
 	struct mkfs_zinode *z;
 	int fd;
 	u64 done;		/* bytes read so far */
 	u32 head, tail;		/* unconsumed input is win[head, tail) */
 	u32 hint;		/* input the last extent took */
 	bool hash;
+	bool last;		/* the end is the end of the inode */
 	bool frag;		/* its tail may go to the packed inode */
 	bool all_frag;		/* all of it does */
 };
@@ -216,15 +221,15 @@ static int z_refill(struct z_file *f)
 	u32 n;
 	int err;
 
-	if (f->tail - f->head >= Z_WINDOW / 2 || f->done == f->in->size)
+	if (f->tail - f->head >= Z_WINDOW / 2 || f->done == f->size)
 		return 0;
 	memmove(win, win + f->head, f->tail - f->head);
 	f->tail -= f->head;
 	f->head = 0;
 	n = Z_WINDOW - f->tail;
-	if (n > f->in->size - f->done)
-		n = f->in->size - f->done;
-	err = z_pread_all(f->fd, win + f->tail, n, f->done, f->name);
+	if (n > f->size - f->done)
+		n = f->size - f->done;
+	err = z_pread_all(f->fd, win + f->tail, n, f->base + f->done, f->name);
 	if (err == -EIO)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    f->name);
@@ -311,7 +316,7 @@ static int z_emit_fragment(struct z_file *f, u32 len)
 
 	f->head += len;
 	f->z->frag_size += len;
-	if (err || f->done != f->in->size || f->head != f->tail)
+	if (err || f->done != f->size || f->head != f->tail)
 		return err;
 	return z_add_extent(f->z, f->z->frag_size, 0, Z_EXT_FRAGMENT);
 }
@@ -339,9 +344,9 @@ static int z_emit(struct z_file *f)
 	struct z_worker *w = f->w;
 	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
 	u32 avail = f->tail - f->head, len, plen;
-	bool final = f->done == f->in->size;
+	bool final = f->done == f->size;
 	/* -E ztailpacking: a last extent that fits goes after the indexes */
-	bool tail = final && w->ctx->cfg->ztailpacking;
+	bool tail = final && f->last && w->ctx->cfg->ztailpacking;
 	u32 room = blksz - Z_INLINE_SLACK;
 	int n, err;
 
@@ -396,7 +401,7 @@ static int z_decide(struct z_file *f, u64 start)
 {
 	struct mkfs_zinode *z = f->z;
 	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
-	u64 size = f->in->size, meta = 16 + 8 * DIV_ROUND_UP(size, blksz);
+	u64 size = f->size, meta = 16 + 8 * DIV_ROUND_UP(size, blksz);
 	u64 blocks = DIV_ROUND_UP(size, blksz);
 	int err;
 
@@ -458,20 +463,25 @@ static int z_compress_body(struct z_file *f)
 		err = z_emit(f);
 	}
 	/* a file that grew while read would leave its image copy short */
-	if (!err && pread(f->fd, &probe, 1, f->in->size) != 0)
+	if (!err && f->in->path && pread(f->fd, &probe, 1, f->size) != 0)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    f->name);
 	return err;
 }
 
-/* compress @in from @fd, which is its source or, for the packed inode, a
- * temporary file (no fingerprint, no fragments) */
-static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd)
+/*
+ * Compress fd[@base, @base + @size) into a new mkfs_zinode: all of @in's
+ * source file, or a segment of the packed inode's temporary file (no
+ * fingerprint, no fragments, and the caller decides about falling back).
+ */
+static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
+		      u64 base, u64 size, struct mkfs_zinode **out)
 {
 	const struct erofs_mkfs_cfg *cfg = w->ctx->cfg;
 	bool source = in->path != NULL;
 	struct z_file f = {
-		.w = w, .in = in, .fd = fd,
+		.w = w, .in = in, .fd = fd, .base = base, .size = size,
+		.last = base + size == in->size,
 		.name = source ? in->path : "the packed inode",
 		.hash = source && w->ctx->sbi.ishare_prefix_id >= 0,
 		.frag = source && z_fragments(cfg),
@@ -488,7 +498,7 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd)
 	f.z->spill_id = w->id;
 	f.z->spill_off = start;
 	f.z->alg = w->comp.ops->alg;
-	in->z = f.z;
+	*out = f.z;
 	if (w->xxh)
 		XXH3_128bits_reset(w->xxh);
 	err = z_compress_body(&f);
@@ -500,7 +510,7 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd)
 		f.z->xxh[0] = h.low64;
 		f.z->xxh[1] = h.high64;
 	}
-	if (!err)
+	if (!err && source)
 		err = z_decide(&f, start);
 	return err;
 }
@@ -511,9 +521,14 @@ static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
 
 	if (fd < 0)
 		return fd;
-	err = z_compress(w, in, fd);
+	err = z_compress(w, in, fd, 0, in->size, &in->z);
 	close(fd);
 	return err;
+}
+
+static int z_file_task(struct z_worker *w, u64 i)
+{
+	return z_compress_file(w, ((struct mkfs_inode **)w->arg)[i]);
 }
 
 /* ---- the worker pool -------------------------------------------------- */
@@ -538,6 +553,8 @@ static int z_worker_init(struct z_worker *w)
 	w->out = malloc(zc->pclustersize);
 	w->sp.stage = malloc(Z_STAGE);
 	w->sp.fd = zc->spill_fds[w->id];
+	/* a spill is appended to by one worker at a time, run after run */
+	w->sp.pos = w->sp.stage_off = zc->spill_end[w->id];
 	if (!w->win || !w->out || !w->sp.stage)
 		return -ENOMEM;
 	err = z_erofs_compressor_init(&w->comp, &zc->algs[0]);
@@ -574,12 +591,13 @@ static void *z_worker_fn(void *arg)
 		err = *w->error;
 		i = (*w->next)++;
 		pthread_mutex_unlock(w->lock);
-		if (err || i >= w->ntodo)
+		if (err || i >= w->ntasks)
 			break;
-		err = z_compress_file(w, w->todo[i]);
+		err = w->task(w, i);
 	}
 	if (!err)
 		err = z_spill_flush(&w->sp);
+	w->ctx->z->spill_end[w->id] = w->sp.pos;
 	if (err)
 		z_set_error(w, err);
 	z_worker_release(w);
@@ -642,11 +660,17 @@ int z_add_spill(struct mkfs_ctx *ctx)
 {
 	struct mkfs_zctx *zc = ctx->z;
 	int *fds = realloc(zc->spill_fds, (zc->nspill + 1) * sizeof(*fds));
+	u64 *ends;
 	int fd;
 
 	if (!fds)
 		return -ENOMEM;
 	zc->spill_fds = fds;
+	ends = realloc(zc->spill_end, (zc->nspill + 1) * sizeof(*ends));
+	if (!ends)
+		return -ENOMEM;
+	zc->spill_end = ends;
+	ends[zc->nspill] = 0;
 	fd = z_open_spill(ctx->cfg);
 	if (fd < 0)
 		return fd;
@@ -654,8 +678,9 @@ int z_add_spill(struct mkfs_ctx *ctx)
 	return zc->nspill++;
 }
 
-static int z_run_workers(struct mkfs_ctx *ctx, struct mkfs_inode **todo,
-			 u64 ntodo, unsigned int nw)
+/* run @task for 0 .. @ntasks - 1 on @nw workers, which use spills 0 .. */
+static int z_run_workers(struct mkfs_ctx *ctx, u64 ntasks, unsigned int nw,
+			 int (*task)(struct z_worker *w, u64 i), void *arg)
 {
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	struct z_worker *w = calloc(nw, sizeof(*w));
@@ -670,8 +695,9 @@ static int z_run_workers(struct mkfs_ctx *ctx, struct mkfs_inode **todo,
 	}
 	for (unsigned int i = 0; i < nw; i++)
 		w[i] = (struct z_worker){
-			.ctx = ctx, .id = i, .lock = &lock, .todo = todo,
-			.ntodo = ntodo, .next = &next, .error = &error,
+			.ctx = ctx, .id = i, .lock = &lock, .task = task,
+			.arg = arg, .ntasks = ntasks, .next = &next,
+			.error = &error,
 		};
 	for (unsigned int i = 1; i < nw; i++)
 		started[i] = !pthread_create(&tids[i], NULL, z_worker_fn, &w[i]);
@@ -706,7 +732,7 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 		err = id < 0 ? id : 0;
 	}
 	if (!err && ntodo)
-		err = z_run_workers(ctx, todo, ntodo, nw);
+		err = z_run_workers(ctx, ntodo, nw, z_file_task, todo);
 	free(todo);
 	if (!err && ctx->cfg->dedupe)
 		err = z_dedupe_files(ctx);
@@ -715,21 +741,124 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 	return err;
 }
 
-/* the packed inode, from its temporary file, on a spill of its own */
-int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
-{
-	struct z_worker w = { .ctx = ctx };
-	int id = z_add_spill(ctx), err;
+/* ---- the packed inode, in segments ------------------------------------ */
 
-	if (id < 0)
-		return id;
-	w.id = id;
-	err = z_worker_init(&w);
-	if (!err)
-		err = z_compress(&w, in, fd);
-	if (!err)
-		err = z_spill_flush(&w.sp);
-	z_worker_release(&w);
+struct z_segments {
+	struct mkfs_inode *in;
+	int fd;
+	struct mkfs_zinode **seg;
+};
+
+static int z_segment_task(struct z_worker *w, u64 i)
+{
+	struct z_segments *s = w->arg;
+	u64 base = i * Z_SEGMENT, size = s->in->size - base;
+
+	return z_compress(w, s->in, s->fd, base, size < Z_SEGMENT ?
+			  size : Z_SEGMENT, &s->seg[i]);
+}
+
+static int z_copy_spill(struct mkfs_ctx *ctx, const struct mkfs_zinode *from,
+			u64 off, struct z_spill *to, u64 len, u8 *buf)
+{
+	int fd = ctx->z->spill_fds[from->spill_id];
+
+	for (u64 done = 0; done < len; ) {
+		u32 n = len - done < Z_STAGE ? len - done : Z_STAGE;
+		int err = z_pread_all(fd, buf, n, from->spill_off + off + done,
+				      "a spill file");
+
+		if (!err)
+			err = z_spill_write(to, buf, n);
+		if (err)
+			return err;
+		done += n;
+	}
+	return 0;
+}
+
+/* one segment's extents and blocks after the others' */
+static int z_append_segment(struct mkfs_ctx *ctx, struct mkfs_zinode *z,
+			    const struct mkfs_zinode *s, struct z_spill *sp,
+			    u8 *buf)
+{
+	u64 blocks = erofs_pos(&ctx->sbi, s->pblocks);
+	int err = z_copy_spill(ctx, s, 0, sp, blocks, buf);
+
+	for (u32 i = 0; !err && i < s->nextents; i++)
+		err = z_add_extent(z, s->ext[i].length, s->ext[i].pblks,
+				   s->ext[i].flags);
+	if (!err && s->idata_size)
+		err = z_copy_spill(ctx, s, blocks, sp, s->idata_size, buf);
+	z->idata_size = s->idata_size;
 	return err;
 }
 
+/*
+ * Join the segments on a spill of their own.  The packed inode stays
+ * compressed unless that saves nothing and every extent is raw, in which
+ * case the blocks are its plain data already.
+ */
+static int z_join_segments(struct mkfs_ctx *ctx, struct mkfs_inode *in,
+			   struct mkfs_zinode **seg, u64 nseg)
+{
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+	struct z_spill sp = { .stage = malloc(Z_STAGE) };
+	u8 *buf = malloc(Z_STAGE);
+	int id = z_add_spill(ctx), err = id < 0 ? id : 0;
+	struct mkfs_zinode *z = calloc(1, sizeof(*z));
+
+	if (!err && (!sp.stage || !buf || !z))
+		err = -ENOMEM;
+	if (!err) {
+		sp.fd = ctx->z->spill_fds[id];
+		z->spill_id = id;
+		z->alg = seg[0]->alg;
+		in->z = z;
+		z = NULL;
+	}
+	for (u64 i = 0; !err && i < nseg; i++)
+		err = z_append_segment(ctx, in->z, seg[i], &sp, buf);
+	if (!err)
+		err = z_spill_flush(&sp);
+	if (!err && in->z->pblocks * blksz + in->z->idata_size +
+		    16 + 8 * DIV_ROUND_UP(in->size, blksz) >= in->size &&
+	    !in->z->idata_size && z_all_raw(in->z)) {
+		free(in->z->ext);
+		in->z->ext = NULL;
+		in->z->nextents = 0;
+		in->z->raw = true;
+	}
+	free(z);
+	free(buf);
+	free(sp.stage);
+	return err;
+}
+
+/*
+ * The packed inode, from its temporary file: segments of Z_SEGMENT bytes
+ * compressed on all workers, which gives the same extents whatever their
+ * number.
+ */
+int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
+{
+	u64 nseg = DIV_ROUND_UP(in->size, (u64)Z_SEGMENT);
+	struct z_segments s = { .in = in, .fd = fd };
+	int err;
+
+	s.seg = calloc(nseg, sizeof(*s.seg));
+	if (!s.seg)
+		return -ENOMEM;
+	err = z_run_workers(ctx, nseg, z_nworkers(ctx, nseg), z_segment_task,
+			    &s);
+	if (!err)
+		err = z_join_segments(ctx, in, s.seg, nseg);
+	for (u64 i = 0; i < nseg; i++) {
+		if (s.seg[i]) {
+			free(s.seg[i]->ext);
+			free(s.seg[i]);
+		}
+	}
+	free(s.seg);
+	return err;
+}
