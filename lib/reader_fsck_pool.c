@@ -224,6 +224,7 @@ static void *worker_fn(void *arg)
 	struct fsck_pool *p = arg;
 	struct worker w = { 0 };
 
+	pthread_setname_np(pthread_self(), "fsck-data");	/* for perf, top */
 	w.buf = malloc(CHUNK);
 	w.zero = calloc(1, CHUNK);
 	if (w.buf && w.zero && erofs_sha256_init(&w.sha))

@@ -22,11 +22,29 @@
 /* metadata blocks kept, whatever the block size: bounded memory */
 #define MCACHE_BYTES	(1U << 20)
 
+/*
+ * With img->map_data, metadata is copied out of a few mapped windows of
+ * the image instead: no block is copied whole into the cache, only the
+ * bytes asked for (an inode, not the file tails packed beside it).
+ */
+#define MWIN_SHIFT	20
+#define MWIN_COUNT	8
+
+struct erofs_mwin {
+	u64 tag;		/* window number + 1; 0: unused */
+	u64 used;		/* for least-recently-used eviction */
+	u8 *base;
+	size_t len;
+};
+
 struct erofs_mcache {
 	pthread_mutex_t lock;
 	unsigned int nslots;
 	u64 *tags;		/* block number + 1; 0 for an empty slot */
 	u8 *data;
+	bool mapped;
+	u64 tick;
+	struct erofs_mwin win[MWIN_COUNT];
 };
 
 static const struct {
@@ -198,6 +216,7 @@ int erofs_mcache_init(struct erofs_image *img)
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&mc->lock, NULL);
+	mc->mapped = img->map_data;
 	img->mcache = mc;
 	return 0;
 }
@@ -208,6 +227,9 @@ void erofs_mcache_release(struct erofs_image *img)
 
 	if (!mc)
 		return;
+	for (unsigned int i = 0; i < MWIN_COUNT; i++)
+		if (mc->win[i].tag)
+			munmap(mc->win[i].base, mc->win[i].len);
 	pthread_mutex_destroy(&mc->lock);
 	free(mc->tags);
 	free(mc->data);
@@ -241,6 +263,62 @@ static int mcache_copy(struct erofs_image *img, u64 blk, unsigned int off,
 	return err;
 }
 
+/* the window holding file offset @off, mapped if need be (locked) */
+static struct erofs_mwin *mwin_get(struct erofs_image *img, u64 off)
+{
+	struct erofs_mcache *mc = img->mcache;
+	u64 tag = (off >> MWIN_SHIFT) + 1, start = off & ~((1ULL << MWIN_SHIFT) - 1);
+	u64 end = img->offset + img->size;
+	struct erofs_mwin *w = &mc->win[0];
+	void *p;
+
+	for (unsigned int i = 0; i < MWIN_COUNT; i++) {
+		if (mc->win[i].tag == tag) {
+			w = &mc->win[i];
+			goto found;
+		}
+		if (mc->win[i].used < w->used)
+			w = &mc->win[i];
+	}
+	if (w->tag)
+		munmap(w->base, w->len);
+	w->tag = 0;
+	w->len = end - start < (1ULL << MWIN_SHIFT) ? end - start :
+						      1ULL << MWIN_SHIFT;
+	p = mmap(NULL, w->len, PROT_READ, MAP_SHARED, img->fd, start);
+	if (p == MAP_FAILED)
+		return NULL;
+	w->base = p;
+	w->tag = tag;
+found:
+	w->used = ++mc->tick;
+	return w;
+}
+
+/* copy from mapped windows; false: mapping failed, read instead */
+static bool mwin_copy(struct erofs_image *img, u8 *p, size_t len, u64 pos)
+{
+	struct erofs_mcache *mc = img->mcache;
+	u64 off = img->offset + pos;
+	bool ok = true;
+
+	pthread_mutex_lock(&mc->lock);
+	while (len && ok) {
+		struct erofs_mwin *w = mwin_get(img, off);
+		u64 in = off & ((1ULL << MWIN_SHIFT) - 1);
+		size_t n = w && w->len - in < len ? w->len - in : len;
+
+		ok = w != NULL;
+		if (ok)
+			memcpy(p, w->base + in, n);
+		p += n;
+		off += n;
+		len -= n;
+	}
+	pthread_mutex_unlock(&mc->lock);
+	return ok;
+}
+
 int erofs_meta_read(struct erofs_image *img, void *buf, size_t len, u64 pos)
 {
 	unsigned int blksz = erofs_blksiz(&img->sbi);
@@ -250,6 +328,8 @@ int erofs_meta_read(struct erofs_image *img, void *buf, size_t len, u64 pos)
 		return -EFSCORRUPTED;
 	if (!img->mcache)
 		return erofs_image_pread(img, buf, len, pos);
+	if (img->mcache->mapped && mwin_copy(img, buf, len, pos))
+		return 0;
 	while (len) {
 		unsigned int off = pos & (blksz - 1);
 		unsigned int n = blksz - off < len ? blksz - off : len;
