@@ -47,6 +47,15 @@ struct mkfs_zinode {
 	bool raw;			/* fell back: the spill holds plain data */
 };
 
+/* appends to a spill file, batched */
+struct z_spill {
+	int fd;
+	u64 pos;			/* where the next byte goes */
+	u64 stage_off;			/* spill offset of stage[0] */
+	u32 stage_len;
+	u8 *stage;
+};
+
 struct mkfs_zctx {
 	struct z_erofs_alg_cfg algs[Z_MAX_ALGS];
 	unsigned int nalgs;
@@ -59,6 +68,9 @@ struct mkfs_zctx {
 	int *spill_fds;
 	u64 *spill_end;			/* bytes written to each */
 	unsigned int nspill;
+	/* files compressed in segments are joined here, and its id */
+	struct z_spill join;
+	int join_id;
 	/* -E fragments: the packed inode, until the layout links it in */
 	struct mkfs_inode *packed;
 	bool packed_linked;

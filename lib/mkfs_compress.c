@@ -351,6 +351,7 @@ void mkfs_z_release(struct mkfs_ctx *ctx)
 	for (unsigned int i = 0; i < zc->nspill; i++)
 		if (zc->spill_fds[i] >= 0)
 			close(zc->spill_fds[i]);
+	free(zc->join.stage);
 	free(zc->spill_fds);
 	free(zc->spill_end);
 	free(zc);

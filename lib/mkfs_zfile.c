@@ -23,7 +23,11 @@
 #define Z_WINDOW	(4U << 20)
 /* spill writes are batched */
 #define Z_STAGE		(1U << 20)
-/* the packed inode is compressed in segments this long, in parallel */
+/*
+ * Big files and the packed inode are compressed in segments this long, on
+ * all workers; segments are lcluster-aligned, so an extent that ends at
+ * one is still the only head in its lcluster.
+ */
 #define Z_SEGMENT	(16U << 20)
 /*
  * ztailpacking data must not cross a block boundary, and an inode may
@@ -33,14 +37,6 @@
 #define Z_INLINE_SLACK		32
 
 /* ---- spill files ------------------------------------------------------ */
-
-struct z_spill {
-	int fd;
-	u64 pos;		/* where the next byte goes */
-	u64 stage_off;		/* spill offset of stage[0] */
-	u32 stage_len;
-	u8 *stage;
-};
 
 int z_open_spill(const struct erofs_mkfs_cfg *cfg)
 {
@@ -463,7 +459,8 @@ static int z_compress_body(struct z_file *f)
 		err = z_emit(f);
 	}
 	/* a file that grew while read would leave its image copy short */
-	if (!err && f->in->path && pread(f->fd, &probe, 1, f->size) != 0)
+	if (!err && f->in->path && f->last &&
+	    pread(f->fd, &probe, 1, f->base + f->size) != 0)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    f->name);
 	return err;
@@ -484,7 +481,7 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 		.last = base + size == in->size,
 		.name = source ? in->path : "the packed inode",
 		.hash = source && w->ctx->sbi.ishare_prefix_id >= 0,
-		.frag = source && z_fragments(cfg),
+		.frag = source && z_fragments(cfg) && base + size == in->size,
 		/* an extent's length is 32 bits */
 		.all_frag = source && cfg->all_fragments &&
 			    in->size <= UINT32_MAX,
@@ -510,7 +507,7 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 		f.z->xxh[0] = h.low64;
 		f.z->xxh[1] = h.high64;
 	}
-	if (!err && source)
+	if (!err && source && !base && f.last)
 		err = z_decide(&f, start);
 	return err;
 }
@@ -526,9 +523,28 @@ static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
 	return err;
 }
 
+/* one task: a file, or one segment of a big file */
+struct z_task {
+	struct mkfs_inode *in;
+	u32 seg, nseg;
+	struct mkfs_zinode *out;	/* a segment's result */
+};
+
 static int z_file_task(struct z_worker *w, u64 i)
 {
-	return z_compress_file(w, ((struct mkfs_inode **)w->arg)[i]);
+	struct z_task *t = &((struct z_task *)w->arg)[i];
+	u64 base = (u64)t->seg * Z_SEGMENT, size = t->in->size - base;
+	int fd, err;
+
+	if (t->nseg == 1)
+		return z_compress_file(w, t->in);
+	fd = z_open_source(t->in);
+	if (fd < 0)
+		return fd;
+	err = z_compress(w, t->in, fd, base, size < Z_SEGMENT ? size :
+			 Z_SEGMENT, &t->out);
+	close(fd);
+	return err;
 }
 
 /* ---- the worker pool -------------------------------------------------- */
@@ -616,28 +632,57 @@ static bool z_candidate(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 	       in->size > erofs_blksiz(&ctx->sbi);
 }
 
-/* the big files first, so that no worker is left with one at the end */
-static int z_cmp_size(const void *a, const void *b)
+/*
+ * A big file is cut into segments, unless its fingerprint must hash it
+ * in order or all of it goes into the packed inode.
+ */
+static u32 z_nsegments(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
-	const struct mkfs_inode *x = *(struct mkfs_inode *const *)a;
-	const struct mkfs_inode *y = *(struct mkfs_inode *const *)b;
-
-	if (x->size != y->size)
-		return x->size < y->size ? 1 : -1;
-	return x->src_ino < y->src_ino ? -1 : x->src_ino > y->src_ino;
+	if (ctx->sbi.ishare_prefix_id >= 0 ||
+	    (ctx->cfg->all_fragments && in->size <= UINT32_MAX))
+		return 1;
+	return DIV_ROUND_UP(in->size, (u64)Z_SEGMENT);
 }
 
-static int z_collect(struct mkfs_ctx *ctx, struct mkfs_inode ***todo, u64 *n)
+/* the big files first, so that no worker is left with one at the end */
+static int z_cmp_task(const void *a, const void *b)
 {
+	const struct z_task *x = a, *y = b;
+
+	if (x->in->size != y->in->size)
+		return x->in->size < y->in->size ? 1 : -1;
+	if (x->in != y->in)
+		return x->in->src_ino < y->in->src_ino ? -1 : 1;
+	return x->seg < y->seg ? -1 : x->seg > y->seg;
+}
+
+static int z_collect(struct mkfs_ctx *ctx, struct z_task **tasks, u64 *n)
+{
+	u64 cap = 0;
+
 	*n = 0;
-	*todo = malloc((ctx->ninodes ? ctx->ninodes : 1) * sizeof(**todo));
-	if (!*todo)
-		return -ENOMEM;
-	for (u64 i = 0; i < ctx->ninodes; i++)
-		if (z_candidate(ctx, ctx->inodes[i]))
-			(*todo)[(*n)++] = ctx->inodes[i];
+	*tasks = NULL;
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+		u32 nseg;
+
+		if (!z_candidate(ctx, in))
+			continue;
+		nseg = z_nsegments(ctx, in);
+		if (*n + nseg > cap) {
+			void *p;
+
+			cap = (*n + nseg) * 2;
+			p = realloc(*tasks, cap * sizeof(**tasks));
+			if (!p)
+				return -ENOMEM;
+			*tasks = p;
+		}
+		for (u32 s = 0; s < nseg; s++)
+			(*tasks)[(*n)++] = (struct z_task){ in, s, nseg, NULL };
+	}
 	if (*n > 1)
-		qsort(*todo, *n, sizeof(**todo), z_cmp_size);
+		qsort(*tasks, *n, sizeof(**tasks), z_cmp_task);
 	return 0;
 }
 
@@ -713,27 +758,66 @@ out:
 	return error;
 }
 
+static int z_join_segments(struct mkfs_ctx *ctx, struct mkfs_inode *in,
+			   struct mkfs_zinode **seg, u64 nseg);
+
+/* the segments of each big file, in order, into one inode */
+static int z_join_tasks(struct mkfs_ctx *ctx, struct z_task *t, u64 n)
+{
+	struct mkfs_zinode **seg = NULL;
+	int err = 0;
+
+	for (u64 i = 0; !err && i < n; i++) {
+		struct mkfs_inode *in = t[i].in;
+		u32 nseg = t[i].nseg;
+
+		if (nseg == 1 || t[i].seg)
+			continue;
+		/* sorted: a file's segments follow each other */
+		seg = realloc(seg, nseg * sizeof(*seg));
+		if (!seg)
+			return -ENOMEM;
+		for (u32 s = 0; s < nseg; s++)
+			seg[s] = t[i + s].out;
+		err = z_join_segments(ctx, in, seg, nseg);
+	}
+	free(seg);
+	return err;
+}
+
+static void z_free_tasks(struct z_task *t, u64 n)
+{
+	for (u64 i = 0; i < n; i++) {
+		if (t[i].out) {
+			free(t[i].out->ext);
+			free(t[i].out);
+		}
+	}
+	free(t);
+}
+
 int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 {
-	struct mkfs_inode **todo;
+	struct z_task *tasks;
 	unsigned int nw;
-	u64 ntodo;
+	u64 ntasks;
 	int err;
 
 	if (!ctx->z)
 		return 0;
-	err = z_collect(ctx, &todo, &ntodo);
-	if (err)
-		return err;
-	nw = z_nworkers(ctx, ntodo);
+	ctx->z->join_id = -1;
+	err = z_collect(ctx, &tasks, &ntasks);
+	nw = z_nworkers(ctx, ntasks);
 	for (unsigned int i = 0; i < nw && !err; i++) {
 		int id = z_add_spill(ctx);
 
 		err = id < 0 ? id : 0;
 	}
-	if (!err && ntodo)
-		err = z_run_workers(ctx, ntodo, nw, z_file_task, todo);
-	free(todo);
+	if (!err && ntasks)
+		err = z_run_workers(ctx, ntasks, nw, z_file_task, tasks);
+	if (!err)
+		err = z_join_tasks(ctx, tasks, ntasks);
+	z_free_tasks(tasks, ntasks);
 	if (!err && ctx->cfg->dedupe)
 		err = z_dedupe_files(ctx);
 	if (!err && z_fragments(ctx->cfg))
@@ -788,50 +872,88 @@ static int z_append_segment(struct mkfs_ctx *ctx, struct mkfs_zinode *z,
 	for (u32 i = 0; !err && i < s->nextents; i++)
 		err = z_add_extent(z, s->ext[i].length, s->ext[i].pblks,
 				   s->ext[i].flags);
-	if (!err && s->idata_size)
-		err = z_copy_spill(ctx, s, blocks, sp, s->idata_size, buf);
+	/* inline data or a fragment: the last segment's, after all blocks */
+	if (!err)
+		err = z_copy_spill(ctx, s, blocks, sp,
+				   s->idata_size + s->frag_size, buf);
 	z->idata_size = s->idata_size;
+	z->frag_size = s->frag_size;
 	return err;
 }
 
+/* dedupe needs a content hash: one over the segments' */
+static void z_join_hash(struct mkfs_zinode *z, struct mkfs_zinode **seg,
+			u64 nseg)
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH128_hash_t h;
+
+	if (!st)
+		return;		/* then no copy will match it: not deduped */
+	XXH3_128bits_reset(st);
+	for (u64 i = 0; i < nseg; i++)
+		XXH3_128bits_update(st, seg[i]->xxh, sizeof(seg[i]->xxh));
+	h = XXH3_128bits_digest(st);
+	z->xxh[0] = h.low64;
+	z->xxh[1] = h.high64;
+	XXH3_freeState(st);
+}
+
+static int z_join_spill(struct mkfs_ctx *ctx)
+{
+	struct mkfs_zctx *zc = ctx->z;
+	int id;
+
+	if (zc->join_id >= 0)
+		return 0;
+	zc->join.stage = malloc(Z_STAGE);
+	if (!zc->join.stage)
+		return -ENOMEM;
+	id = z_add_spill(ctx);
+	if (id < 0)
+		return id;
+	zc->join.fd = zc->spill_fds[id];
+	zc->join_id = id;
+	return 0;
+}
+
 /*
- * Join the segments on a spill of their own.  The packed inode stays
- * compressed unless that saves nothing and every extent is raw, in which
- * case the blocks are its plain data already.
+ * Join the segments of one inode on the join spill.  It stays compressed
+ * unless that saves nothing and every extent is raw, in which case the
+ * blocks are its plain data already.
  */
 static int z_join_segments(struct mkfs_ctx *ctx, struct mkfs_inode *in,
 			   struct mkfs_zinode **seg, u64 nseg)
 {
 	unsigned int blksz = erofs_blksiz(&ctx->sbi);
-	struct z_spill sp = { .stage = malloc(Z_STAGE) };
+	struct mkfs_zctx *zc = ctx->z;
 	u8 *buf = malloc(Z_STAGE);
-	int id = z_add_spill(ctx), err = id < 0 ? id : 0;
 	struct mkfs_zinode *z = calloc(1, sizeof(*z));
+	int err = buf && z ? z_join_spill(ctx) : -ENOMEM;
 
-	if (!err && (!sp.stage || !buf || !z))
-		err = -ENOMEM;
-	if (!err) {
-		sp.fd = ctx->z->spill_fds[id];
-		z->spill_id = id;
-		z->alg = seg[0]->alg;
-		in->z = z;
-		z = NULL;
+	if (err) {
+		free(buf);
+		free(z);
+		return err;
 	}
+	z->spill_id = zc->join_id;
+	z->spill_off = zc->join.pos;
+	z->alg = seg[0]->alg;
+	in->z = z;
 	for (u64 i = 0; !err && i < nseg; i++)
-		err = z_append_segment(ctx, in->z, seg[i], &sp, buf);
+		err = z_append_segment(ctx, z, seg[i], &zc->join, buf);
 	if (!err)
-		err = z_spill_flush(&sp);
-	if (!err && in->z->pblocks * blksz + in->z->idata_size +
-		    16 + 8 * DIV_ROUND_UP(in->size, blksz) >= in->size &&
-	    !in->z->idata_size && z_all_raw(in->z)) {
-		free(in->z->ext);
-		in->z->ext = NULL;
-		in->z->nextents = 0;
-		in->z->raw = true;
-	}
-	free(z);
+		err = z_spill_flush(&zc->join);
 	free(buf);
-	free(sp.stage);
+	z_join_hash(z, seg, nseg);
+	if (!err && !z->frag_size && !z->idata_size && z_all_raw(z) &&
+	    z->pblocks * blksz + 16 + 8 * DIV_ROUND_UP(in->size, blksz) >=
+	    in->size) {
+		free(z->ext);
+		z->ext = NULL;
+		z->nextents = 0;
+		z->raw = true;
+	}
 	return err;
 }
 
