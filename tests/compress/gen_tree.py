@@ -65,6 +65,11 @@ def main():
         write(root, "big/zero6m", bytes(6 << 20))
         # larger than one input window, and incompressible throughout
         write(root, "big/rand5m", rng.randbytes(5 << 20))
+        # more than two 16 MiB segments, ending in a partial block
+        seg = bytearray()
+        for _ in range(34):
+            seg += bytes(900 << 10) + rng.randbytes(124 << 10)
+        write(root, "big/seg34m", bytes(seg) + b"tail")
     sparse = os.path.join(root, "big/sparse")
     with open(sparse, "wb") as f:
         f.write(text_bytes(rng, 10000))

@@ -20,4 +20,15 @@ for opts in "-zlz4hc" "-zlz4 -C16384" "-zlzma -C65536" "-zzstd,5" \
 	cmp "$WORK/w1.img" "$WORK/w3.img" ||
 		fail "$opts: --workers=1 and --workers=3 differ"
 done
+# files over 16 MiB are compressed in segments, on all workers
+gen_tree "$WORK/big"
+for opts in "-zlz4 -Efragments,dedupe" "-zzstd -C65536"; do
+	for n in 1 2; do
+		# shellcheck disable=SC2086
+		mkfs $opts --workers=$n "$WORK/b$n.img" "$WORK/big" ||
+			fail "mkfs $opts --workers=$n (big files)"
+	done
+	cmp "$WORK/b1.img" "$WORK/b2.img" ||
+		fail "$opts: --workers=1 and --workers=2 differ on big files"
+done
 echo "PASS: $T_NAME"
