@@ -33,8 +33,9 @@ struct erofs_image {
 	struct erofs_sb_info sbi;
 	struct erofs_super_block dsb;	/* the raw superblock, as on disk */
 	unsigned int sb_size;	/* 128 + 16 * sb_extslots */
-	bool skip_csum;		/* set before reading: do not verify it */
-	bool map_data;		/* fsck may read data through mappings */
+	/* set after erofs_image_open(), before erofs_image_read_super() */
+	bool skip_csum;		/* do not verify the superblock checksum */
+	bool map_data;		/* read through mappings: caller handles SIGBUS */
 	bool sb_csum_ok;	/* checksum present and right */
 	bool has_fingerprints;	/* ISHARE_XATTRS with a valid prefix id */
 	bool *prefix_bad;	/* per long prefix: unusable table entry */
