@@ -91,24 +91,32 @@ static u32 map_id(s64 force, s64 offset, u64 id)
 	return (u32)(id + offset);
 }
 
-static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
-		      const struct stat *st, const char *path)
+/* owners and mtime of a source entry, as the options map them */
+void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+			 u64 uid, u64 gid, s64 sec, u32 nsec)
 {
 	const struct erofs_mkfs_cfg *cfg = ctx->cfg;
 
-	inode->mode = st->st_mode;
-	inode->uid = map_id(cfg->force_uid, cfg->uid_offset, st->st_uid);
-	inode->gid = map_id(cfg->force_gid, cfg->gid_offset, st->st_gid);
-	inode->src_dev = st->st_dev;
-	inode->src_ino = st->st_ino;
-	inode->nlink = 1;
+	inode->uid = map_id(cfg->force_uid, cfg->uid_offset, uid);
+	inode->gid = map_id(cfg->force_gid, cfg->gid_offset, gid);
 	if ((cfg->timestamp >= 0 && cfg->timestamp_all) || cfg->ignore_mtime) {
 		inode->mtime = ctx->build_sec;
 		inode->mtime_nsec = ctx->build_nsec;
 	} else {
-		inode->mtime = st->st_mtim.tv_sec;
-		inode->mtime_nsec = st->st_mtim.tv_nsec;
+		inode->mtime = sec;
+		inode->mtime_nsec = nsec;
 	}
+}
+
+static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		      const struct stat *st, const char *path)
+{
+	inode->mode = st->st_mode;
+	inode->src_dev = st->st_dev;
+	inode->src_ino = st->st_ino;
+	inode->nlink = 1;
+	mkfs_set_owner_time(ctx, inode, st->st_uid, st->st_gid,
+			    st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	if (S_ISREG(st->st_mode)) {
 		inode->size = st->st_size;
 	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
@@ -136,7 +144,7 @@ static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 	return mkfs_xattr_read(ctx, inode, path);
 }
 
-static bool is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel)
+bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel)
 {
 	for (unsigned int i = 0; i < cfg->n_exclude_paths; i++) {
 		const char *p = cfg->exclude_paths[i];
@@ -272,25 +280,28 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	return 0;
 }
 
-static int add_dot_entries(struct mkfs_inode *dir, u32 at)
-{
-	dir->dents[at].name = strdup(".");
-	dir->dents[at].name_len = 1;
-	dir->dents[at].file_type = EROFS_FT_DIR;
-	dir->dents[at].inode = dir;
-	dir->dents[at + 1].name = strdup("..");
-	dir->dents[at + 1].name_len = 2;
-	dir->dents[at + 1].file_type = EROFS_FT_DIR;
-	dir->dents[at + 1].inode = dir->parent ? dir->parent : dir;
-	if (!dir->dents[at].name || !dir->dents[at + 1].name)
-		return -ENOMEM;
-	return 0;
-}
-
 static int cmp_dentries(const void *a, const void *b)
 {
 	return strcmp(((const struct mkfs_dentry *)a)->name,
 		      ((const struct mkfs_dentry *)b)->name);
+}
+
+/*
+ * dents[0, n) hold a directory's entries, with room for two more: add
+ * "." and "..", and sort them all by name as the format wants.
+ */
+int mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
+{
+	struct mkfs_dentry *d = dir->dents;
+
+	d[n] = (struct mkfs_dentry){ strdup("."), 1, EROFS_FT_DIR, dir };
+	d[n + 1] = (struct mkfs_dentry){ strdup(".."), 2, EROFS_FT_DIR,
+					 dir->parent ? dir->parent : dir };
+	dir->ndents = n + 2;
+	if (!d[n].name || !d[n + 1].name)
+		return -ENOMEM;
+	qsort(d, dir->ndents, sizeof(*d), cmp_dentries);
+	return 0;
 }
 
 static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
@@ -325,7 +336,7 @@ static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		memcpy(sp->buf + base + 1, names[i], nlen + 1);
 		sp->len = base + 1 + nlen;
 		rel = sp->buf + sp->root_len + 1;
-		if (is_excluded(ctx->cfg, rel))
+		if (mkfs_is_excluded(ctx->cfg, rel))
 			continue;
 		dir->dents[kept].name = names[i];
 		dir->dents[kept].name_len = nlen;
@@ -339,12 +350,9 @@ static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	}
 	sp->len = base;
 	sp->buf[base] = '\0';
-	dir->ndents = kept + 2;
+	dir->ndents = kept;
 	if (!err)
-		err = add_dot_entries(dir, kept);
-	if (!err)
-		qsort(dir->dents, dir->ndents, sizeof(*dir->dents),
-		      cmp_dentries);
+		err = mkfs_dir_seal(dir, kept);
 out:
 	for (u32 i = 0; i < n; i++)
 		free(names[i]);
@@ -352,13 +360,53 @@ out:
 	return err;
 }
 
+/*
+ * Where a regular file's data is: the source file, opened and checked
+ * against the scan, or the tar archive, which stays open throughout.
+ */
+int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		  u64 *base)
+{
+	struct stat st;
+	int fd;
+
+	*base = in->src_off;
+	if (ctx->tar)
+		return ctx->tar_fd;
+	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
+	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
+				     strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
+				     in->path);
+	}
+	if ((u64)st.st_size != in->size) {
+		close(fd);
+		return erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
+				     in->path);
+	}
+	return fd;
+}
+
+void mkfs_src_close(const struct mkfs_ctx *ctx, int fd)
+{
+	if (!ctx->tar)
+		close(fd);
+}
+
 int mkfs_scan_tree(struct mkfs_ctx *ctx)
 {
-	struct scan_path *sp = malloc(sizeof(*sp));
+	struct scan_path *sp;
 	struct mkfs_inode *root;
 	struct stat st;
 	int err;
 
+	if (ctx->cfg->tar)
+		return mkfs_tar_scan(ctx);
+	sp = malloc(sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
 	sp->len = strlen(ctx->cfg->source);

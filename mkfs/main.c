@@ -38,6 +38,10 @@ enum {
 	OPT_MKFS_TIME,
 	OPT_IGNORE_MTIME,
 	OPT_PRESERVE_MTIME,
+	OPT_TAR,
+	OPT_AUFS,
+	OPT_UNGZIP,
+	OPT_UNXZ,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +64,11 @@ static const struct option long_options[] = {
 	{ "mkfs-time", no_argument, NULL, OPT_MKFS_TIME },
 	{ "ignore-mtime", no_argument, NULL, OPT_IGNORE_MTIME },
 	{ "preserve-mtime", no_argument, NULL, OPT_PRESERVE_MTIME },
+	{ "tar", optional_argument, NULL, OPT_TAR },
+	{ "aufs", no_argument, NULL, OPT_AUFS },
+	{ "ungzip", no_argument, NULL, OPT_UNGZIP },
+	{ "gzip", no_argument, NULL, OPT_UNGZIP },
+	{ "unxz", no_argument, NULL, OPT_UNXZ },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -68,7 +77,9 @@ static const char short_options[] = "hVb:L:T:U:x:E:d:z:C:";
 static void usage(FILE *out)
 {
 	fputs("Usage: mkfs.erofs [OPTIONS] DESTINATION SOURCE\n"
-"Build an EROFS image at DESTINATION from the directory SOURCE.\n"
+"       mkfs.erofs --tar[=f] [OPTIONS] DESTINATION [TARBALL]\n"
+"Build an EROFS image at DESTINATION from the directory SOURCE, or from\n"
+"a tar archive (standard input when TARBALL is missing or '-').\n"
 "\n"
 "General:\n"
 "  -b SIZE               block size in bytes (512, 1024, 2048 or 4096;\n"
@@ -119,6 +130,16 @@ static void usage(FILE *out)
 "      --mkfs-time       -T sets the build time only\n"
 "      --ignore-mtime    give every file the build time as mtime\n"
 "      --preserve-mtime  keep every file's own mtime (default)\n"
+"\n"
+"Tar input:\n"
+"      --tar[=f]         SOURCE is a tar archive (ustar, GNU or pax, with\n"
+"                        pax xattrs); every member's data is copied into\n"
+"                        the image (f, the only mode offered)\n"
+"      --aufs            turn aufs whiteouts into overlayfs ones: .wh.NAME\n"
+"                        becomes a 0:0 character device NAME,\n"
+"                        .wh..wh..opq the xattr trusted.overlay.opaque=y\n"
+"      --ungzip          the archive may be gzip-compressed (alias --gzip)\n"
+"      --unxz            the archive may be xz- or lzma-compressed\n"
 "\n"
 "Selecting files:\n"
 "      --exclude-path=PATH   leave out PATH (relative to SOURCE)\n"
@@ -322,6 +343,29 @@ static void parse_general(struct mkfs_opts *o, int c, const char *arg)
 	}
 }
 
+static void parse_tar(struct mkfs_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_TAR:
+		if (arg && strcmp(arg, "f"))
+			usage_error(o->prog, !strcmp(arg, "i") ||
+				    !strcmp(arg, "headerball") ?
+				    "only full tar images are supported: --tar=f, not" :
+				    "invalid tar mode", arg);
+		o->cfg.tar = true;
+		break;
+	case OPT_AUFS:
+		o->cfg.aufs = true;
+		break;
+	case OPT_UNGZIP:
+		o->cfg.tar_filter = "gzip";
+		break;
+	case OPT_UNXZ:
+		o->cfg.tar_filter = "xz";
+		break;
+	}
+}
+
 static void parse_owner_time(struct mkfs_opts *o, int c, const char *arg)
 {
 	s64 v;
@@ -425,16 +469,23 @@ static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 		case OPT_MKFS_TIME: case OPT_IGNORE_MTIME: case OPT_PRESERVE_MTIME:
 			parse_owner_time(o, c, optarg);
 			break;
+		case OPT_TAR: case OPT_AUFS: case OPT_UNGZIP: case OPT_UNXZ:
+			parse_tar(o, c, optarg);
+			break;
 		default:
 			parse_general(o, c, optarg);
 		}
 	}
-	if (argc - optind != 2)
-		usage_error(o->prog, argc - optind < 2 ?
-			    "missing DESTINATION or SOURCE" :
-			    "too many arguments", NULL);
+	if ((o->cfg.aufs || o->cfg.tar_filter) && !o->cfg.tar)
+		usage_error(o->prog, o->cfg.aufs ? "--aufs needs --tar" :
+			    "--ungzip and --unxz need --tar", NULL);
+	if (argc - optind > 2)
+		usage_error(o->prog, "too many arguments", NULL);
+	if (argc - optind < (o->cfg.tar ? 1 : 2))
+		usage_error(o->prog, o->cfg.tar ? "missing DESTINATION" :
+			    "missing DESTINATION or SOURCE", NULL);
 	o->cfg.image_name = argv[optind];
-	o->cfg.source = argv[optind + 1];
+	o->cfg.source = optind + 1 < argc ? argv[optind + 1] : NULL;
 	o->cfg.exclude_paths = o->excludes;
 	o->cfg.n_exclude_paths = o->n_excl;
 	o->cfg.exclude_regexes = o->regexes;

@@ -9,7 +9,10 @@
 #include "erofs/defs.h"
 
 struct erofs_mkfs_cfg {
-	const char *source;		/* source directory */
+	const char *source;		/* source directory, or tar archive */
+	bool tar;			/* --tar: source is a tar (NULL: stdin) */
+	bool aufs;			/* --aufs: .wh. files to overlayfs */
+	const char *tar_filter;		/* "gzip", "xz" or NULL: plain tar */
 	const char *image_name;		/* for messages only */
 	unsigned int blkszbits;
 	const char *label;		/* NULL: none */

@@ -1,0 +1,219 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0+
+# mkfs.erofs --tar: an image from a tar archive reads back, through the
+# kernel, exactly as GNU tar extracts the same archive; from a file, a
+# pipe, gzip and xz the image is the same bytes; odd archives (made by
+# Python's tarfile, not by GNU tar) give the right tree; bad archives give
+# one error line and leave no image.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need_mkfs
+need_kernel_mount
+need_cmd tar gzip xz
+make_work
+$GEN_TREE "$WORK/src" >/dev/null
+
+# --- the awkward tree, through GNU tar ------------------------------------
+(cd "$WORK/src" && tar --xattrs --xattrs-include='*' --format=pax \
+	-cf "$WORK/t.tar" . 2>/dev/null) || true
+[ -s "$WORK/t.tar" ] || fail "cannot make the tar archive"
+mkdir "$WORK/x"
+tar --xattrs --xattrs-include='*' --numeric-owner -xpf "$WORK/t.tar" \
+	-C "$WORK/x" 2>/dev/null || fail "GNU tar cannot extract its archive"
+mkfs_ok --tar=f --ishare_key -T0 --mkfs-time -Uclear "$WORK/t.img" "$WORK/t.tar"
+mount_image "$WORK/t.img" "$WORK/mnt"
+$COMPARE --ishare trusted.erofs.fingerprint "$WORK/x" "$WORK/mnt" ||
+	fail "the image differs from GNU tar's extraction"
+umount_image "$WORK/mnt"
+$COMPARE --image --ishare trusted.erofs.fingerprint "$WORK/x" "$WORK/t.img" ||
+	fail "the parsed image differs from GNU tar's extraction"
+if [ -x "$top_builddir/fsck/fsck.erofs" ]; then
+	"$top_builddir/fsck/fsck.erofs" "$WORK/t.img" ||
+		fail "our fsck.erofs rejects the tar image"
+fi
+
+note "same image from a pipe, gzip and xz"
+gzip -c "$WORK/t.tar" >"$WORK/t.tgz"
+xz -c "$WORK/t.tar" >"$WORK/t.txz"
+want=$(sha_of "$WORK/t.img")
+cat "$WORK/t.tar" | mkfs_ok --tar --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img"
+[ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "stdin image differs"
+mkfs_ok --tar --ungzip --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img" "$WORK/t.tgz"
+[ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "gzip image differs"
+mkfs_ok --tar --unxz --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img" - <"$WORK/t.txz"
+[ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "xz image differs"
+# --ungzip only tries: a plain archive is read as it is
+mkfs_ok --tar --ungzip --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img" "$WORK/t.tar"
+[ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "--ungzip on plain tar differs"
+
+note "compressed, with fragments, from tar"
+mkfs_ok --tar -zlz4hc -Eztailpacking,fragments --ishare_key -T0 --mkfs-time -Uclear \
+	"$WORK/z.img" "$WORK/t.tar"
+mount_image "$WORK/z.img" "$WORK/mntz"
+$COMPARE --ishare trusted.erofs.fingerprint "$WORK/x" "$WORK/mntz" ||
+	fail "the compressed tar image differs"
+umount_image "$WORK/mntz"
+rm -rf "$WORK/x" "$WORK"/*.img "$WORK"/t.t*
+
+# --- odd archives, from Python's tarfile ----------------------------------
+$PYTHON - "$WORK" <<'PY' || fail "cannot write the odd archives"
+import io, sys, tarfile
+work = sys.argv[1]
+
+def member(tf, name, type=tarfile.REGTYPE, data=b"", **kw):
+    ti = tarfile.TarInfo(name)
+    ti.type = type
+    ti.size = len(data) if type == tarfile.REGTYPE else 0
+    ti.mode = kw.pop("mode", 0o644)
+    ti.mtime = kw.pop("mtime", 1700000000)
+    for k, v in kw.items():
+        setattr(ti, k, v)
+    tf.addfile(ti, io.BytesIO(data) if type == tarfile.REGTYPE else None)
+
+for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
+    with tarfile.open(f"{work}/odd-{tag}.tar", "w", format=fmt) as tf:
+        # parents never named: made as 0755 directories
+        member(tf, "a/b/c/file", data=b"deep\n")
+        # a name longer than 100 bytes (GNU ././@LongLink, pax path)
+        member(tf, "long/" + "n" * 200, data=b"long\n")
+        member(tf, "long/link-" + "l" * 120, tarfile.SYMTYPE,
+               linkname="target/" + "t" * 150)
+        # replaced: the last member of a path wins
+        member(tf, "dup", data=b"first\n")
+        member(tf, "dup", data=b"second!\n", mode=0o600)
+        # a directory over a directory keeps its entries
+        member(tf, "d", tarfile.DIRTYPE, mode=0o700)
+        member(tf, "d/kept", data=b"kept\n")
+        member(tf, "d", tarfile.DIRTYPE, mode=0o750, uid=7)
+        # a file over a directory drops what was inside it
+        member(tf, "gone", tarfile.DIRTYPE)
+        member(tf, "gone/inside", data=b"x")
+        member(tf, "gone", data=b"now a file\n")
+        # hard links, to a file given before
+        member(tf, "h/one", data=b"linked\n", mode=0o640)
+        member(tf, "h/two", tarfile.LNKTYPE, linkname="h/one")
+        member(tf, "./h/three", tarfile.LNKTYPE, linkname="./h/one")
+        # devices, a fifo, odd owners and times
+        member(tf, "dev/null", tarfile.CHRTYPE, devmajor=1, devminor=3)
+        member(tf, "dev/sda", tarfile.BLKTYPE, devmajor=8, devminor=0)
+        member(tf, "dev/fifo", tarfile.FIFOTYPE)
+        member(tf, "big-uid", data=b"u\n", uid=3000000000, gid=2999999999)
+        member(tf, "old", data=b"o\n", mtime=-86400 * 365)
+        # aufs whiteouts (kept as they are without --aufs)
+        member(tf, "ovl/.wh.deleted", data=b"")
+        member(tf, "ovl/sub/.wh..wh..opq", data=b"")
+        member(tf, "ovl/.wh..wh.plnk", tarfile.DIRTYPE)
+    # pax only: xattrs, nanosecond times, a path overriding the header
+    if fmt == tarfile.PAX_FORMAT:
+        with tarfile.open(f"{work}/odd-{tag}.tar", "a", format=fmt) as tf:
+            ti = tarfile.TarInfo("x/attrs")
+            ti.size = 3
+            ti.pax_headers = {"SCHILY.xattr.user.one": "1",
+                              "SCHILY.xattr.trusted.two": "two",
+                              "SCHILY.xattr.trusted.erofs.fingerprint":
+                                  "sha256:forged-forged-forged-forged!",
+                              "mtime": "1700000000.123456789"}
+            tf.addfile(ti, io.BytesIO(b"abc"))
+
+# bad archives
+good = open(f"{work}/odd-gnu.tar", "rb").read()
+open(f"{work}/bad-trunc.tar", "wb").write(good[:3000])
+bad = bytearray(good); bad[148] ^= 1
+open(f"{work}/bad-sum.tar", "wb").write(bad)
+with tarfile.open(f"{work}/bad-dotdot.tar", "w", format=tarfile.GNU_FORMAT) as tf:
+    member(tf, "ok", data=b"1")
+    member(tf, "a/../../escape", data=b"2")
+with tarfile.open(f"{work}/bad-link.tar", "w", format=tarfile.GNU_FORMAT) as tf:
+    member(tf, "l", tarfile.LNKTYPE, linkname="missing")
+open(f"{work}/bad-empty.tar", "wb").write(b"not a tar archive at all" * 40)
+PY
+
+check_odd() {
+	local tag=$1 mnt=$WORK/mnt-$1 opts=$2
+	local d
+
+	# shellcheck disable=SC2086
+	mkfs_ok --tar $opts --ishare_key "$WORK/odd-$tag.img" "$WORK/odd-$tag.tar"
+	mount_image "$WORK/odd-$tag.img" "$mnt"
+	d=$mnt
+	[ "$(cat "$d/a/b/c/file")" = deep ] || fail "$tag: deep file"
+	[ "$(stat -c %a:%u "$d/a" "$d/a/b")" = "$(printf '755:0\n755:0')" ] ||
+		fail "$tag: implicit directories: $(stat -c %a:%u "$d/a" "$d/a/b")"
+	[ "$(cat "$d/long/$(printf 'n%.0s' $(seq 200))")" = long ] ||
+		fail "$tag: long name"
+	[ "$(readlink "$d/long/link-$(printf 'l%.0s' $(seq 120))")" = \
+	  "target/$(printf 't%.0s' $(seq 150))" ] || fail "$tag: long link"
+	[ "$(cat "$d/dup"):$(stat -c %a "$d/dup")" = "second!:600" ] ||
+		fail "$tag: replaced file"
+	[ "$(stat -c %a:%u "$d/d")" = 750:7 ] || fail "$tag: directory attrs"
+	[ "$(cat "$d/d/kept")" = kept ] || fail "$tag: directory lost entries"
+	[ "$(cat "$d/gone")" = "now a file" ] || fail "$tag: file over directory"
+	[ "$(stat -c %h:%i "$d/h/one")" = "3:$(stat -c %i "$d/h/two")" ] ||
+		fail "$tag: hard links: $(stat -c %h:%i "$d/h/one" "$d/h/two")"
+	[ "$(stat -c %i "$d/h/three")" = "$(stat -c %i "$d/h/one")" ] ||
+		fail "$tag: hard link with ./"
+	[ "$(stat -c %F:%t:%T "$d/dev/null")" = "character special file:1:3" ] ||
+		fail "$tag: char device"
+	[ "$(stat -c %F:%t:%T "$d/dev/sda")" = "block special file:8:0" ] ||
+		fail "$tag: block device"
+	[ "$(stat -c %F "$d/dev/fifo")" = fifo ] || fail "$tag: fifo"
+	[ "$(stat -c %u:%g "$d/big-uid")" = 3000000000:2999999999 ] ||
+		fail "$tag: big ids: $(stat -c %u:%g "$d/big-uid")"
+	[ "$(stat -c %Y "$d/old")" = "$((-86400 * 365))" ] ||
+		fail "$tag: negative mtime: $(stat -c %Y "$d/old")"
+	[ "$(getfattr --absolute-names -n trusted.erofs.fingerprint \
+		--only-values "$d/h/one" | head -c 7)" = "sha256:" ] ||
+		fail "$tag: no fingerprint"
+}
+
+check_odd gnu ""
+d=$WORK/mnt-gnu
+[ -f "$d/ovl/.wh.deleted" ] && [ -d "$d/ovl/.wh..wh.plnk" ] ||
+	fail "whiteouts changed without --aufs"
+check_odd pax ""
+d=$WORK/mnt-pax
+[ "$(getfattr --absolute-names -n user.one --only-values "$d/x/attrs")" = 1 ] &&
+[ "$(getfattr --absolute-names -n trusted.two --only-values "$d/x/attrs")" = two ] ||
+	fail "pax xattrs"
+[ "$(stat -c %y "$d/x/attrs")" = "$(date -d @1700000000 '+%Y-%m-%d %H:%M:%S').123456789 $(date -d @1700000000 +%z)" ] ||
+	fail "pax nanosecond mtime: $(stat -c %y "$d/x/attrs")"
+$PYTHON - "$d/x/attrs" <<'PY' || fail "a forged fingerprint from the archive survived"
+import hashlib, os, sys
+v = os.getxattr(sys.argv[1], "trusted.erofs.fingerprint")
+assert v == b"sha256:" + hashlib.sha256(b"abc").digest(), v
+PY
+
+note "--aufs"
+mkfs_ok --tar --aufs "$WORK/aufs.img" "$WORK/odd-gnu.tar"
+mount_image "$WORK/aufs.img" "$WORK/mnt-aufs"
+d=$WORK/mnt-aufs
+[ "$(stat -c %F:%t:%T "$d/ovl/deleted")" = "character special file:0:0" ] ||
+	fail "--aufs: no whiteout device"
+[ ! -e "$d/ovl/.wh.deleted" ] && [ ! -e "$d/ovl/.wh..wh.plnk" ] &&
+[ ! -e "$d/ovl/sub/.wh..wh..opq" ] || fail "--aufs: .wh. names left"
+[ "$(getfattr --absolute-names -n trusted.overlay.opaque --only-values \
+	"$d/ovl/sub")" = y ] || fail "--aufs: directory not opaque"
+
+note "--exclude-path takes a directory's members with it"
+mkfs_ok --tar --exclude-path=a/b --exclude-regex='^dev' \
+	"$WORK/ex.img" "$WORK/odd-gnu.tar"
+mount_image "$WORK/ex.img" "$WORK/mnt-ex"
+[ ! -e "$WORK/mnt-ex/a/b" ] && [ -f "$WORK/mnt-ex/long/$(printf 'n%.0s' $(seq 200))" ] &&
+[ ! -e "$WORK/mnt-ex/dev" ] && [ -f "$WORK/mnt-ex/dup" ] ||
+	fail "exclusions: $(cd "$WORK/mnt-ex" && find . | head -20)"
+
+note "bad archives: one line, no image"
+dest=$WORK/out/new.img
+mkdir -p "$WORK/out"
+expect_fail "$dest" "cut short" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-trunc.tar"
+expect_fail "$dest" "checksum|offset 0" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-sum.tar"
+expect_fail "$dest" "'..'|escape" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-dotdot.tar"
+expect_fail "$dest" "hard link|missing" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-link.tar"
+expect_fail "$dest" "not a tar" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-empty.tar"
+expect_fail "$dest" "directory" -- "$MKFS_EROFS" --tar "$dest" "$WORK"
+expect_fail "$dest" "cannot open|nope" -- "$MKFS_EROFS" --tar "$dest" "$WORK/nope.tar"
+gzip -c "$WORK/odd-gnu.tar" | head -c 300 >"$WORK/bad.tgz"
+expect_fail "$dest" "gzip" -- "$MKFS_EROFS" --tar --ungzip "$dest" "$WORK/bad.tgz"
+expect_fail "$dest" "--tar=f|'i'" -- "$MKFS_EROFS" --tar=i "$dest" "$WORK/odd-gnu.tar"
+expect_fail "$dest" "--aufs needs --tar" -- "$MKFS_EROFS" --aufs "$dest" "$WORK"
+[ ! -e "$dest" ] || fail "a failed build left $dest"
+echo "PASS: $T_NAME"
