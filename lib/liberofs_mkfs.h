@@ -100,6 +100,7 @@ struct mkfs_ctx {
 
 /* mkfs_scan.c */
 int mkfs_scan_tree(struct mkfs_ctx *ctx);
+int mkfs_inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode);
 void mkfs_tree_release(struct mkfs_ctx *ctx);
 void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 			 u64 uid, u64 gid, s64 sec, u32 nsec);

@@ -23,7 +23,7 @@ struct scan_path {
 	size_t root_len;	/* of the source prefix */
 };
 
-static int inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode)
+int mkfs_inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode)
 {
 	if (ctx->ninodes == ctx->inodes_cap) {
 		u64 cap = ctx->inodes_cap ? ctx->inodes_cap * 2 : 1024;
@@ -255,7 +255,7 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		return -ENOMEM;
 	de->inode = inode;
 	inode->parent = dir;
-	err = inode_append(ctx, inode);
+	err = mkfs_inode_append(ctx, inode);
 	if (err) {
 		free(inode);
 		de->inode = NULL;
@@ -430,7 +430,7 @@ int mkfs_scan_tree(struct mkfs_ctx *ctx)
 		goto out;
 	}
 	root = calloc(1, sizeof(*root));
-	err = root ? inode_append(ctx, root) : -ENOMEM;
+	err = root ? mkfs_inode_append(ctx, root) : -ENOMEM;
 	if (err) {
 		free(root);
 		goto out;

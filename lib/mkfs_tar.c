@@ -1232,21 +1232,6 @@ static int cmp_nodes(const void *a, const void *b)
 		      (*(struct tar_node *const *)b)->name);
 }
 
-static int push_inode(struct mkfs_ctx *ctx, struct mkfs_inode *in)
-{
-	if (ctx->ninodes == ctx->inodes_cap) {
-		u64 cap = ctx->inodes_cap ? ctx->inodes_cap * 2 : 1024;
-		void *p = realloc(ctx->inodes, cap * sizeof(*ctx->inodes));
-
-		if (!p)
-			return -ENOMEM;
-		ctx->inodes = p;
-		ctx->inodes_cap = cap;
-	}
-	ctx->inodes[ctx->ninodes++] = in;
-	return 0;
-}
-
 /*
  * Directory entries from the nodes, in name order, and the inode list:
  * every inode reachable from the root, once, with its link count.
@@ -1278,7 +1263,7 @@ static int build_dirs(struct tar *t, struct tar_node *dnode, int depth)
 		de->inode = in;
 		dir->ndents = i + 1;
 		if (!in->nlink)
-			err = push_inode(t->ctx, in);
+			err = mkfs_inode_append(t->ctx, in);
 		if (err)
 			break;
 		if (S_ISDIR(in->mode)) {
@@ -1333,7 +1318,7 @@ int mkfs_tar_scan(struct mkfs_ctx *ctx)
 	for (u64 i = 0; i < t.nall; i++)
 		t.all[i]->nlink = 0;
 	ctx->root = t.root->in;
-	err = push_inode(ctx, ctx->root);
+	err = mkfs_inode_append(ctx, ctx->root);
 	if (!err)
 		err = build_dirs(&t, t.root, 0);
 out:
