@@ -13,7 +13,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,7 @@ struct pax {
 	u32 mtime_nsec;
 	struct pax_xattr *xattrs;
 	u32 nxattrs;
+	char *acl[2];			/* SCHILY.acl.access, .default text */
 };
 
 struct tar {
@@ -69,7 +72,6 @@ struct tar {
 	struct mkfs_inode **all;	/* every inode made, reachable or not */
 	u64 nall, all_cap;
 	struct pax global, local;
-	bool acl_warned;
 };
 
 /* ---- the input: a seekable, uncompressed archive ----------------------- */
@@ -388,6 +390,8 @@ static void pax_clear(struct pax *p)
 		free(p->xattrs[i].value);
 	}
 	free(p->xattrs);
+	free(p->acl[0]);
+	free(p->acl[1]);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -566,10 +570,12 @@ static int pax_record(struct tar *t, struct pax *p, const char *key,
 		size_t off = sizeof("LIBARCHIVE.xattr.") - 1;
 
 		return pax_libarchive_xattr(p, key + off, klen - off, val, vlen);
-	} else if (PREFIX("SCHILY.acl.") && !t->acl_warned) {
-		t->acl_warned = true;
-		erofs_warn("tar ACLs in text form (pax '%.*s') are not stored",
-			   (int)klen, key);
+	} else if (KEY("SCHILY.acl.access") || KEY("SCHILY.acl.default")) {
+		char **dst = &p->acl[KEY("SCHILY.acl.default")];
+
+		free(*dst);
+		*dst = strndup(val, vlen);
+		return *dst ? 0 : -ENOMEM;
 	}
 	if (!ok)
 		return erofs_err_ret(-EINVAL, "bad pax record %.*s=%.*s",
@@ -875,10 +881,189 @@ struct member {
 	u64 data;		/* archive offset of the data */
 };
 
+/* POSIX ACL xattr values: a version, then (tag, perm, id) sorted */
+#define ACL_VERSION	2
+#define ACL_USER_OBJ	0x01
+#define ACL_USER	0x02
+#define ACL_GROUP_OBJ	0x04
+#define ACL_GROUP	0x08
+#define ACL_MASK	0x10
+#define ACL_OTHER	0x20
+#define ACL_NO_ID	0xffffffffU
+#define ACL_MAX		1024
+
+struct acl_ent {
+	u16 tag, perm;
+	u32 id;
+};
+
+static int cmp_acl(const void *a, const void *b)
+{
+	const struct acl_ent *x = a, *y = b;
+
+	if (x->tag != y->tag)
+		return x->tag < y->tag ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static bool acl_id(const char *s, bool user, u32 *id)
+{
+	char *end;
+	unsigned long v;
+	struct passwd *pw;
+	struct group *gr;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s && !*end && !errno && v < ACL_NO_ID) {
+		*id = v;
+		return true;
+	}
+	/* a name, as GNU tar extraction resolves it: on this host */
+	if (user && (pw = getpwnam(s)))
+		*id = pw->pw_uid;
+	else if (!user && (gr = getgrnam(s)))
+		*id = gr->gr_gid;
+	else
+		return false;
+	return true;
+}
+
+/* one "tag:qualifier:rwx" entry of acl_to_text() form */
+static int acl_parse_entry(char *e, struct acl_ent *out, const char *path)
+{
+	char *q = strchr(e, ':'), *perm = q ? strchr(q + 1, ':') : NULL;
+	bool user;
+
+	if (!perm || strlen(perm + 1) < 3)
+		goto bad;
+	*q++ = '\0';
+	*perm++ = '\0';
+	user = !strcmp(e, "user") || !strcmp(e, "u");
+	if (user || !strcmp(e, "group") || !strcmp(e, "g")) {
+		out->tag = *q ? (user ? ACL_USER : ACL_GROUP) :
+			   (user ? ACL_USER_OBJ : ACL_GROUP_OBJ);
+		out->id = ACL_NO_ID;
+		if (*q && !acl_id(q, user, &out->id))
+			return erofs_err_ret(-EINVAL,
+				"tar member '%s': ACL names unknown %s '%s'",
+				path, user ? "user" : "group", q);
+	} else if (!strcmp(e, "mask") || !strcmp(e, "m") ||
+		   !strcmp(e, "other") || !strcmp(e, "o")) {
+		out->tag = e[0] == 'm' ? ACL_MASK : ACL_OTHER;
+		out->id = ACL_NO_ID;
+	} else {
+		goto bad;
+	}
+	out->perm = 0;
+	for (int i = 0; i < 3; i++) {
+		if (perm[i] == "rwx"[i])
+			out->perm |= 4 >> i;
+		else if (perm[i] != '-')
+			goto bad;
+	}
+	return 0;
+bad:
+	return erofs_err_ret(-EINVAL, "tar member '%s': bad ACL entry", path);
+}
+
+/* SCHILY.acl text ("user::rw-\nuser:1000:r--\n...") as an xattr value */
+static int acl_from_text(const char *text, const char *path, u8 **out,
+			 size_t *len)
+{
+	char *copy = strdup(text), *save = NULL, *e;
+	struct acl_ent *ents = calloc(ACL_MAX, sizeof(*ents));
+	u32 n = 0;
+	int err = 0;
+
+	if (!copy || !ents) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (e = strtok_r(copy, "\n,", &save); e && !err;
+	     e = strtok_r(NULL, "\n,", &save)) {
+		char *hash = strchr(e, '#');	/* "#effective:r--" comments */
+
+		if (hash)
+			*hash = '\0';
+		while (*e == ' ' || *e == '\t')
+			e++;
+		if (!*e)
+			continue;
+		if (n == ACL_MAX)
+			err = erofs_err_ret(-E2BIG, "tar member '%s': ACL too long",
+					    path);
+		else
+			err = acl_parse_entry(e, &ents[n++], path);
+	}
+	if (err)
+		goto out;
+	qsort(ents, n, sizeof(*ents), cmp_acl);
+	*len = 4 + 8 * (size_t)n;
+	*out = malloc(*len);
+	if (!*out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	{
+		__le32 version = cpu_to_le32(ACL_VERSION);
+
+		memcpy(*out, &version, 4);
+	}
+	for (u32 i = 0; i < n; i++) {
+		struct {
+			__le16 tag, perm;
+			__le32 id;
+		} raw = { cpu_to_le16(ents[i].tag), cpu_to_le16(ents[i].perm),
+			  cpu_to_le32(ents[i].id) };
+
+		memcpy(*out + 4 + 8 * i, &raw, 8);
+	}
+out:
+	free(copy);
+	free(ents);
+	return err;
+}
+
+static bool pax_has_xattr(const struct pax *p, const char *name)
+{
+	for (u32 i = 0; i < p->nxattrs; i++)
+		if (!strcmp(p->xattrs[i].name, name))
+			return true;
+	return false;
+}
+
+/* text ACLs, where the archive has no raw xattr of the same ACL */
+static int add_text_acls(struct tar *t, struct mkfs_inode *in,
+			 const char *path)
+{
+	static const char *const names[2] = {
+		"system.posix_acl_access", "system.posix_acl_default"
+	};
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++) {
+		const char *text = t->local.acl[i] ? t->local.acl[i] :
+				   t->global.acl[i];
+		u8 *value = NULL;
+		size_t len = 0;
+
+		if (!text || pax_has_xattr(&t->local, names[i]) ||
+		    pax_has_xattr(&t->global, names[i]))
+			continue;
+		err = acl_from_text(text, path, &value, &len);
+		if (!err && len > 4)
+			err = mkfs_xattr_add(t->ctx, in, names[i], value, len,
+					     path);
+		free(value);
+	}
+	return err;
+}
+
 static int add_pax_xattrs(struct tar *t, struct mkfs_inode *in,
 			  const char *path)
 {
-	int err = 0;
+	int err = add_text_acls(t, in, path);
 
 	for (u32 i = 0; i < t->global.nxattrs && !err; i++) {
 		const struct pax_xattr *x = &t->global.xattrs[i];

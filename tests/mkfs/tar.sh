@@ -8,7 +8,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need_mkfs
 need_kernel_mount
-need_cmd tar gzip xz
+need_cmd tar gzip xz getfacl
 make_work
 $GEN_TREE "$WORK/src" >/dev/null
 
@@ -113,6 +113,16 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
                                   "sha256:forged-forged-forged-forged!",
                               "mtime": "1700000000.123456789"}
             tf.addfile(ti, io.BytesIO(b"abc"))
+            # ACLs as GNU tar --acls writes them, as text only
+            ti = tarfile.TarInfo("x/acl")
+            ti.type = tarfile.DIRTYPE
+            ti.mode = 0o775
+            ti.pax_headers = {
+                "SCHILY.acl.access": "user::rwx\nuser:1234:r-x\n"
+                    "group::r-x\ngroup:root:rwx\nmask::rwx\nother::r-x\n",
+                "SCHILY.acl.default": "user::rwx,user:root:rw-,group::r-x,"
+                    "mask::rwx,other::---"}
+            tf.addfile(ti)
 
 # bad archives
 good = open(f"{work}/odd-gnu.tar", "rb").read()
@@ -181,6 +191,10 @@ import hashlib, os, sys
 v = os.getxattr(sys.argv[1], "trusted.erofs.fingerprint")
 assert v == b"sha256:" + hashlib.sha256(b"abc").digest(), v
 PY
+
+[ "$(getfacl -cnp "$d/x/acl" 2>/dev/null | grep . | tr '\n' ' ')" = \
+  "user::rwx user:1234:r-x group::r-x group:0:rwx mask::rwx other::r-x default:user::rwx default:user:0:rw- default:group::r-x default:mask::rwx default:other::--- " ] ||
+	fail "text ACLs: $(getfacl -cn "$d/x/acl" 2>&1 | tr '\n' ' ')"
 
 note "--aufs"
 mkfs_ok --tar --aufs "$WORK/aufs.img" "$WORK/odd-gnu.tar"
