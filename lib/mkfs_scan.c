@@ -235,8 +235,12 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	if (lstat(sp->buf, &st))
 		return erofs_err_ret(-errno, "cannot stat '%s': %s", sp->buf,
 				     strerror(errno));
-	if (st.st_dev == ctx->out_dev && st.st_ino == ctx->out_ino) {
-		*skip = true;	/* the image itself, written inside SOURCE */
+	if ((st.st_dev == ctx->out_dev && st.st_ino == ctx->out_ino) ||
+	    (ctx->cfg->old_image_ino && st.st_dev == ctx->cfg->old_image_dev &&
+	     st.st_ino == ctx->cfg->old_image_ino)) {
+		/* the image itself, written inside SOURCE, or the one it
+		 * replaces there */
+		*skip = true;
 		return 0;
 	}
 	de->file_type = erofs_mode_to_ftype(st.st_mode);

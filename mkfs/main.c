@@ -567,6 +567,10 @@ static int build(struct mkfs_opts *o)
 		close(fd);
 		return err ? 1 : 0;
 	}
+	if (!stat(dest, &st) && S_ISREG(st.st_mode)) {
+		o->cfg.old_image_dev = st.st_dev;
+		o->cfg.old_image_ino = st.st_ino;
+	}
 	fd = open_temp(dest);
 	if (fd < 0)
 		return 1;

@@ -6,6 +6,7 @@
 #define __EROFS_MKFS_H
 
 #include <regex.h>
+#include <sys/types.h>
 #include "erofs/defs.h"
 
 struct erofs_mkfs_cfg {
@@ -14,6 +15,10 @@ struct erofs_mkfs_cfg {
 	bool aufs;			/* --aufs: .wh. files to overlayfs */
 	const char *tar_filter;		/* "gzip", "xz" or NULL: plain tar */
 	const char *image_name;		/* for messages only */
+	/* an old image at the destination, replaced by this build: when it
+	 * lies inside the source it is left out (st_ino 0: none) */
+	dev_t old_image_dev;
+	ino_t old_image_ino;
 	unsigned int blkszbits;
 	const char *label;		/* NULL: none */
 	bool uuid_set;
