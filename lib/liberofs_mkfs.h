@@ -106,6 +106,7 @@ void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 			 u64 uid, u64 gid, s64 sec, u32 nsec);
 bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel);
 int mkfs_dir_seal(struct mkfs_inode *dir, u32 n);
+int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx);
 /* a regular file's data starts at *base in the returned fd */
 int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		  u64 *base);
@@ -123,6 +124,8 @@ int mkfs_xattr_add(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 		   const char *name, const void *value, size_t value_len,
 		   const char *path);
 void mkfs_xattr_sort(struct mkfs_inode *inode);
+void mkfs_xattr_remove(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		       const char *name);
 int mkfs_xattr_layout(struct mkfs_ctx *ctx);
 u32 mkfs_xattr_ibody_size(struct mkfs_ctx *ctx, const struct mkfs_inode *inode);
 void mkfs_xattr_fill_ibody(struct mkfs_ctx *ctx, const struct mkfs_inode *inode,

@@ -401,6 +401,77 @@ void mkfs_src_close(const struct mkfs_ctx *ctx, int fd)
 		close(fd);
 }
 
+#define OVL_OPAQUE	"trusted.overlay.opaque"
+#define OVL_ORIGIN	"trusted.overlay.origin"
+
+static bool is_whiteout(const struct mkfs_inode *in)
+{
+	return S_ISCHR(in->mode) && !in->rdev;	/* a 0:0 character device */
+}
+
+/*
+ * Overlayfs whiteouts (0:0 character devices), from either source.  By
+ * default a directory holding one gets an empty trusted.overlay.origin,
+ * without which overlayfs shows the whiteouts of a directory that is not
+ * merged with a lower one; --ovlfs-strip drops the whiteouts and every
+ * trusted.overlay.opaque instead, for an image used on its own.
+ */
+int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx)
+{
+	bool strip = ctx->cfg->ovlfs_strip, removed = false;
+	u64 kept = 0;
+	int err = 0;
+
+	for (u64 i = 0; i < ctx->ninodes && !err; i++) {
+		struct mkfs_inode *dir = ctx->inodes[i];
+		bool found = false;
+		u32 j = 0;
+
+		if (strip)
+			mkfs_xattr_remove(ctx, dir, OVL_OPAQUE);
+		if (!S_ISDIR(dir->mode))
+			continue;
+		for (u32 k = 0; k < dir->ndents; k++) {
+			struct mkfs_dentry *de = &dir->dents[k];
+
+			if (de->inode == dir || !is_whiteout(de->inode)) {
+				dir->dents[j++] = *de;
+				continue;
+			}
+			found = true;
+			if (!strip) {
+				dir->dents[j++] = *de;
+				continue;
+			}
+			free(de->name);
+			de->inode->nlink--;
+			removed = true;
+		}
+		dir->ndents = j;
+		if (found && !strip) {
+			mkfs_xattr_remove(ctx, dir, OVL_ORIGIN);
+			err = mkfs_xattr_add(ctx, dir, OVL_ORIGIN, "", 0,
+					     "a directory with whiteouts");
+			mkfs_xattr_sort(dir);
+		}
+	}
+	if (!removed)
+		return err;
+	/* whiteouts no entry names any more leave the inode list */
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+
+		if (is_whiteout(in) && !in->nlink) {
+			free(in->xattrs);
+			free(in);
+		} else {
+			ctx->inodes[kept++] = in;
+		}
+	}
+	ctx->ninodes = kept;
+	return err;
+}
+
 int mkfs_scan_tree(struct mkfs_ctx *ctx)
 {
 	struct scan_path *sp;

@@ -881,6 +881,8 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	err = init_sb(&ctx);
 	if (!err)
 		err = mkfs_scan_tree(&ctx);
+	if (!err)
+		err = mkfs_overlay_whiteouts(&ctx);
 	/* compressed sizes must be known before the layout */
 	if (!err)
 		err = mkfs_z_compress_files(&ctx);

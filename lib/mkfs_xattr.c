@@ -212,6 +212,30 @@ int mkfs_xattr_add(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 	return 0;
 }
 
+/* drop @inode's xattr @name, if it has one */
+void mkfs_xattr_remove(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		       const char *name)
+{
+	const char *suffix;
+	size_t len;
+	u16 j = 0;
+	u8 index;
+
+	if (!map_name(&ctx->sbi, name, &index, &suffix))
+		return;
+	len = strlen(suffix);
+	for (u16 i = 0; i < inode->nxattrs; i++) {
+		struct mkfs_xattr *x = inode->xattrs[i];
+
+		if (x->index == index && x->name_len == len &&
+		    !memcmp(x->name, suffix, len))
+			x->count--;	/* no longer shared by this one */
+		else
+			inode->xattrs[j++] = x;
+	}
+	inode->nxattrs = j;
+}
+
 /* once all of an inode's xattrs are in: the order the format wants */
 void mkfs_xattr_sort(struct mkfs_inode *inode)
 {

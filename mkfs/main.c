@@ -42,6 +42,7 @@ enum {
 	OPT_AUFS,
 	OPT_UNGZIP,
 	OPT_UNXZ,
+	OPT_OVLFS_STRIP,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +70,7 @@ static const struct option long_options[] = {
 	{ "ungzip", no_argument, NULL, OPT_UNGZIP },
 	{ "gzip", no_argument, NULL, OPT_UNGZIP },
 	{ "unxz", no_argument, NULL, OPT_UNXZ },
+	{ "ovlfs-strip", optional_argument, NULL, OPT_OVLFS_STRIP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -140,6 +142,13 @@ static void usage(FILE *out)
 "                        .wh..wh..opq the xattr trusted.overlay.opaque=y\n"
 "      --ungzip          the archive may be gzip-compressed (alias --gzip)\n"
 "      --unxz            the archive may be xz- or lzma-compressed\n"
+"\n"
+"Overlayfs:\n"
+"      --ovlfs-strip[=0|1]\n"
+"                        1: drop whiteouts (0:0 character devices) and\n"
+"                        trusted.overlay.opaque; 0 (default): keep them,\n"
+"                        and give directories with whiteouts an empty\n"
+"                        trusted.overlay.origin, as overlayfs wants\n"
 "\n"
 "Selecting files:\n"
 "      --exclude-path=PATH   leave out PATH (relative to SOURCE)\n"
@@ -363,6 +372,11 @@ static void parse_tar(struct mkfs_opts *o, int c, const char *arg)
 	case OPT_UNXZ:
 		o->cfg.tar_filter = "xz";
 		break;
+	case OPT_OVLFS_STRIP:
+		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
+			usage_error(o->prog, "--ovlfs-strip takes 0 or 1, not", arg);
+		o->cfg.ovlfs_strip = !arg || !strcmp(arg, "1");
+		break;
 	}
 }
 
@@ -470,6 +484,7 @@ static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 			parse_owner_time(o, c, optarg);
 			break;
 		case OPT_TAR: case OPT_AUFS: case OPT_UNGZIP: case OPT_UNXZ:
+		case OPT_OVLFS_STRIP:
 			parse_tar(o, c, optarg);
 			break;
 		default:

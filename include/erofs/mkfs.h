@@ -13,6 +13,7 @@ struct erofs_mkfs_cfg {
 	const char *source;		/* source directory, or tar archive */
 	bool tar;			/* --tar: source is a tar (NULL: stdin) */
 	bool aufs;			/* --aufs: .wh. files to overlayfs */
+	bool ovlfs_strip;		/* --ovlfs-strip: drop whiteouts */
 	const char *tar_filter;		/* "gzip", "xz" or NULL: plain tar */
 	const char *image_name;		/* for messages only */
 	/* an old image at the destination, replaced by this build: when it

@@ -3,8 +3,10 @@
 # mkfs.erofs --tar: an image from a tar archive reads back, through the
 # kernel, exactly as GNU tar extracts the same archive; from a file, a
 # pipe, gzip and xz the image is the same bytes; odd archives (made by
-# Python's tarfile, not by GNU tar) give the right tree; bad archives give
-# one error line and leave no image.
+# Python's tarfile, not by GNU tar) give the right tree; overlayfs over
+# the images hides what whiteouts name (and the whiteouts themselves),
+# --ovlfs-strip drops them; bad archives give one error line and leave no
+# image.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need_mkfs
 need_kernel_mount
@@ -206,6 +208,67 @@ d=$WORK/mnt-aufs
 [ ! -e "$d/ovl/sub/.wh..wh..opq" ] || fail "--aufs: .wh. names left"
 [ "$(getfattr --absolute-names -n trusted.overlay.opaque --only-values \
 	"$d/ovl/sub")" = y ] || fail "--aufs: directory not opaque"
+
+# the directory of a whiteout gets an empty trusted.overlay.origin
+$PYTHON -c 'import os, sys; assert os.getxattr(sys.argv[1], "trusted.overlay.origin") == b""' \
+	"$d/ovl" || fail "--aufs: no trusted.overlay.origin on ovl"
+
+note "overlayfs over the --aufs image hides what its whiteouts name"
+if grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null; then
+	mkdir -p "$WORK/lower/ovl/sub" "$WORK/merged"
+	echo old >"$WORK/lower/ovl/deleted"
+	echo old >"$WORK/lower/ovl/sub/hidden"
+	mount -t overlay overlay -o "lowerdir=$d:$WORK/lower" "$WORK/merged" ||
+		fail "cannot mount overlayfs"
+	MOUNTS="$WORK/merged $MOUNTS"
+	[ ! -e "$WORK/merged/ovl/deleted" ] || fail "overlay shows a whited-out file"
+	[ ! -e "$WORK/merged/ovl/sub/hidden" ] || fail "opaque directory shows lower files"
+	[ -f "$WORK/merged/dup" ] || fail "overlay lost a file"
+	umount_image "$WORK/merged"
+else
+	note "no overlayfs: skipped"
+fi
+
+note "--ovlfs-strip drops whiteouts and opaque marks, from tar or a directory"
+mkfs_ok --tar --aufs --ovlfs-strip "$WORK/strip.img" "$WORK/odd-gnu.tar"
+mount_image "$WORK/strip.img" "$WORK/mnt-strip"
+d=$WORK/mnt-strip
+[ ! -e "$d/ovl/deleted" ] && [ -d "$d/ovl/sub" ] || fail "--ovlfs-strip: whiteout kept"
+! getfattr --absolute-names -n trusted.overlay.opaque "$d/ovl/sub" >/dev/null 2>&1 ||
+	fail "--ovlfs-strip: opaque kept"
+! getfattr --absolute-names -n trusted.overlay.origin "$d/ovl" >/dev/null 2>&1 ||
+	fail "--ovlfs-strip: origin added"
+mkdir -p "$WORK/wdir/a"
+mknod "$WORK/wdir/a/gone" c 0 0
+echo keep >"$WORK/wdir/a/kept"
+mkfs_ok "$WORK/wdir.img" "$WORK/wdir"
+mount_image "$WORK/wdir.img" "$WORK/mnt-wdir"
+[ "$(stat -c %F:%t:%T "$WORK/mnt-wdir/a/gone")" = "character special file:0:0" ] ||
+	fail "directory source: whiteout lost"
+$PYTHON -c 'import os, sys; assert os.getxattr(sys.argv[1], "trusted.overlay.origin") == b""' \
+	"$WORK/mnt-wdir/a" || fail "directory source: no origin"
+# a/ exists in no lower layer: without the origin mark overlayfs would
+# list the whiteout itself as a broken entry
+if grep -qw overlay /proc/filesystems; then
+	mkdir -p "$WORK/lower2/other" "$WORK/merged2"
+	mount -t overlay overlay -o "lowerdir=$WORK/mnt-wdir:$WORK/lower2" \
+		"$WORK/merged2" || fail "cannot mount overlayfs"
+	MOUNTS="$WORK/merged2 $MOUNTS"
+	[ "$(ls -A "$WORK/merged2/a")" = kept ] ||
+		fail "overlay lists a whiteout: $(ls -A "$WORK/merged2/a" 2>&1)"
+	umount_image "$WORK/merged2"
+fi
+mkfs_ok --ovlfs-strip "$WORK/wdir2.img" "$WORK/wdir"
+mount_image "$WORK/wdir2.img" "$WORK/mnt-wdir2"
+[ ! -e "$WORK/mnt-wdir2/a/gone" ] && [ -f "$WORK/mnt-wdir2/a/kept" ] ||
+	fail "directory source: --ovlfs-strip kept the whiteout"
+[ "$(stat -c %h "$WORK/mnt-wdir2/a")" = 2 ] || fail "link count of a"
+if [ -x "$top_builddir/fsck/fsck.erofs" ]; then
+	"$top_builddir/fsck/fsck.erofs" "$WORK/wdir2.img" ||
+		fail "fsck rejects a stripped image"
+	"$top_builddir/fsck/fsck.erofs" "$WORK/strip.img" ||
+		fail "fsck rejects a stripped tar image"
+fi
 
 note "--exclude-path takes a directory's members with it"
 mkfs_ok --tar --exclude-path=a/b --exclude-regex='^dev' \
