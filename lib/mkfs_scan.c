@@ -244,7 +244,8 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		return 0;
 	}
 	de->file_type = erofs_mode_to_ftype(st.st_mode);
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 &&
+	    !ctx->cfg->hard_dereference) {
 		slot = links_slot(ctx, st.st_dev, st.st_ino);
 		if (!slot)
 			return -ENOMEM;

@@ -43,6 +43,7 @@ enum {
 	OPT_UNGZIP,
 	OPT_UNXZ,
 	OPT_OVLFS_STRIP,
+	OPT_HARD_DEREFERENCE,
 };
 
 static const struct option long_options[] = {
@@ -71,6 +72,7 @@ static const struct option long_options[] = {
 	{ "gzip", no_argument, NULL, OPT_UNGZIP },
 	{ "unxz", no_argument, NULL, OPT_UNXZ },
 	{ "ovlfs-strip", optional_argument, NULL, OPT_OVLFS_STRIP },
+	{ "hard-dereference", no_argument, NULL, OPT_HARD_DEREFERENCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -151,6 +153,8 @@ static void usage(FILE *out)
 "                        trusted.overlay.origin, as overlayfs wants\n"
 "\n"
 "Selecting files:\n"
+"      --hard-dereference    store each hard link of SOURCE as a file of\n"
+"                            its own\n"
 "      --exclude-path=PATH   leave out PATH (relative to SOURCE)\n"
 "      --exclude-regex=RE    leave out paths matching the extended regex RE\n"
 "\n"
@@ -372,6 +376,9 @@ static void parse_tar(struct mkfs_opts *o, int c, const char *arg)
 	case OPT_UNXZ:
 		o->cfg.tar_filter = "xz";
 		break;
+	case OPT_HARD_DEREFERENCE:
+		o->cfg.hard_dereference = true;
+		break;
 	case OPT_OVLFS_STRIP:
 		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
 			usage_error(o->prog, "--ovlfs-strip takes 0 or 1, not", arg);
@@ -484,7 +491,7 @@ static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 			parse_owner_time(o, c, optarg);
 			break;
 		case OPT_TAR: case OPT_AUFS: case OPT_UNGZIP: case OPT_UNXZ:
-		case OPT_OVLFS_STRIP:
+		case OPT_OVLFS_STRIP: case OPT_HARD_DEREFERENCE:
 			parse_tar(o, c, optarg);
 			break;
 		default:

@@ -14,6 +14,7 @@ struct erofs_mkfs_cfg {
 	bool tar;			/* --tar: source is a tar (NULL: stdin) */
 	bool aufs;			/* --aufs: .wh. files to overlayfs */
 	bool ovlfs_strip;		/* --ovlfs-strip: drop whiteouts */
+	bool hard_dereference;		/* hard links become separate inodes */
 	const char *tar_filter;		/* "gzip", "xz" or NULL: plain tar */
 	const char *image_name;		/* for messages only */
 	/* an old image at the destination, replaced by this build: when it

@@ -31,6 +31,17 @@ roundtrip exclude "--exclude-path=bigdir --exclude-path=/links/b
 	"--exclude bigdir --exclude links/b --exclude deep/level00/level01
 	--exclude special/socket"
 
+# every field but the link structure; then no two names share an inode
+roundtrip hard-dereference "--hard-dereference" \
+	"--fields=mode,uid,gid,mtime_ns,rdev,size,sha256,target,xattrs"
+mkfs_ok --hard-dereference "$WORK/hd.img" "$WORK/src"
+mount_image "$WORK/hd.img" "$WORK/mnt-hd"
+[ "$(find "$WORK/mnt-hd" ! -type d -links +1 | wc -l)" = 0 ] ||
+	fail "--hard-dereference left hard links"
+[ "$(find "$WORK/src" ! -type d -links +1 | wc -l)" -gt 0 ] ||
+	fail "the source has no hard links to dereference"
+umount_image "$WORK/mnt-hd"
+
 note "SOURCE_DATE_EPOCH=777"
 SOURCE_DATE_EPOCH=777 "$MKFS_EROFS" --quiet "$WORK/sde.img" "$WORK/src" ||
 	fail "mkfs with SOURCE_DATE_EPOCH failed"
