@@ -651,8 +651,14 @@ static int read_body(struct tar *t, u64 size, char **out)
 static int normalize(const char *in, char **out)
 {
 	size_t len = strlen(in), n = 0;
-	char *p = malloc(len + 1);
+	char *p;
 
+	/* also bounds the depth of the tree, which is walked recursively */
+	if (len >= PATH_MAX)
+		return erofs_err_ret(-ENAMETOOLONG,
+			"tar member '%.60s...' has a path longer than %d bytes",
+			in, PATH_MAX - 1);
+	p = malloc(len + 1);
 	if (!p)
 		return -ENOMEM;
 	for (size_t i = 0; i < len; ) {

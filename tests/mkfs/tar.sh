@@ -137,6 +137,8 @@ with tarfile.open(f"{work}/bad-dotdot.tar", "w", format=tarfile.GNU_FORMAT) as t
 with tarfile.open(f"{work}/bad-link.tar", "w", format=tarfile.GNU_FORMAT) as tf:
     member(tf, "l", tarfile.LNKTYPE, linkname="missing")
 open(f"{work}/bad-empty.tar", "wb").write(b"not a tar archive at all" * 40)
+with tarfile.open(f"{work}/bad-deep.tar", "w", format=tarfile.PAX_FORMAT) as tf:
+    member(tf, "d/" * 3000 + "f", data=b"1")
 PY
 
 check_odd() {
@@ -285,6 +287,7 @@ expect_fail "$dest" "cut short" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-trunc.
 expect_fail "$dest" "checksum|offset 0" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-sum.tar"
 expect_fail "$dest" "'..'|escape" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-dotdot.tar"
 expect_fail "$dest" "hard link|missing" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-link.tar"
+expect_fail "$dest" "longer than" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-deep.tar"
 expect_fail "$dest" "not a tar" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-empty.tar"
 expect_fail "$dest" "directory" -- "$MKFS_EROFS" --tar "$dest" "$WORK"
 expect_fail "$dest" "cannot open|nope" -- "$MKFS_EROFS" --tar "$dest" "$WORK/nope.tar"
