@@ -296,4 +296,25 @@ expect_fail "$dest" "gzip" -- "$MKFS_EROFS" --tar --ungzip "$dest" "$WORK/bad.tg
 expect_fail "$dest" "--tar=f|'i'" -- "$MKFS_EROFS" --tar=i "$dest" "$WORK/odd-gnu.tar"
 expect_fail "$dest" "--aufs needs --tar" -- "$MKFS_EROFS" --aufs "$dest" "$WORK"
 [ ! -e "$dest" ] || fail "a failed build left $dest"
+
+note "200 archives with random bytes changed: exit 0 or 1, never a crash"
+$PYTHON - "$MKFS_EROFS" "$WORK" <<'PY' || fail "mkfs crashed on a damaged archive"
+import random, subprocess, sys
+mkfs, work = sys.argv[1:]
+random.seed(20261126)
+good = open(f"{work}/odd-pax.tar", "rb").read()
+for i in range(200):
+    b = bytearray(good)
+    for _ in range(random.randint(1, 6)):
+        b[random.randrange(len(b))] = random.randrange(256)
+    open(f"{work}/fz.tar", "wb").write(b)
+    r = subprocess.run(["timeout", "30", mkfs, "--quiet", "--tar", "--aufs",
+                        f"{work}/fz.img", f"{work}/fz.tar"],
+                       capture_output=True)
+    err = r.stderr.decode(errors="replace")
+    if r.returncode not in (0, 1) or "Sanitizer" in err or \
+            "runtime error" in err or err.count("\n") > 1:
+        open(f"{work}/fz-crash.tar", "wb").write(b)
+        sys.exit(f"case {i}: exit {r.returncode}: {err[-400:]}")
+PY
 echo "PASS: $T_NAME"
