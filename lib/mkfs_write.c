@@ -144,9 +144,14 @@ static int order_inodes(struct mkfs_ctx *ctx)
 static bool needs_extended(const struct mkfs_ctx *ctx,
 			   const struct mkfs_inode *in)
 {
-	return in->uid > UINT16_MAX || in->gid > UINT16_MAX ||
-	       in->nlink > UINT16_MAX || in->size > UINT32_MAX ||
-	       in->mtime != ctx->build_sec || in->mtime_nsec != ctx->build_nsec;
+	if (ctx->cfg->force_extended)
+		return true;
+	if (in->uid > UINT16_MAX || in->gid > UINT16_MAX ||
+	    in->nlink > UINT16_MAX || in->size > UINT32_MAX)
+		return true;
+	/* a compact inode has no mtime: it shows the build time */
+	return !ctx->cfg->force_compact &&
+	       (in->mtime != ctx->build_sec || in->mtime_nsec != ctx->build_nsec);
 }
 
 static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
@@ -763,7 +768,7 @@ static int write_head(struct mkfs_ctx *ctx)
 	}
 	crc = erofs_crc32c(~0U, head + EROFS_SUPER_OFFSET,
 			   erofs_sb_csum_len(blksz));
-	sb.checksum = cpu_to_le32(crc);
+	sb.checksum = cpu_to_le32(ctx->cfg->no_sbcrc ? 0 : crc);
 	memcpy(head + EROFS_SUPER_OFFSET + offsetof(struct erofs_super_block,
 						    checksum),
 	       &sb.checksum, sizeof(sb.checksum));
@@ -793,7 +798,8 @@ static void set_features(struct mkfs_ctx *ctx)
 {
 	struct erofs_sb_info *sbi = &ctx->sbi;
 
-	sbi->feature_compat = EROFS_FEATURE_COMPAT_SB_CHKSUM;
+	sbi->feature_compat = ctx->cfg->no_sbcrc ? 0 :
+			      EROFS_FEATURE_COMPAT_SB_CHKSUM;
 	if (ctx->nxattr_items || sbi->ishare_prefix_id >= 0)
 		sbi->feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
 	if (sbi->xattr_prefix_count) {

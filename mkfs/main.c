@@ -104,6 +104,11 @@ static void usage(FILE *out)
 "                          all-fragments    pack whole files there\n"
 "                          dedupe           store the blocks of identical\n"
 "                                           compressed files once\n"
+"                          force-inode-compact   32-byte inodes wherever\n"
+"                                           ids, size and links fit (the\n"
+"                                           mtime becomes the build time)\n"
+"                          force-inode-extended  64-byte inodes for all\n"
+"                          nosbcrc          no superblock checksum\n"
 "  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
 "      --quiet           print nothing but errors\n"
 "      --workers=N       worker threads reading and compressing files\n"
@@ -265,6 +270,10 @@ static const struct {
 	{ "fragments", offsetof(struct erofs_mkfs_cfg, fragments) },
 	{ "all-fragments", offsetof(struct erofs_mkfs_cfg, all_fragments) },
 	{ "dedupe", offsetof(struct erofs_mkfs_cfg, dedupe) },
+	{ "force-inode-compact", offsetof(struct erofs_mkfs_cfg, force_compact) },
+	{ "force-inode-extended",
+	  offsetof(struct erofs_mkfs_cfg, force_extended) },
+	{ "nosbcrc", offsetof(struct erofs_mkfs_cfg, no_sbcrc) },
 };
 
 static void parse_extended(struct mkfs_opts *o, const char *arg)
@@ -286,6 +295,9 @@ static void parse_extended(struct mkfs_opts *o, const char *arg)
 		*(bool *)((char *)&o->cfg + extended_opts[i].flag) = !clear;
 	}
 	free(opts);
+	if (o->cfg.force_compact && o->cfg.force_extended)
+		usage_error(o->prog, "-E force-inode-compact and "
+			    "force-inode-extended exclude each other", NULL);
 }
 
 static void parse_pclustersize(struct mkfs_opts *o, const char *arg)

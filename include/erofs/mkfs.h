@@ -32,6 +32,9 @@ struct erofs_mkfs_cfg {
 	s64 uid_offset, gid_offset;
 	long xattr_tolerance;		/* < 0: no xattrs; shared if count > */
 	bool noinline_data;
+	bool force_compact;		/* -E force-inode-compact */
+	bool force_extended;		/* -E force-inode-extended */
+	bool no_sbcrc;			/* -E nosbcrc: no superblock checksum */
 	const char *const *exclude_paths;
 	unsigned int n_exclude_paths;
 	const regex_t *exclude_regexes;
