@@ -54,6 +54,14 @@ struct z_erofs_compressor {
 	const struct z_erofs_compressor_ops *ops;
 	int level;
 	u32 dict_size;
+	/*
+	 * The input the previous pcluster of the same stream took and the
+	 * bytes it became, 0 at the stream's start: a compressor that
+	 * searches for the input that fits may start from that ratio.  The
+	 * caller sets them from that stream alone, so that the output never
+	 * depends on what else the thread compressed.
+	 */
+	unsigned int hint_in, hint_out;
 	void *priv;
 };
 

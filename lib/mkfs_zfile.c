@@ -187,6 +187,7 @@ struct z_file {
 	u64 done;		/* bytes read so far */
 	u32 head, tail;		/* unconsumed input is win[head, tail) */
 	u32 hint;		/* input the last extent took */
+	u32 hint_out;		/* and its compressed size, 0 if none */
 	bool hash;
 	bool last;		/* the end is the end of the inode */
 	bool frag;		/* its tail may go to the packed inode */
@@ -288,6 +289,8 @@ static int z_fill_pcluster(struct z_file *f, u32 avail, u32 *len)
 		u32 offer = avail < limit ? avail : limit;
 
 		*len = offer;
+		w->comp.hint_in = f->hint;
+		w->comp.hint_out = f->hint_out;
 		n = w->comp.ops->compress_destsize(&w->comp, w->win + f->head,
 						   len, w->out, pcs);
 		if (n <= 0 || *len < offer || offer == avail)
@@ -298,6 +301,7 @@ static int z_fill_pcluster(struct z_file *f, u32 avail, u32 *len)
 		return erofs_err_ret(n, "cannot compress '%s': %s", f->name,
 				     erofs_strerror(n));
 	f->hint = *len;
+	f->hint_out = n;
 	return n;
 }
 
