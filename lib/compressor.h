@@ -73,6 +73,9 @@ extern const struct z_erofs_compressor_ops z_erofs_zstd_ops;
 /* the ops called @name, or NULL */
 const struct z_erofs_compressor_ops *z_erofs_compressor_find(const char *name);
 
+bool z_erofs_surely_fits(const void *src, unsigned int len, void *scratch,
+			 unsigned int cap);
+
 int z_erofs_compressor_init(struct z_erofs_compressor *c,
 			    const struct z_erofs_alg_cfg *cfg);
 void z_erofs_compressor_exit(struct z_erofs_compressor *c);

@@ -74,3 +74,14 @@ const struct z_erofs_compressor_ops z_erofs_lz4hc_ops = {
 	.exit = lz4hc_exit,
 	.compress_destsize = lz4hc_destsize,
 };
+
+/*
+ * Whether @len bytes surely compress into @cap bytes: lz4 at its fastest
+ * says so, and the other compressors do at least as well.  It costs a
+ * fraction of a real try, and gives up as soon as @cap is full.
+ */
+bool z_erofs_surely_fits(const void *src, unsigned int len, void *scratch,
+			 unsigned int cap)
+{
+	return LZ4_compress_default(src, scratch, (int)len, (int)cap) > 0;
+}

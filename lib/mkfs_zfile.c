@@ -35,6 +35,12 @@
  * finds a place.
  */
 #define Z_INLINE_SLACK		32
+/*
+ * -E fragments: a last part of up to this many pclusters is first checked
+ * cheaply for whether it fits one, since a real try would be thrown away
+ * (the part goes to the packed inode and is compressed there).
+ */
+#define Z_PROBE_MAX		3
 
 /* ---- spill files ------------------------------------------------------ */
 
@@ -356,6 +362,11 @@ static int z_emit(struct z_file *f)
 		return z_emit_fragment(f, avail);
 	if (final && avail <= blksz && !tail)
 		return z_emit_raw(f, avail);
+	/* ... and one that surely compresses into a pcluster, untried */
+	if (final && f->frag && avail <= Z_PROBE_MAX * w->ctx->z->pclustersize &&
+	    z_erofs_surely_fits(w->win + f->head, avail, w->out,
+				w->ctx->z->pclustersize))
+		return z_emit_fragment(f, avail);
 	n = z_fill_pcluster(f, avail, &len);
 	if (n < 0)
 		return n;
