@@ -54,6 +54,14 @@ struct z_erofs_compressor {
 	const struct z_erofs_compressor_ops *ops;
 	int level;
 	u32 dict_size;
+	/*
+	 * The input the previous pcluster of the same stream took and the
+	 * bytes it became, 0 at the stream's start: a compressor that
+	 * searches for the input that fits may start from that ratio.  The
+	 * caller sets them from that stream alone, so that the output never
+	 * depends on what else the thread compressed.
+	 */
+	unsigned int hint_in, hint_out;
 	void *priv;
 };
 
@@ -64,6 +72,9 @@ extern const struct z_erofs_compressor_ops z_erofs_zstd_ops;
 
 /* the ops called @name, or NULL */
 const struct z_erofs_compressor_ops *z_erofs_compressor_find(const char *name);
+
+bool z_erofs_surely_fits(const void *src, unsigned int len, void *scratch,
+			 unsigned int cap);
 
 int z_erofs_compressor_init(struct z_erofs_compressor *c,
 			    const struct z_erofs_alg_cfg *cfg);

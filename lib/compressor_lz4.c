@@ -40,12 +40,21 @@ static void lz4hc_exit(struct z_erofs_compressor *c)
 	LZ4_freeStreamHC(c->priv);
 }
 
+/*
+ * LZ4_compress_HC_destSize() clears the whole 256 KiB state on every call,
+ * which costs more than compressing a 4 KiB pcluster.  A fast reset only
+ * moves the window past the last input, so the old entries fall out of
+ * reach: the output is the same, byte for byte, as from a cleared state.
+ */
 static int lz4hc_destsize(struct z_erofs_compressor *c, const void *src,
 			  unsigned int *srclen, void *dst, unsigned int dstlen)
 {
 	int in = (int)*srclen;
-	int out = LZ4_compress_HC_destSize(c->priv, src, dst, &in, (int)dstlen,
-					   c->level);
+	int out;
+
+	LZ4_resetStreamHC_fast(c->priv, c->level);
+	out = LZ4_compress_HC_continue_destSize(c->priv, src, dst, &in,
+						(int)dstlen);
 
 	if (out <= 0)
 		return 0;
@@ -65,3 +74,14 @@ const struct z_erofs_compressor_ops z_erofs_lz4hc_ops = {
 	.exit = lz4hc_exit,
 	.compress_destsize = lz4hc_destsize,
 };
+
+/*
+ * Whether @len bytes surely compress into @cap bytes: lz4 at its fastest
+ * says so, and the other compressors do at least as well.  It costs a
+ * fraction of a real try, and gives up as soon as @cap is full.
+ */
+bool z_erofs_surely_fits(const void *src, unsigned int len, void *scratch,
+			 unsigned int cap)
+{
+	return LZ4_compress_default(src, scratch, (int)len, (int)cap) > 0;
+}

@@ -35,6 +35,12 @@
  * finds a place.
  */
 #define Z_INLINE_SLACK		32
+/*
+ * -E fragments: a last part of up to this many pclusters is first checked
+ * cheaply for whether it fits one, since a real try would be thrown away
+ * (the part goes to the packed inode and is compressed there).
+ */
+#define Z_PROBE_MAX		3
 
 /* ---- spill files ------------------------------------------------------ */
 
@@ -188,6 +194,7 @@ struct z_file {
 	u64 done;		/* bytes read so far */
 	u32 head, tail;		/* unconsumed input is win[head, tail) */
 	u32 hint;		/* input the last extent took */
+	u32 hint_out;		/* and its compressed size, 0 if none */
 	bool hash;
 	bool last;		/* the end is the end of the inode */
 	bool frag;		/* its tail may go to the packed inode */
@@ -290,6 +297,8 @@ static int z_fill_pcluster(struct z_file *f, u32 avail, u32 *len)
 		u32 offer = avail < limit ? avail : limit;
 
 		*len = offer;
+		w->comp.hint_in = f->hint;
+		w->comp.hint_out = f->hint_out;
 		n = w->comp.ops->compress_destsize(&w->comp, w->win + f->head,
 						   len, w->out, pcs);
 		if (n <= 0 || *len < offer || offer == avail)
@@ -300,6 +309,7 @@ static int z_fill_pcluster(struct z_file *f, u32 avail, u32 *len)
 		return erofs_err_ret(n, "cannot compress '%s': %s", f->name,
 				     erofs_strerror(n));
 	f->hint = *len;
+	f->hint_out = n;
 	return n;
 }
 
@@ -354,6 +364,11 @@ static int z_emit(struct z_file *f)
 		return z_emit_fragment(f, avail);
 	if (final && avail <= blksz && !tail)
 		return z_emit_raw(f, avail);
+	/* ... and one that surely compresses into a pcluster, untried */
+	if (final && f->frag && avail <= Z_PROBE_MAX * w->ctx->z->pclustersize &&
+	    z_erofs_surely_fits(w->win + f->head, avail, w->out,
+				w->ctx->z->pclustersize))
+		return z_emit_fragment(f, avail);
 	n = z_fill_pcluster(f, avail, &len);
 	if (n < 0)
 		return n;

@@ -167,21 +167,72 @@ static struct mkfs_inode *z_packed_inode(struct mkfs_ctx *ctx, u64 size)
 	return pk;
 }
 
+/* the file name's suffix from its last dot, "" when it has none */
+static const char *z_suffix(const struct mkfs_inode *in)
+{
+	const char *base = strrchr(in->path, '/'), *dot;
+
+	base = base ? base + 1 : in->path;
+	dot = strrchr(base, '.');
+	return dot && dot != base ? dot : "";
+}
+
+struct z_frag_key {
+	struct mkfs_inode *in;
+	const char *suffix;
+	u64 order;		/* scan order */
+};
+
+static int z_cmp_frag(const void *a, const void *b)
+{
+	const struct z_frag_key *x = a, *y = b;
+	int c = strcmp(x->suffix, y->suffix);
+
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * The files whose fragments go to the packed inode, grouped by name
+ * suffix (scan order within a group): files of one kind share more, and
+ * more of them share a pcluster that way.
+ */
+static int z_frag_order(struct mkfs_ctx *ctx, struct z_frag_key **out, u64 *n)
+{
+	struct z_frag_key *k = malloc((ctx->ninodes ? ctx->ninodes : 1) *
+				      sizeof(*k));
+
+	*n = 0;
+	if (!k)
+		return -ENOMEM;
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+
+		if (in->z && in->z->frag_size)
+			k[(*n)++] = (struct z_frag_key){ in, z_suffix(in), i };
+	}
+	qsort(k, *n, sizeof(*k), z_cmp_frag);
+	*out = k;
+	return 0;
+}
+
 int z_build_packed(struct mkfs_ctx *ctx)
 {
 	struct z_packer p = { .ctx = ctx, .fd = z_open_spill(ctx->cfg) };
+	struct z_frag_key *keys = NULL;
 	struct mkfs_inode *pk;
+	u64 nkeys = 0;
 	int err = p.fd < 0 ? p.fd : 0;
 
 	p.buf = malloc(2 * Z_FRAG_CHUNK);
 	if (!err && !p.buf)
 		err = -ENOMEM;
-	for (u64 i = 0; !err && i < ctx->ninodes; i++) {
-		struct mkfs_inode *in = ctx->inodes[i];
-
-		if (in->z && in->z->frag_size)
-			err = z_pack_one(&p, in);
-	}
+	if (!err)
+		err = z_frag_order(ctx, &keys, &nkeys);
+	for (u64 i = 0; !err && i < nkeys; i++)
+		err = z_pack_one(&p, keys[i].in);
+	free(keys);
 	if (!err && p.size) {
 		pk = z_packed_inode(ctx, p.size);
 		err = pk ? z_compress_fd(ctx, pk, p.fd) : -ENOMEM;
