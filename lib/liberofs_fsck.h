@@ -97,7 +97,6 @@ struct fsck_ctx {
 	size_t rel_off;		/* where paths below the start begin */
 	unsigned int mute;	/* > 0: drop problems (re-reads) */
 	bool full_walk;		/* from the root: global counts apply */
-	u64 compressed_seen;
 
 	struct nid_set seen;
 	struct link_map links;

@@ -7,6 +7,7 @@
 #define __LIBEROFS_READER_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include "erofs/print.h"
 #include "erofs/reader.h"
 
@@ -30,6 +31,16 @@ int erofs_reportf(struct erofs_image *img, bool quiet, enum erofs_problem_id id,
 		  u64 nid, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* the same, into @note when it is not NULL (worker threads) */
+int erofs_notef(struct erofs_image *img, struct erofs_problem_note *note,
+		bool quiet, enum erofs_problem_id id, u64 nid,
+		const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+int erofs_vnotef(struct erofs_image *img, struct erofs_problem_note *note,
+		 bool quiet, enum erofs_problem_id id, u64 nid,
+		 const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
 #define erofs_report(img, id, nid, fmt, ...) \
 	erofs_reportf(img, false, id, nid, fmt, ##__VA_ARGS__)
 
@@ -48,5 +59,17 @@ static inline bool erofs_nid_pos(const struct erofs_image *img, u64 nid,
 		return false;
 	return erofs_add_ok(base, nid << EROFS_ISLOTBITS, pos);
 }
+
+/* ---- compressed data (reader_zmap.c, reader_zdata.c) ---- */
+
+/* read and check @vi's map header; called by erofs_read_inode() */
+int z_erofs_read_header(struct erofs_image *img, struct erofs_inode *vi);
+int z_erofs_map(struct erofs_image *img, const struct erofs_inode *vi,
+		struct erofs_map *map, bool quiet,
+		struct erofs_problem_note *note);
+/* the cfgs records and the packed inode; called with the superblock */
+int z_erofs_read_super(struct erofs_image *img);
+int z_erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
+		      void *buf, size_t len, u64 off, bool quiet);
 
 #endif

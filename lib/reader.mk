@@ -8,7 +8,11 @@ lib_liberofs_a_SOURCES += \
 	lib/reader_inode.c \
 	lib/reader_data.c \
 	lib/reader_dir.c \
-	lib/reader_xattr.c
+	lib/reader_xattr.c \
+	lib/liberofs_zreader.h \
+	lib/reader_zmap.c \
+	lib/reader_zdecode.c \
+	lib/reader_zdata.c
 lib_liberofs_a_SOURCES += \
 	lib/liberofs_fsck.h \
 	lib/reader_fsck.c \

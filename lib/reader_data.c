@@ -2,7 +2,8 @@
 /*
  * File data: map a logical offset to an extent (plain blocks, an inline
  * tail, a chunk, a hole) and read through the maps.  Compressed layouts
- * come through the same erofs_map_blocks() later, with ENCODED extents.
+ * come through the same erofs_map_blocks(), with ENCODED extents
+ * (reader_zmap.c), and are read by reader_zdata.c.
  */
 #include <string.h>
 #include "liberofs_reader.h"
@@ -35,7 +36,8 @@ static int map_flat(struct erofs_image *img, const struct erofs_inode *vi,
 }
 
 static int chunk_block(struct erofs_image *img, const struct erofs_inode *vi,
-		       u64 chunknr, u64 *blk, bool quiet)
+		       u64 chunknr, u64 *blk, bool quiet,
+		       struct erofs_problem_note *note)
 {
 	bool indexes = vi->chunkformat & EROFS_CHUNK_FORMAT_INDEXES;
 	unsigned int unit = indexes ? sizeof(struct erofs_inode_chunk_index) : 4;
@@ -51,13 +53,13 @@ static int chunk_block(struct erofs_image *img, const struct erofs_inode *vi,
 		err = erofs_meta_read(img, &addr, sizeof(addr), pos);
 	}
 	if (err)
-		return erofs_reportf(img, quiet, err == -EIO ? EROFS_PB_IO :
+		return erofs_notef(img, note, quiet, err == -EIO ? EROFS_PB_IO :
 				     EROFS_PB_INODE_CHUNK, vi->nid,
 				     "cannot read chunk %llu: %s",
 				     (unsigned long long)chunknr,
 				     erofs_strerror(err));
 	if (indexes && idx.device_id)
-		return erofs_reportf(img, quiet, EROFS_PB_INODE_CHUNK, vi->nid,
+		return erofs_notef(img, note, quiet, EROFS_PB_INODE_CHUNK, vi->nid,
 				     "chunk %llu on device %u: no extra devices",
 				     (unsigned long long)chunknr,
 				     le16_to_cpu(idx.device_id));
@@ -66,11 +68,12 @@ static int chunk_block(struct erofs_image *img, const struct erofs_inode *vi,
 }
 
 static int map_chunk(struct erofs_image *img, const struct erofs_inode *vi,
-		     struct erofs_map *map, bool quiet)
+		     struct erofs_map *map, bool quiet,
+		     struct erofs_problem_note *note)
 {
 	u64 chunknr = map->la >> vi->chunkbits, blk = 0, nblks, end;
 	unsigned int blksz = erofs_blksiz(&img->sbi);
-	int err = chunk_block(img, vi, chunknr, &blk, quiet);
+	int err = chunk_block(img, vi, chunknr, &blk, quiet, note);
 
 	if (err)
 		return err;
@@ -85,7 +88,7 @@ static int map_chunk(struct erofs_image *img, const struct erofs_inode *vi,
 	nblks = DIV_ROUND_UP(map->llen, blksz);
 	if (!erofs_add_ok(blk, nblks, &end) ||
 	    end > (img->data_end >> img->sbi.blkszbits))
-		return erofs_reportf(img, quiet, EROFS_PB_INODE_CHUNK, vi->nid,
+		return erofs_notef(img, note, quiet, EROFS_PB_INODE_CHUNK, vi->nid,
 				     "chunk %llu at blocks %llu..%llu is past the image end",
 				     (unsigned long long)chunknr,
 				     (unsigned long long)blk,
@@ -96,11 +99,10 @@ static int map_chunk(struct erofs_image *img, const struct erofs_inode *vi,
 	return 0;
 }
 
-int erofs_map_blocks(struct erofs_image *img, const struct erofs_inode *vi,
-		     struct erofs_map *map, unsigned int flags)
+static int map_any(struct erofs_image *img, const struct erofs_inode *vi,
+		   struct erofs_map *map, bool quiet,
+		   struct erofs_problem_note *note)
 {
-	bool quiet = flags & EROFS_RD_QUIET;
-
 	map->algorithm = 0;
 	if (map->la >= vi->size) {
 		map->la = vi->size;
@@ -113,11 +115,22 @@ int erofs_map_blocks(struct erofs_image *img, const struct erofs_inode *vi,
 	case EROFS_INODE_FLAT_INLINE:
 		return map_flat(img, vi, map);
 	case EROFS_INODE_CHUNK_BASED:
-		return map_chunk(img, vi, map, quiet);
+		return map_chunk(img, vi, map, quiet, note);
 	}
-	return erofs_reportf(img, quiet, EROFS_PB_COMPRESSED, vi->nid,
-			     "compressed data (layout %u) is not supported yet",
-			     vi->datalayout);
+	return z_erofs_map(img, vi, map, quiet, note);
+}
+
+int erofs_map_blocks(struct erofs_image *img, const struct erofs_inode *vi,
+		     struct erofs_map *map, unsigned int flags)
+{
+	return map_any(img, vi, map, flags & EROFS_RD_QUIET, NULL);
+}
+
+int erofs_map_blocks_noted(struct erofs_image *img,
+			   const struct erofs_inode *vi, struct erofs_map *map,
+			   struct erofs_problem_note *note)
+{
+	return map_any(img, vi, map, note == NULL, note);
 }
 
 int erofs_check_data_map(struct erofs_image *img, const struct erofs_inode *vi,
@@ -149,6 +162,8 @@ int erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
 
 	if (!erofs_add_ok(off, len, &end) || end > vi->size)
 		return -EINVAL;
+	if (erofs_inode_is_compressed(vi))
+		return z_erofs_read_data(img, vi, buf, len, off, quiet);
 	while (len) {
 		struct erofs_map map = { .la = off };
 		u64 n, skip;

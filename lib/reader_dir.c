@@ -329,9 +329,6 @@ int erofs_lookup_path(struct erofs_image *img, const char *path, u64 *nid,
 			return err;
 		if (erofs_mode_to_ftype(dir.mode) != EROFS_FT_DIR)
 			return -ENOTDIR;
-		if (erofs_inode_is_compressed(&dir))
-			return erofs_report(img, EROFS_PB_COMPRESSED, dir.nid,
-					    "compressed directories are not supported yet");
 		err = erofs_dir_iterate(img, &dir, lookup_fn, &lc);
 		if (err < 0)
 			return err;

@@ -138,16 +138,15 @@ static void check_xattrs(struct fsck_ctx *ctx, const struct erofs_inode *vi,
 		s->fp_ok = false;
 }
 
-/* 0: data may be read; otherwise reported (or compressed) */
+/*
+ * 0: data may be read; otherwise reported.  A compressed file's map is
+ * walked by the data worker as it decodes it: mapping it here too would
+ * read every index twice.
+ */
 static int check_data(struct fsck_ctx *ctx, const struct erofs_inode *vi)
 {
-	if (erofs_inode_is_compressed(vi)) {
-		if (!ctx->compressed_seen++)
-			fsck_problem(ctx, EROFS_PB_COMPRESSED, vi->nid, NULL,
-				     "compressed data (layout %u) is not supported yet",
-				     vi->datalayout);
-		return -EOPNOTSUPP;
-	}
+	if (erofs_inode_is_compressed(vi) && S_ISREG(vi->mode))
+		return 0;
 	return erofs_check_data_map(ctx->img, vi, NULL);
 }
 
@@ -452,10 +451,6 @@ static void check_counts(struct fsck_ctx *ctx)
 {
 	u64 inos = ctx->img->sbi.inos;
 
-	if (ctx->compressed_seen > 1)
-		fsck_problem(ctx, EROFS_PB_COMPRESSED, EROFS_NID_NONE, "",
-			     "%llu more compressed inodes not checked",
-			     (unsigned long long)ctx->compressed_seen - 1);
 	if (ctx->img->shared_faults > EROFS_SHARED_SHOWN)
 		fsck_problem(ctx, EROFS_PB_XATTR_SHARED, EROFS_NID_NONE, "",
 			     "%llu more problems in shared xattrs not shown",
@@ -506,6 +501,33 @@ static int find_start(struct fsck_ctx *ctx, u64 *nid, u64 *pnid)
 	return 0;
 }
 
+/*
+ * The packed inode (fragments) is reached from the superblock, not from
+ * a directory: count it, and decode all of it, so that bytes no file
+ * uses are checked too.
+ */
+static int check_packed(struct fsck_ctx *ctx)
+{
+	struct erofs_image *img = ctx->img;
+	struct fsck_job *job;
+	int err;
+
+	if (!ctx->full_walk || !img->packed_nid ||
+	    !(img->sbi.feature_incompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS))
+		return 0;
+	err = nid_set_test_and_add(&ctx->seen, img->packed_nid);
+	if (err)
+		return err < 0 ? err : 0;
+	ctx->st->inodes++;
+	if (!img->packed || !img->packed->size)
+		return 0;
+	job = fsck_pool_slot(ctx->pool);
+	job->vi = *img->packed;
+	job->path = strdup("<packed inode>");
+	fsck_pool_submit(ctx->pool, job);
+	return 0;
+}
+
 static int start(struct fsck_ctx *ctx)
 {
 	struct erofs_inode vi;
@@ -518,6 +540,8 @@ static int start(struct fsck_ctx *ctx)
 		return 0;
 	}
 	err = find_start(ctx, &nid, &pnid);
+	if (!err)
+		err = check_packed(ctx);
 	if (err)
 		return err;
 	err = nid_set_test_and_add(&ctx->seen, nid);

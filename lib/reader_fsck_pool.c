@@ -45,6 +45,7 @@ struct fsck_pool {
 struct worker {
 	u8 *buf, *zero;
 	struct erofs_sha256 sha;
+	struct erofs_zreader *zr;	/* compressed data: decode buffers */
 };
 
 static void job_problem(struct fsck_job *job, enum erofs_problem_id id,
@@ -148,6 +149,61 @@ static int do_extent(struct erofs_image *img, struct worker *w,
 	return 0;
 }
 
+/*
+ * A compressed extent or a fragment: decoded (whole, once, into the
+ * worker's zreader) and handed on CHUNK bytes at a time.
+ */
+static int do_zextent(struct erofs_image *img, struct worker *w,
+		      struct fsck_job *job, const struct erofs_map *map)
+{
+	struct erofs_problem_note note = { 0 };
+
+	for (u64 done = 0; done < map->llen; ) {
+		u64 n = map->llen - done < CHUNK ? map->llen - done : CHUNK;
+		int err = erofs_read_mapped(img, &job->vi, map, w->buf, n,
+					    map->la + done, w->zr, &note);
+
+		if (err) {
+			job_problem(job, note.set ? note.id : EROFS_PB_Z_DATA,
+				    "%s", note.set ? note.msg :
+				    erofs_strerror(err));
+			return err;
+		}
+		err = hash_and_write(w, job, w->buf, n, map->la + done);
+		if (err)
+			return err;
+		done += n;
+		job->bytes += n;
+	}
+	job->mapped += map->plen;
+	return 0;
+}
+
+/* the extents of a compressed file */
+static int run_zjob(struct fsck_ctx *ctx, struct worker *w,
+		    struct fsck_job *job)
+{
+	struct erofs_map map = { 0 };
+	int err = 0;
+
+	while (!err && map.la < job->vi.size) {
+		struct erofs_problem_note note = { 0 };
+
+		err = erofs_map_blocks_noted(ctx->img, &job->vi, &map, &note);
+		if (err)
+			job_problem(job, note.set ? note.id : EROFS_PB_Z_INDEX,
+				    "%s", note.set ? note.msg :
+				    erofs_strerror(err));
+		else if (map.flags & (EROFS_MAP_ENCODED | EROFS_MAP_FRAGMENT))
+			err = do_zextent(ctx->img, w, job, &map);
+		else
+			err = do_extent(ctx->img, w, job, &map);
+		map.la += map.llen;
+	}
+	erofs_zreader_trim(w->zr);
+	return err;
+}
+
 static void check_digest(struct worker *w, struct fsck_job *job)
 {
 	u8 digest[32];
@@ -167,7 +223,10 @@ static void run_job(struct fsck_ctx *ctx, struct worker *w, struct fsck_job *job
 	struct erofs_map map = { 0 };
 	int err = 0;
 
-	while (!err && map.la < job->vi.size) {
+	if (erofs_inode_is_compressed(&job->vi))
+		err = run_zjob(ctx, w, job);
+	while (!err && map.la < job->vi.size &&
+	       !erofs_inode_is_compressed(&job->vi)) {
 		err = erofs_map_blocks(ctx->img, &job->vi, &map, EROFS_RD_QUIET);
 		if (err)
 			job_problem(job, EROFS_PB_INODE_DATA, "cannot map data: %s",
@@ -227,6 +286,9 @@ static void *worker_fn(void *arg)
 	pthread_setname_np(pthread_self(), "fsck-data");	/* for perf, top */
 	w.buf = malloc(CHUNK);
 	w.zero = calloc(1, CHUNK);
+	w.zr = erofs_zreader_alloc();
+	if (!w.zr)
+		w.buf = (free(w.buf), NULL);
 	if (w.buf && w.zero && erofs_sha256_init(&w.sha))
 		w.sha.ctx = NULL;
 	pthread_mutex_lock(&p->lock);
@@ -253,6 +315,7 @@ static void *worker_fn(void *arg)
 		erofs_sha256_release(&w.sha);
 	free(w.buf);
 	free(w.zero);
+	erofs_zreader_free(w.zr);
 	return NULL;
 }
 

@@ -221,7 +221,7 @@ static int check_data(struct erofs_image *img, struct erofs_inode *vi)
 	case EROFS_INODE_CHUNK_BASED:
 		return check_chunks(img, vi);
 	}
-	return 0;	/* compressed: mapped (and refused) when read */
+	return z_erofs_read_header(img, vi);
 }
 
 int erofs_read_inode(struct erofs_image *img, u64 nid, struct erofs_inode *vi)

@@ -129,6 +129,8 @@ void erofs_image_close(struct erofs_image *img)
 		erofs_sb_release(&img->sbi);
 	free(img->prefix_bad);
 	img->prefix_bad = NULL;
+	free(img->packed);
+	img->packed = NULL;
 	if (img->fd >= 0)
 		close(img->fd);
 	img->fd = -1;
@@ -376,23 +378,8 @@ static void default_report(const struct erofs_problem *p)
 		erofs_err("%s @ nid %llu", p->msg, (unsigned long long)p->nid);
 }
 
-int erofs_reportf(struct erofs_image *img, bool quiet, enum erofs_problem_id id,
-		  u64 nid, const char *fmt, ...)
+static int problem_errno(enum erofs_problem_id id)
 {
-	struct erofs_problem p = { .id = id, .nid = nid };
-	char msg[512];
-	va_list ap;
-
-	if (!quiet) {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		p.msg = msg;
-		if (img->report)
-			img->report(img->report_arg, &p);
-		else
-			default_report(&p);
-	}
 	switch (id) {
 	case EROFS_PB_IO:
 		return -EIO;
@@ -404,4 +391,53 @@ int erofs_reportf(struct erofs_image *img, bool quiet, enum erofs_problem_id id,
 	default:
 		return -EFSCORRUPTED;
 	}
+}
+
+int erofs_vnotef(struct erofs_image *img, struct erofs_problem_note *note,
+		 bool quiet, enum erofs_problem_id id, u64 nid,
+		 const char *fmt, va_list ap)
+{
+	struct erofs_problem p = { .id = id, .nid = nid };
+	char msg[512];
+
+	if (note) {
+		if (!note->set) {
+			note->set = true;
+			note->id = id;
+			vsnprintf(note->msg, sizeof(note->msg), fmt, ap);
+		}
+	} else if (!quiet) {
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		p.msg = msg;
+		if (img->report)
+			img->report(img->report_arg, &p);
+		else
+			default_report(&p);
+	}
+	return problem_errno(id);
+}
+
+int erofs_notef(struct erofs_image *img, struct erofs_problem_note *note,
+		bool quiet, enum erofs_problem_id id, u64 nid,
+		const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = erofs_vnotef(img, note, quiet, id, nid, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int erofs_reportf(struct erofs_image *img, bool quiet, enum erofs_problem_id id,
+		  u64 nid, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = erofs_vnotef(img, NULL, quiet, id, nid, fmt, ap);
+	va_end(ap);
+	return ret;
 }

@@ -284,6 +284,8 @@ int erofs_image_read_super(struct erofs_image *img)
 		err = erofs_mcache_init(img);
 	if (!err)
 		err = read_prefixes(img);
+	if (!err)
+		err = z_erofs_read_super(img);
 	if (err == -ENOMEM)
 		return erofs_report(img, EROFS_PB_NOMEM, EROFS_NID_NONE,
 				    "out of memory reading the superblock");

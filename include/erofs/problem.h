@@ -66,6 +66,14 @@ enum erofs_severity {
 	X(FP_MISSING,		missingFingerprint,	WARN)		\
 	X(FP_UNEXPECTED,	unexpectedFingerprint,	WARN)		\
 	X(FP_NONE,		noFingerprints,		ERROR)		\
+	/* compressed data */						\
+	X(Z_CFGS,		badSbCompressCfgs,	ERROR)		\
+	X(Z_HEADER,		badZMapHeader,		ERROR)		\
+	X(Z_INDEX,		badZIndex,		ERROR)		\
+	X(Z_EXTENT,		badZExtent,		ERROR)		\
+	X(Z_ALGORITHM,		badZAlgorithm,		ERROR)		\
+	X(Z_DATA,		badZData,		ERROR)		\
+	X(Z_FRAGMENT,		badFragment,		ERROR)		\
 	/* operational */						\
 	X(IO,			ioError,		FATAL)		\
 	X(NOMEM,		outOfMemory,		FATAL)		\

@@ -20,6 +20,7 @@
 #include "erofs/problem.h"
 
 struct erofs_mcache;
+struct erofs_inode;
 
 /* problems in shared xattrs reported before the rest are only counted */
 #define EROFS_SHARED_SHOWN	2
@@ -43,6 +44,16 @@ struct erofs_image {
 	u32 filter_reported[4];	/* and name filter misses per prefix */
 	u64 shared_faults;	/* problems in shared xattrs (first shown) */
 	struct erofs_mcache *mcache;	/* small cache of metadata blocks */
+
+	/* compression, from the superblock and its cfgs records */
+	u16 z_algs;		/* bit per Z_EROFS_COMPRESSION_* in use */
+	bool z_zero_padding;	/* lz4 data at the end of its pcluster */
+	u16 lz4_max_distance;
+	u16 lz4_max_pclusterblks;
+	u32 lzma_dict_size;
+	u8 zstd_windowlog;	/* windowLog - 10, as on disk */
+	u64 packed_nid;		/* 0: no packed inode */
+	struct erofs_inode *packed;	/* read with the superblock */
 
 	/* NULL: print problems as "error: <msg> @ nid <nid>" on stderr */
 	erofs_report_fn report;
@@ -109,6 +120,16 @@ struct erofs_inode {
 	u16 chunkformat;	/* chunk-based: EROFS_CHUNK_FORMAT_* */
 	u8 chunkbits;		/* chunk-based: log2 of the chunk size */
 	bool dot_omitted;	/* directory without a "." dirent */
+
+	/* compressed layouts, from the map header (checked when read) */
+	u16 z_advise;		/* Z_EROFS_ADVISE_* */
+	u8 z_algs[2];		/* algorithm of HEAD1 and HEAD2 pclusters */
+	u8 z_lclusterbits;
+	bool z_whole_fragment;	/* all data in the packed inode */
+	u16 z_idata_size;	/* ztailpacking: bytes of the inline pcluster */
+	u64 z_idata_pos;	/* and its image position */
+	u64 z_fragmentoff;	/* fragment: its offset in the packed inode */
+	u64 z_tail_lcn;		/* lcluster of the tail extent's head */
 };
 
 /* where the xattr body, and after it the inline data or maps, start */
@@ -144,12 +165,21 @@ enum {
 	EROFS_MAP_META		= 1 << 1,	/* inline, in the metadata */
 	EROFS_MAP_ENCODED	= 1 << 2,	/* compressed (algorithm) */
 	EROFS_MAP_FRAGMENT	= 1 << 3,	/* in the packed inode */
+	EROFS_MAP_PARTIAL_REF	= 1 << 4,	/* only a prefix of the decoded
+						 * pcluster belongs here */
 };
+
+/* map->algorithm of a pcluster stored uncompressed (a PLAIN head) */
+#define EROFS_ZALG_SHIFTED	0x10	/* the bytes as they are */
+#define EROFS_ZALG_INTERLACED	0x11	/* rotated within the block */
 
 /*
  * One extent of a file: logical [la, la + llen) is stored at physical
  * [pa, pa + plen) (equal lengths unless ENCODED), or is a hole when
- * MAPPED is clear.  Compressed layouts will fill algorithm and set ENCODED.
+ * MAPPED is clear.  Compressed layouts set ENCODED and algorithm: the
+ * pcluster [pa, pa + plen) decodes to the extent's llen bytes (or more,
+ * with PARTIAL_REF).  A FRAGMENT extent is bytes [pa, pa + llen) of the
+ * packed inode (plen 0).
  */
 struct erofs_map {
 	u64 la;			/* in: any offset < size; out: extent start */
@@ -164,11 +194,51 @@ struct erofs_map {
 #define EROFS_RD_QUIET	(1U << 0)	/* return errors, report nothing */
 
 /*
- * Map the extent of @vi that contains map->la.  Compressed inodes give
- * -EOPNOTSUPP (reported as unsupportedCompressed).
+ * Where a thread that must not call img->report keeps its first problem:
+ * give one to the functions that take it, then report it yourself.
+ */
+struct erofs_problem_note {
+	bool set;
+	enum erofs_problem_id id;
+	char msg[256];
+};
+
+/*
+ * Map the extent of @vi that contains map->la.  For compressed inodes
+ * this walks the lcluster indexes: the extent runs from its head to the
+ * next head (or the end of the file).
  */
 int erofs_map_blocks(struct erofs_image *img, const struct erofs_inode *vi,
 		     struct erofs_map *map, unsigned int flags);
+/* the same, problems into @note (when not NULL) instead of reported */
+int erofs_map_blocks_noted(struct erofs_image *img,
+			   const struct erofs_inode *vi, struct erofs_map *map,
+			   struct erofs_problem_note *note);
+
+/*
+ * Buffers for reading compressed data, one per thread: the raw pcluster,
+ * and the last decoded extent of a file and of the packed inode, so that
+ * reading an extent piece by piece, or many fragments in one packed
+ * pcluster, decodes each once.  Memory: a pcluster (at most 1 MiB) and
+ * two extents (at most 12 MiB each, as big as the image asks for; see
+ * erofs_zreader_trim()).
+ */
+struct erofs_zreader;
+
+struct erofs_zreader *erofs_zreader_alloc(void);
+void erofs_zreader_free(struct erofs_zreader *zr);
+/* give back buffers above a few MiB */
+void erofs_zreader_trim(struct erofs_zreader *zr);
+
+/*
+ * @len bytes of @vi at @off, inside the extent @map from
+ * erofs_map_blocks(): a hole, stored bytes, a compressed pcluster
+ * (decoded whole and checked) or a fragment.  Problems go to @note.
+ */
+int erofs_read_mapped(struct erofs_image *img, const struct erofs_inode *vi,
+		      const struct erofs_map *map, void *buf, size_t len,
+		      u64 off, struct erofs_zreader *zr,
+		      struct erofs_problem_note *note);
 
 /*
  * Check that every extent of @vi maps inside the image: for chunk-based
