@@ -184,14 +184,24 @@ static int show_dir(FILE *out, struct dump_image *d,
 	if (!S_ISDIR(vi->mode))
 		return dump_fail(d, ENOTDIR, "--ls: nid %" PRIu64
 				 " is not a directory", vi->nid);
-	if (erofs_inode_is_compressed(vi))
-		return dump_fail(d, EOPNOTSUPP, "compressed directory @ nid %"
-				 PRIu64 " is not supported yet", vi->nid);
 	fputs("\n       NID TYPE  FILENAME\n", out);
 	err = erofs_dir_iterate(&d->img, vi, ls_fn, out);
 	if (!err && d->failed)
 		err = -EFSCORRUPTED;
 	return dump_check(d, err, "cannot read the directory");
+}
+
+static const char *alg_name(unsigned int alg)
+{
+	switch (alg) {
+	case Z_EROFS_COMPRESSION_LZ4: return "lz4";
+	case Z_EROFS_COMPRESSION_LZMA: return "lzma";
+	case Z_EROFS_COMPRESSION_DEFLATE: return "deflate";
+	case Z_EROFS_COMPRESSION_ZSTD: return "zstd";
+	case EROFS_ZALG_SHIFTED: return "plain";
+	case EROFS_ZALG_INTERLACED: return "interlaced";
+	}
+	return "unknown";
 }
 
 static void extent_line(FILE *out, unsigned int i, const struct erofs_map *m)
@@ -207,7 +217,9 @@ static void extent_line(FILE *out, unsigned int i, const struct erofs_map *m)
 	if (m->flags & EROFS_MAP_META)
 		fputs("  # inline", out);
 	if (m->flags & EROFS_MAP_ENCODED)
-		fprintf(out, "  # compressed (algorithm %u)", m->algorithm);
+		fprintf(out, "  # compressed (algorithm %u, %s%s)",
+			m->algorithm, alg_name(m->algorithm),
+			m->flags & EROFS_MAP_PARTIAL_REF ? ", partial" : "");
 	if (m->flags & EROFS_MAP_FRAGMENT)
 		fputs("  # fragment", out);
 	fputc('\n', out);
