@@ -65,7 +65,7 @@ static inline bool erofs_nid_pos(const struct erofs_image *img, u64 nid,
 /* read and check @vi's map header; called by erofs_read_inode() */
 int z_erofs_read_header(struct erofs_image *img, struct erofs_inode *vi);
 int z_erofs_map(struct erofs_image *img, const struct erofs_inode *vi,
-		struct erofs_map *map, bool quiet,
+		struct erofs_map *map, unsigned int flags,
 		struct erofs_problem_note *note);
 /* the cfgs records and the packed inode; called with the superblock */
 int z_erofs_read_super(struct erofs_image *img);

@@ -100,9 +100,11 @@ static int map_chunk(struct erofs_image *img, const struct erofs_inode *vi,
 }
 
 static int map_any(struct erofs_image *img, const struct erofs_inode *vi,
-		   struct erofs_map *map, bool quiet,
+		   struct erofs_map *map, unsigned int flags,
 		   struct erofs_problem_note *note)
 {
+	bool quiet = flags & EROFS_RD_QUIET;
+
 	map->algorithm = 0;
 	if (map->la >= vi->size) {
 		map->la = vi->size;
@@ -117,20 +119,20 @@ static int map_any(struct erofs_image *img, const struct erofs_inode *vi,
 	case EROFS_INODE_CHUNK_BASED:
 		return map_chunk(img, vi, map, quiet, note);
 	}
-	return z_erofs_map(img, vi, map, quiet, note);
+	return z_erofs_map(img, vi, map, flags, note);
 }
 
 int erofs_map_blocks(struct erofs_image *img, const struct erofs_inode *vi,
 		     struct erofs_map *map, unsigned int flags)
 {
-	return map_any(img, vi, map, flags & EROFS_RD_QUIET, NULL);
+	return map_any(img, vi, map, flags, NULL);
 }
 
 int erofs_map_blocks_noted(struct erofs_image *img,
 			   const struct erofs_inode *vi, struct erofs_map *map,
-			   struct erofs_problem_note *note)
+			   unsigned int flags, struct erofs_problem_note *note)
 {
-	return map_any(img, vi, map, note == NULL, note);
+	return map_any(img, vi, map, flags, note);
 }
 
 int erofs_check_data_map(struct erofs_image *img, const struct erofs_inode *vi,

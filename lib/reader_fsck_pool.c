@@ -189,7 +189,8 @@ static int run_zjob(struct fsck_ctx *ctx, struct worker *w,
 	while (!err && map.la < job->vi.size) {
 		struct erofs_problem_note note = { 0 };
 
-		err = erofs_map_blocks_noted(ctx->img, &job->vi, &map, &note);
+		err = erofs_map_blocks_noted(ctx->img, &job->vi, &map,
+					     EROFS_RD_VERIFY, &note);
 		if (err)
 			job_problem(job, note.set ? note.id : EROFS_PB_Z_INDEX,
 				    "%s", note.set ? note.msg :

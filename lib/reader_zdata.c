@@ -4,6 +4,7 @@
  * packed inode, and the bytes of an extent, decoded whole into a
  * per-thread buffer and served from there until the next extent.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "liberofs_zreader.h"
@@ -205,6 +206,7 @@ static int z_read_fragment(struct erofs_image *img,
 {
 	const struct erofs_inode *pk = img->packed;
 	u64 pos, end;
+	int err;
 
 	if (!pk || z_is_packed(img, vi))
 		return erofs_notef(img, note, quiet, EROFS_PB_Z_FRAGMENT,
@@ -219,7 +221,16 @@ static int z_read_fragment(struct erofs_image *img,
 				   (unsigned long long)map->llen,
 				   (unsigned long long)map->pa,
 				   (unsigned long long)pk->size);
-	return z_read_range(img, pk, buf, len, pos, zr, note, quiet);
+	err = z_read_range(img, pk, buf, len, pos, zr, note, quiet);
+	if (err && note && note->set) {
+		char inner[sizeof(note->msg)];
+
+		memcpy(inner, note->msg, sizeof(inner));
+		snprintf(note->msg, sizeof(note->msg),
+			 "fragment at %llu of the packed inode: %.200s",
+			 (unsigned long long)pos, inner);
+	}
+	return err;
 }
 
 static int z_read_in_map(struct erofs_image *img, const struct erofs_inode *vi,
@@ -260,9 +271,8 @@ static int z_map_any(struct erofs_image *img, const struct erofs_inode *vi,
 		     struct erofs_map *map, struct erofs_problem_note *note,
 		     bool quiet)
 {
-	if (note)
-		return erofs_map_blocks_noted(img, vi, map, note);
-	return erofs_map_blocks(img, vi, map, quiet ? EROFS_RD_QUIET : 0);
+	return erofs_map_blocks_noted(img, vi, map, quiet ? EROFS_RD_QUIET : 0,
+				      note);
 }
 
 static int z_read_range(struct erofs_image *img, const struct erofs_inode *vi,

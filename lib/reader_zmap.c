@@ -35,6 +35,7 @@ struct z_walk {
 	const struct erofs_inode *vi;
 	struct erofs_problem_note *note;
 	bool quiet;
+	bool verify;		/* check every lcluster of each extent */
 };
 
 static int zbad(struct z_walk *w, enum erofs_problem_id id, const char *fmt,
@@ -335,13 +336,38 @@ static int z_find_head(struct z_walk *w, u64 la, struct z_lcl *head,
 	return err;
 }
 
+/* fsck: a NONHEAD inside the extent of @head must look back to it */
+static int z_verify_nonhead(struct z_walk *w, const struct z_lcl *l,
+			    const struct z_lcl *head, u64 *reach)
+{
+	struct z_lcl back = *l;
+	u64 d1 = l->delta[1] ? l->delta[1] : 1;
+	int err;
+
+	if (l->lcn + d1 > *reach)
+		*reach = l->lcn + d1;
+	if (l->cblks && l->lcn != head->lcn + 1)
+		return zbad(w, EROFS_PB_Z_INDEX,
+			    "lcluster %llu has a block count, %llu after its head",
+			    (unsigned long long)l->lcn,
+			    (unsigned long long)(l->lcn - head->lcn));
+	err = z_lookback(w, &back, l->delta[0]);
+	if (!err && back.lcn != head->lcn)
+		err = zbad(w, EROFS_PB_Z_INDEX,
+			   "lcluster %llu looks back to lcluster %llu, its head is %llu",
+			   (unsigned long long)l->lcn,
+			   (unsigned long long)back.lcn,
+			   (unsigned long long)head->lcn);
+	return err;
+}
+
 /* where the extent from @head ends: the next head, or the end of file */
 static int z_extent_end(struct z_walk *w, const struct z_lcl *head,
 			struct erofs_map *map)
 {
 	const struct erofs_inode *vi = w->vi;
 	unsigned int bits = vi->z_lclusterbits;
-	u64 lcn = head->lcn + 1, end;
+	u64 lcn = head->lcn + 1, end, reach = 0;
 	struct z_lcl l;
 
 	for (;;) {
@@ -360,8 +386,15 @@ static int z_extent_end(struct z_walk *w, const struct z_lcl *head,
 			end = lcn << bits | l.clusterofs;
 			break;
 		}
-		lcn += l.delta[1] ? l.delta[1] : 1;
+		if (w->verify && z_verify_nonhead(w, &l, head, &reach))
+			return -EFSCORRUPTED;
+		lcn += w->verify || !l.delta[1] ? 1 : l.delta[1];
 	}
+	if (w->verify && reach > lcn && lcn < z_nlcl(vi))
+		return zbad(w, EROFS_PB_Z_INDEX,
+			    "lclusters of the extent at %llu point past its end at lcluster %llu",
+			    (unsigned long long)map->la,
+			    (unsigned long long)lcn);
 	if (end > vi->size) {
 		end = vi->size;
 		map->flags |= EROFS_MAP_PARTIAL_REF;
@@ -474,10 +507,14 @@ static int z_set_physical(struct z_walk *w, const struct z_lcl *head,
 }
 
 int z_erofs_map(struct erofs_image *img, const struct erofs_inode *vi,
-		struct erofs_map *map, bool quiet,
+		struct erofs_map *map, unsigned int flags,
 		struct erofs_problem_note *note)
 {
-	struct z_walk w = { .img = img, .vi = vi, .note = note, .quiet = quiet };
+	struct z_walk w = {
+		.img = img, .vi = vi, .note = note,
+		.quiet = flags & EROFS_RD_QUIET,
+		.verify = flags & EROFS_RD_VERIFY,
+	};
 	struct z_lcl head;
 	int err;
 
@@ -624,6 +661,9 @@ int z_erofs_read_header(struct erofs_image *img, struct erofs_inode *vi)
 		return 0;
 	}
 	vi->z_advise = le16_to_cpu(h.h_advise);
+	if (vi->z_advise & ~Z_ADVISE_KNOWN)
+		return zbad(&w, EROFS_PB_Z_HEADER, "unknown advise bits 0x%x",
+			    vi->z_advise & ~Z_ADVISE_KNOWN);
 	vi->z_algs[0] = h.h_algorithmtype & 15;
 	vi->z_algs[1] = h.h_algorithmtype >> 4;
 	vi->z_lclusterbits = img->sbi.blkszbits + (h.h_clusterbits & 15);

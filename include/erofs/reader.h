@@ -192,6 +192,7 @@ struct erofs_map {
 
 /* flags for erofs_map_blocks() and erofs_read_data() */
 #define EROFS_RD_QUIET	(1U << 0)	/* return errors, report nothing */
+#define EROFS_RD_VERIFY	(1U << 1)	/* map: check every lcluster index */
 
 /*
  * Where a thread that must not call img->report keeps its first problem:
@@ -213,7 +214,7 @@ int erofs_map_blocks(struct erofs_image *img, const struct erofs_inode *vi,
 /* the same, problems into @note (when not NULL) instead of reported */
 int erofs_map_blocks_noted(struct erofs_image *img,
 			   const struct erofs_inode *vi, struct erofs_map *map,
-			   struct erofs_problem_note *note);
+			   unsigned int flags, struct erofs_problem_note *note);
 
 /*
  * Buffers for reading compressed data, one per thread: the raw pcluster,
