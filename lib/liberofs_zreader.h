@@ -43,6 +43,7 @@ struct z_erofs_decode_req {
 	unsigned int alg;		/* Z_EROFS_COMPRESSION_*, EROFS_ZALG_* */
 	unsigned int blksz;
 	unsigned int interlace_off;	/* INTERLACED: the extent's la */
+	u32 lzma_dict;			/* the image's lzma window, 0: unknown */
 	bool partial;
 	bool zero_padding;		/* lz4: data at the end of @in */
 };

@@ -144,6 +144,7 @@ static int z_decode_extent(struct erofs_image *img,
 		.interlace_off = map->la % erofs_blksiz(&img->sbi),
 		.partial = map->flags & EROFS_MAP_PARTIAL_REF,
 		.zero_padding = img->z_zero_padding,
+		.lzma_dict = img->lzma_dict_size,
 	};
 	char why[160];
 	int err;

@@ -76,11 +76,15 @@ static int z_lzma(struct erofs_zreader *zr, const struct z_erofs_decode_req *rq,
 	unsigned int margin = z_skip_padding(rq->in, rq->inlen);
 	/* the dictionary never needs to be larger than the output */
 	u32 dict = round_up(rq->outlen, 4096U);
+
 	lzma_stream *s = &zr->lzma;
 	lzma_ret ret;
 
 	if (margin >= rq->inlen)
 		return z_fail(why, wl, "lzma pcluster is all zeros");
+	/* nor than the encoder's window, which the image announces */
+	if (rq->lzma_dict && rq->lzma_dict < dict)
+		dict = rq->lzma_dict < 4096 ? 4096 : rq->lzma_dict;
 	ret = lzma_microlzma_decoder(s, rq->inlen - margin, rq->outlen,
 				     !rq->partial, dict);
 	if (ret == LZMA_MEM_ERROR)
