@@ -13,6 +13,19 @@
 
 #define SIZE_BUCKETS	17	/* < 1 KiB, then doubling up to >= 32 GiB */
 
+/* extents of compressed files, by how they are stored */
+enum { X_LZ4, X_LZMA, X_DEFLATE, X_ZSTD, X_PLAIN, X_INLINE_PLAIN,
+       X_FRAGMENT, X_KINDS };
+
+static const char *const kind_names[X_KINDS] = {
+	"lz4", "lzma", "deflate", "zstd", "uncompressed", "inline uncompressed",
+	"fragment",
+};
+
+struct kind_stats {
+	u64 extents, bytes, stored;
+};
+
 struct stats {
 	u64 types[EROFS_FT_MAX];
 	u64 inodes, extra_links, empty, fingerprinted;
@@ -20,7 +33,42 @@ struct stats {
 	u64 bytes, ondisk, zbytes, zondisk;
 	u64 orig_hist[SIZE_BUCKETS], disk_hist[SIZE_BUCKETS];
 	struct dump_nidset linked;	/* files with nlink > 1 already seen */
+	struct kind_stats kinds[X_KINDS];
 };
+
+static unsigned int extent_kind(const struct erofs_map *m)
+{
+	if (m->flags & EROFS_MAP_FRAGMENT)
+		return X_FRAGMENT;
+	if (m->algorithm < Z_EROFS_COMPRESSION_MAX)
+		return m->algorithm;
+	return m->flags & EROFS_MAP_META ? X_INLINE_PLAIN : X_PLAIN;
+}
+
+/* a compressed file's extents, counted by kind: the index walk only */
+static int count_extents(struct dump_image *d, struct stats *st,
+			 const struct erofs_inode *vi)
+{
+	struct erofs_map m = { 0 };
+
+	while (m.la < vi->size) {
+		int err = erofs_map_blocks(&d->img, vi, &m, 0);
+		struct kind_stats *k;
+
+		if (!err && !m.llen)
+			err = -EFSCORRUPTED;
+		if (err)
+			return err;
+		if (m.flags & EROFS_MAP_MAPPED) {
+			k = &st->kinds[extent_kind(&m)];
+			k->extents++;
+			k->bytes += m.llen;
+			k->stored += m.plen;
+		}
+		m.la += m.llen;
+	}
+	return 0;
+}
 
 static unsigned int bucket(u64 size)
 {
@@ -47,6 +95,9 @@ static int count_file(struct dump_image *d, struct stats *st,
 		st->compressed++;
 		st->zbytes += vi->size;
 		st->zondisk += ondisk;
+		err = count_extents(d, st, vi);
+		if (err)
+			return dump_check(d, err, "cannot map a compressed file");
 	} else {
 		st->uncompressed++;
 	}
@@ -108,6 +159,32 @@ static void histogram(FILE *out, const char *title, const u64 *hist,
 	}
 }
 
+/* how much compression saves, and which algorithms do the work */
+static void print_kinds(FILE *out, const struct stats *st)
+{
+	if (st->zondisk)
+		fprintf(out, "%-40s%.2f (uncompressed / stored bytes of compressed files)\n",
+			"Filesystem compression ratio:",
+			(double)st->zbytes / st->zondisk);
+	for (unsigned int i = 0; i < X_KINDS; i++) {
+		const struct kind_stats *k = &st->kinds[i];
+		char what[64];
+
+		if (!k->extents)
+			continue;
+		snprintf(what, sizeof(what), "Filesystem %s extents:",
+			 kind_names[i]);
+		if (i == X_FRAGMENT)
+			fprintf(out, "%-40s%" PRIu64 " (%" PRIu64
+				" Bytes in the packed inode)\n", what,
+				k->extents, k->bytes);
+		else
+			fprintf(out, "%-40s%" PRIu64 " (%" PRIu64
+				" Bytes stored in %" PRIu64 ")\n", what,
+				k->extents, k->bytes, k->stored);
+	}
+}
+
 static void print_stats(FILE *out, const struct stats *st)
 {
 	line(out, "Filesystem total file count:", st->inodes);
@@ -134,6 +211,8 @@ static void print_stats(FILE *out, const struct stats *st)
 			"Filesystem compress rate:",
 			st->zbytes ? 100.0 * st->zondisk / st->zbytes : 0,
 			st->zondisk, st->zbytes);
+	if (st->compressed)
+		print_kinds(out, st);
 	histogram(out, "Original", st->orig_hist, st->types[EROFS_FT_REG_FILE]);
 	if (st->compressed)
 		histogram(out, "On-disk", st->disk_hist,
