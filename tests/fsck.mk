@@ -7,7 +7,8 @@ FSCK_TESTS = \
 	tests/fsck/roundtrip.sh \
 	tests/fsck/debian.sh \
 	tests/fsck/corrupt.sh \
-	tests/fsck/zroundtrip.sh
+	tests/fsck/zroundtrip.sh \
+	tests/fsck/zcorrupt.sh
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \
@@ -16,6 +17,7 @@ EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/fpsame.py \
 	tests/fsck/erofs_image.py \
 	tests/fsck/corrupt.py \
+	tests/fsck/corrupt_z.py \
 	tests/fsck/patch.py \
 	tests/fsck/make-fixtures.sh \
 	tests/fsck/fixtures
