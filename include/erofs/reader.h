@@ -21,6 +21,7 @@
 
 struct erofs_mcache;
 struct erofs_inode;
+struct erofs_zreader;
 
 /* problems in shared xattrs reported before the rest are only counted */
 #define EROFS_SHARED_SHOWN	2
@@ -251,6 +252,13 @@ int erofs_check_data_map(struct erofs_image *img, const struct erofs_inode *vi,
 /* @len bytes of @vi's content at @off (holes read as zeros) */
 int erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
 		    void *buf, size_t len, u64 off, unsigned int flags);
+/*
+ * The same with the caller's erofs_zreader (NULL: a temporary one), so
+ * that reading a compressed file piece by piece decodes each extent once.
+ */
+int erofs_read_data_zr(struct erofs_image *img, const struct erofs_inode *vi,
+		       void *buf, size_t len, u64 off, unsigned int flags,
+		       struct erofs_zreader *zr);
 
 /*
  * A symlink's target, NUL-terminated, into @buf of @bufsize bytes (at
