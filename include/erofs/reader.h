@@ -153,8 +153,9 @@ static inline bool erofs_inode_is_compressed(const struct erofs_inode *vi)
 
 /*
  * Read and check the inode @nid: location, format, mode, size against its
- * layout, xattr body and data addresses inside the image.  Compressed
- * inodes are read (their data map is not checked here).
+ * layout, xattr body and data addresses inside the image.  For compressed
+ * inodes, the map header, the index table's place and the tail extent;
+ * the indexes themselves are checked as they are mapped.
  */
 int erofs_read_inode(struct erofs_image *img, u64 nid,
 		     struct erofs_inode *vi);
