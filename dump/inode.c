@@ -270,11 +270,12 @@ int dump_show_inode(struct dump_image *d, const struct dump_target *t,
 }
 
 static int cat_data(struct dump_image *d, const struct erofs_inode *vi,
-		    char *buf, size_t bufsz, FILE *out)
+		    char *buf, size_t bufsz, struct erofs_zreader *zr,
+		    FILE *out)
 {
 	for (u64 off = 0; off < vi->size; off += bufsz) {
 		size_t n = vi->size - off < bufsz ? vi->size - off : bufsz;
-		int err = erofs_read_data(&d->img, vi, buf, n, off, 0);
+		int err = erofs_read_data_zr(&d->img, vi, buf, n, off, 0, zr);
 
 		if (!err && d->failed)
 			err = -EFSCORRUPTED;
@@ -291,6 +292,7 @@ static int cat_data(struct dump_image *d, const struct erofs_inode *vi,
 int dump_cat(struct dump_image *d, const struct dump_target *t, FILE *out)
 {
 	size_t bufsz = 1U << 17;
+	struct erofs_zreader *zr;
 	struct erofs_inode vi;
 	char *path, *buf;
 	int err = resolve(d, t, &vi, &path);
@@ -302,9 +304,14 @@ int dump_cat(struct dump_image *d, const struct dump_target *t, FILE *out)
 		return dump_fail(d, EINVAL, "--cat: nid %" PRIu64
 				 " is not a regular file", vi.nid);
 	buf = malloc(bufsz);
-	if (!buf)
+	zr = erofs_zreader_alloc();	/* each extent decoded once */
+	if (!buf || !zr) {
+		free(buf);
+		erofs_zreader_free(zr);
 		return dump_check(d, -ENOMEM, "--cat");
-	err = cat_data(d, &vi, buf, bufsz, out);
+	}
+	err = cat_data(d, &vi, buf, bufsz, zr, out);
+	erofs_zreader_free(zr);
 	free(buf);
 	return err;
 }

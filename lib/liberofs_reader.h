@@ -70,6 +70,7 @@ int z_erofs_map(struct erofs_image *img, const struct erofs_inode *vi,
 /* the cfgs records and the packed inode; called with the superblock */
 int z_erofs_read_super(struct erofs_image *img);
 int z_erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
-		      void *buf, size_t len, u64 off, bool quiet);
+		      void *buf, size_t len, u64 off, bool quiet,
+		      struct erofs_zreader *zr);
 
 #endif

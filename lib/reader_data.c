@@ -158,6 +158,13 @@ int erofs_check_data_map(struct erofs_image *img, const struct erofs_inode *vi,
 int erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
 		    void *buf, size_t len, u64 off, unsigned int flags)
 {
+	return erofs_read_data_zr(img, vi, buf, len, off, flags, NULL);
+}
+
+int erofs_read_data_zr(struct erofs_image *img, const struct erofs_inode *vi,
+		       void *buf, size_t len, u64 off, unsigned int flags,
+		       struct erofs_zreader *zr)
+{
 	bool quiet = flags & EROFS_RD_QUIET;
 	u8 *p = buf;
 	u64 end;
@@ -165,7 +172,7 @@ int erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
 	if (!erofs_add_ok(off, len, &end) || end > vi->size)
 		return -EINVAL;
 	if (erofs_inode_is_compressed(vi))
-		return z_erofs_read_data(img, vi, buf, len, off, quiet);
+		return z_erofs_read_data(img, vi, buf, len, off, quiet, zr);
 	while (len) {
 		struct erofs_map map = { .la = off };
 		u64 n, skip;

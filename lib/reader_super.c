@@ -134,22 +134,39 @@ static int check_layout(struct erofs_image *img)
 	return 0;
 }
 
+/*
+ * The table sits in the metadata area, or (erofs-utils with fragments and
+ * no plain_xattr_pfx) inside the packed inode's data.
+ */
+static int prefix_read(struct erofs_image *img, bool packed, void *buf,
+		       size_t len, u64 pos)
+{
+	u64 end;
+
+	if (!packed)
+		return erofs_meta_read(img, buf, len, pos);
+	if (!erofs_add_ok(pos, len, &end) || end > img->packed->size)
+		return -EFSCORRUPTED;
+	return erofs_read_data(img, img->packed, buf, len, pos, 0);
+}
+
 /* one table entry at *pos: __le16 length, base index, infix; padded to 4 */
-static int read_prefix(struct erofs_image *img, unsigned int i, u64 *pos)
+static int read_prefix(struct erofs_image *img, bool packed, unsigned int i,
+		       u64 *pos)
 {
 	struct erofs_xattr_prefix *pf = &img->sbi.xattr_prefixes[i];
 	u8 rec[2 + 1 + 256];
 	u16 len;
 	int err;
 
-	err = erofs_meta_read(img, rec, 2, *pos);
+	err = prefix_read(img, packed, rec, 2, *pos);
 	if (err)
 		goto fail;
 	len = rec[0] | rec[1] << 8;
 	if (len < 1 || len > 1 + EROFS_NAME_LEN)
 		return erofs_report(img, EROFS_PB_SB_PREFIX, EROFS_NID_NONE,
 				    "long xattr prefix %u has length %u", i, len);
-	err = erofs_meta_read(img, rec + 2, len, *pos + 2);
+	err = prefix_read(img, packed, rec + 2, len, *pos + 2);
 	if (err)
 		goto fail;
 	pf->base_index = rec[2];
@@ -182,15 +199,20 @@ static int read_prefixes(struct erofs_image *img)
 	struct erofs_sb_info *sbi = &img->sbi;
 	unsigned int count = img->dsb.xattr_prefix_count;
 	u64 pos = (u64)sbi->xattr_prefix_start * 4;
+	bool packed = false;
 	int err = 0;
 
 	if (!(sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES))
 		return 0;
 	if ((sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS) &&
-	    le64_to_cpu(img->dsb.packed_nid) &&
-	    !(sbi->feature_compat & EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX))
-		return erofs_report(img, EROFS_PB_COMPRESSED, EROFS_NID_NONE,
-				    "xattr prefixes in the packed inode: compressed images are not supported");
+	    img->packed_nid &&
+	    !(sbi->feature_compat & EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX)) {
+		packed = true;
+		if (!img->packed)
+			err = erofs_report(img, EROFS_PB_SB_PREFIX,
+					   EROFS_NID_NONE,
+					   "xattr prefixes are in the packed inode, which cannot be read");
+	}
 	sbi->xattr_prefixes = calloc(count + 1, sizeof(*sbi->xattr_prefixes));
 	img->prefix_bad = calloc(count + 1, sizeof(*img->prefix_bad));
 	if (!sbi->xattr_prefixes || !img->prefix_bad)
@@ -201,7 +223,7 @@ static int read_prefixes(struct erofs_image *img)
 			img->prefix_bad[i] = true;
 			continue;
 		}
-		err = read_prefix(img, i, &pos);
+		err = read_prefix(img, packed, i, &pos);
 		if (err == -ENOMEM || err == -EIO)
 			return err;
 		img->prefix_bad[i] = err != 0;
@@ -283,9 +305,9 @@ int erofs_image_read_super(struct erofs_image *img)
 	if (!err)
 		err = erofs_mcache_init(img);
 	if (!err)
-		err = read_prefixes(img);
-	if (!err)
 		err = z_erofs_read_super(img);
+	if (!err)
+		err = read_prefixes(img);
 	if (err == -ENOMEM)
 		return erofs_report(img, EROFS_PB_NOMEM, EROFS_NID_NONE,
 				    "out of memory reading the superblock");

@@ -319,15 +319,17 @@ int erofs_read_mapped(struct erofs_image *img, const struct erofs_inode *vi,
 
 /* erofs_read_data() of a compressed inode (or one with fragments) */
 int z_erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
-		      void *buf, size_t len, u64 off, bool quiet)
+		      void *buf, size_t len, u64 off, bool quiet,
+		      struct erofs_zreader *zr)
 {
-	struct erofs_zreader *zr = erofs_zreader_alloc();
+	struct erofs_zreader *tmp = zr ? NULL : erofs_zreader_alloc();
 	int err;
 
-	if (!zr)
+	if (!zr && !tmp)
 		return erofs_reportf(img, quiet, EROFS_PB_NOMEM, vi->nid,
 				     "no memory to read compressed data");
-	err = z_read_range(img, vi, buf, len, off, zr, NULL, quiet);
-	erofs_zreader_free(zr);
+	err = z_read_range(img, vi, buf, len, off, zr ? zr : tmp, NULL,
+			   quiet);
+	erofs_zreader_free(tmp);
 	return err;
 }

@@ -19,8 +19,8 @@ extern const struct erofs_feature erofs_features[];
 
 /*
  * incompat bits the reader understands; an image with others is refused.
- * The compression bits only shape the superblock and compressed inodes,
- * which the reader refuses one by one until it can decompress them.
+ * The compression bits (lz4_0padding, compr_cfgs/big_pcluster,
+ * compr_head2, ztailpacking, fragments/dedupe) are all read.
  * DEVICE_TABLE shares its bit with COMPR_HEAD2: extra devices themselves
  * are refused.
  */

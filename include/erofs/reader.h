@@ -21,6 +21,7 @@
 
 struct erofs_mcache;
 struct erofs_inode;
+struct erofs_zreader;
 
 /* problems in shared xattrs reported before the rest are only counted */
 #define EROFS_SHARED_SHOWN	2
@@ -152,8 +153,9 @@ static inline bool erofs_inode_is_compressed(const struct erofs_inode *vi)
 
 /*
  * Read and check the inode @nid: location, format, mode, size against its
- * layout, xattr body and data addresses inside the image.  Compressed
- * inodes are read (their data map is not checked here).
+ * layout, xattr body and data addresses inside the image.  For compressed
+ * inodes, the map header, the index table's place and the tail extent;
+ * the indexes themselves are checked as they are mapped.
  */
 int erofs_read_inode(struct erofs_image *img, u64 nid,
 		     struct erofs_inode *vi);
@@ -251,6 +253,13 @@ int erofs_check_data_map(struct erofs_image *img, const struct erofs_inode *vi,
 /* @len bytes of @vi's content at @off (holes read as zeros) */
 int erofs_read_data(struct erofs_image *img, const struct erofs_inode *vi,
 		    void *buf, size_t len, u64 off, unsigned int flags);
+/*
+ * The same with the caller's erofs_zreader (NULL: a temporary one), so
+ * that reading a compressed file piece by piece decodes each extent once.
+ */
+int erofs_read_data_zr(struct erofs_image *img, const struct erofs_inode *vi,
+		       void *buf, size_t len, u64 off, unsigned int flags,
+		       struct erofs_zreader *zr);
 
 /*
  * A symlink's target, NUL-terminated, into @buf of @bufsize bytes (at

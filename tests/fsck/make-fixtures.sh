@@ -62,5 +62,5 @@ if [ -x "$DEB_MKFS" ]; then
 	"$DEB_MKFS" --quiet -zlz4hc -T1000000 \
 		-U 01234567-89ab-cdef-0123-456789abcdef "$base" "$src" \
 		>/dev/null 2>&1 || fail "$DEB_MKFS"
-	fixture f_debian_lz4hc "Debian mkfs.erofs 1.5 -zlz4hc"
+	fixture f_debian_lz4hc "Debian mkfs.erofs 1.5 -zlz4hc: clean"
 fi
