@@ -144,9 +144,10 @@ def full_cases(c, files):
 
 
 def gap_cases(c, ino, nonheads, where):
-    """A nonhead's delta[1] set to 0: the kernel's lookahead refuses it,
-    fsck does not see it yet (/work/ztests-bugs.txt).  Until it does,
-    these only must not crash; the summary counts how many were found."""
+    """A nonhead's delta[1] set to 0.  Linux 6.18 reads such a file (and
+    FIEMAP maps it) exactly as before, and fsck accepts it too (see
+    /work/ztests-bugs.txt): these only must not crash; the summary
+    counts how many were found."""
     if not nonheads:
         return
     lc = c.rng.choice(nonheads)
