@@ -175,6 +175,30 @@ def compact_block_heads(im, ino):
     return heads
 
 
+def first_pcluster(im, ino):
+    """The first pcluster of a compact file, when lcluster 0 heads a
+    compressed one in blocks: at its pack's base address, one block or
+    the count its first nonhead holds.  Its data ends the pcluster
+    (0padding), so its last bytes always matter."""
+    heads = compact_block_heads(im, ino)
+    if not heads or heads[0].lcn or heads[0].type == E.LC_PLAIN:
+        return []
+    lcs = ino.z.compact_lclusters(im.data, ino.size)
+    blocks = 1
+    if (len(lcs) > 1 and lcs[1].type == E.LC_NONHEAD and
+            lcs[1].clusterofs & E.LI_D0_CBLKCNT):
+        blocks = lcs[1].clusterofs & (E.LI_D0_CBLKCNT - 1)
+    off, size = ino.z.packs()[0]
+    # a pack's base is one block before its first head's pcluster, unless
+    # pclusters are big (then block counts follow, and it is the block)
+    base = struct.unpack_from('<I', im.data, off + size - 4)[0]
+    if not ino.z.advise & (E.ADV_BIG1 | E.ADV_BIG2):
+        base += 1
+    if (base + blocks) * im.blksz > len(im.data):
+        return []
+    return [(base * im.blksz, blocks * im.blksz)]
+
+
 def compact_cases(c, files):
     im = c.im
     comp = [i for i in files if not i.z.full and compact_block_heads(im, i)]
@@ -194,9 +218,9 @@ def compact_cases(c, files):
         lcs = [lc for lc in i.z.compact_lclusters(im.data, i.size)
                if not lc.eof]
         # not the inline or fragment tail's extent: no blocks to count
-        tail = compact_block_heads(im, i)[-1].lcn
-        lcs = [lc for lc in lcs if lc.lcn <= tail or not
-               (i.z.inline or i.z.advise & E.ADV_FRAGMENT)]
+        if i.z.inline or i.z.advise & E.ADV_FRAGMENT:
+            tail = [lc for lc in lcs if lc.type != E.LC_NONHEAD][-1].lcn
+            lcs = [lc for lc in lcs if lc.lcn < tail]
         flip = [lc for lc in lcs if lc.type != E.LC_NONHEAD or
                 lc.clusterofs & E.LI_D0_CBLKCNT or
                 (not lc.last_in_pack and not lc.clusterofs & 1)]
@@ -276,9 +300,9 @@ def detectable(im, files):
                 out.append((lc.off, 0x01))              # lcluster type
         for lc in block_heads(i):
             out += [(lc.off + k, 0xFF) for k in range(4, 8)]  # blkaddr
-        if z.full:
-            for off, n in pclusters(im, i):
-                out += [(off + n - 1 - k, 0xFF) for k in range(0, 64, 7)]
+        pcs = pclusters(im, i) if z.full else first_pcluster(im, i)
+        for off, n in pcs:
+            out += [(off + n - 1 - k, 0xFF) for k in range(0, 64, 7)]
         if z.inline:
             off, n = z.inline
             out += [(off + n - 1 - k, 0xFF) for k in range(0, min(n, 64), 5)]
