@@ -38,6 +38,7 @@ struct mkfs_dentry {
 struct mkfs_inode {
 	struct mkfs_inode *parent;	/* directories: for ".." */
 	char *path;			/* regular files: where to read */
+	u64 src_off;			/* tar: where the data starts */
 	u8 *data;			/* symlink target; directory blocks */
 	struct mkfs_dentry *dents;	/* directories, sorted, with . and .. */
 	u32 ndents;
@@ -72,6 +73,8 @@ struct mkfs_ctx {
 	ino_t out_ino;			/* taken into itself */
 	s64 build_sec;
 	u32 build_nsec;
+	bool tar;			/* the source is a tar archive */
+	int tar_fd;			/* it, or its decompressed copy */
 
 	struct mkfs_inode *root;
 	struct mkfs_inode **inodes;	/* nid order once laid out */
@@ -97,12 +100,32 @@ struct mkfs_ctx {
 
 /* mkfs_scan.c */
 int mkfs_scan_tree(struct mkfs_ctx *ctx);
+int mkfs_inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode);
 void mkfs_tree_release(struct mkfs_ctx *ctx);
+void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+			 u64 uid, u64 gid, s64 sec, u32 nsec);
+bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel);
+int mkfs_dir_seal(struct mkfs_inode *dir, u32 n);
+int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx);
+/* a regular file's data starts at *base in the returned fd */
+int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		  u64 *base);
+void mkfs_src_close(const struct mkfs_ctx *ctx, int fd);
+
+/* mkfs_tar.c: the tree from a tar archive instead of a directory */
+int mkfs_tar_scan(struct mkfs_ctx *ctx);
+void mkfs_tar_release(struct mkfs_ctx *ctx);
 
 /* mkfs_xattr.c */
 int mkfs_xattr_setup_prefixes(struct mkfs_ctx *ctx);
 int mkfs_xattr_read(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 		    const char *path);
+int mkfs_xattr_add(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		   const char *name, const void *value, size_t value_len,
+		   const char *path);
+void mkfs_xattr_sort(struct mkfs_inode *inode);
+void mkfs_xattr_remove(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		       const char *name);
 int mkfs_xattr_layout(struct mkfs_ctx *ctx);
 u32 mkfs_xattr_ibody_size(struct mkfs_ctx *ctx, const struct mkfs_inode *inode);
 void mkfs_xattr_fill_ibody(struct mkfs_ctx *ctx, const struct mkfs_inode *inode,

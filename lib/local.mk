@@ -9,6 +9,7 @@ lib_liberofs_a_SOURCES = \
 	lib/ishare_report.c \
 	lib/liberofs_mkfs.h \
 	lib/mkfs_scan.c \
+	lib/mkfs_tar.c \
 	lib/mkfs_xattr.c \
 	lib/mkfs_write.c \
 	lib/compressor.h \
@@ -23,9 +24,9 @@ lib_liberofs_a_SOURCES = \
 	lib/mkfs_zdedupe.c \
 	lib/mkfs_zindex.c
 lib_liberofs_a_CFLAGS = $(AM_CFLAGS) $(XXHASH_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(UUID_CFLAGS) $(LZ4_CFLAGS) $(LZMA_CFLAGS) $(ZSTD_CFLAGS)
+	$(UUID_CFLAGS) $(LZ4_CFLAGS) $(LZMA_CFLAGS) $(ZSTD_CFLAGS) $(ZLIB_CFLAGS)
 include lib/reader.mk
 
 # what every program linked with lib/liberofs.a needs
 EROFS_LIBS = lib/liberofs.a $(XXHASH_LIBS) $(CRYPTO_LIBS) $(UUID_LIBS) \
-	$(LZ4_LIBS) $(LZMA_LIBS) $(ZSTD_LIBS)
+	$(LZ4_LIBS) $(LZMA_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS)

@@ -23,7 +23,7 @@ struct scan_path {
 	size_t root_len;	/* of the source prefix */
 };
 
-static int inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode)
+int mkfs_inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode)
 {
 	if (ctx->ninodes == ctx->inodes_cap) {
 		u64 cap = ctx->inodes_cap ? ctx->inodes_cap * 2 : 1024;
@@ -91,24 +91,32 @@ static u32 map_id(s64 force, s64 offset, u64 id)
 	return (u32)(id + offset);
 }
 
-static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
-		      const struct stat *st, const char *path)
+/* owners and mtime of a source entry, as the options map them */
+void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+			 u64 uid, u64 gid, s64 sec, u32 nsec)
 {
 	const struct erofs_mkfs_cfg *cfg = ctx->cfg;
 
-	inode->mode = st->st_mode;
-	inode->uid = map_id(cfg->force_uid, cfg->uid_offset, st->st_uid);
-	inode->gid = map_id(cfg->force_gid, cfg->gid_offset, st->st_gid);
-	inode->src_dev = st->st_dev;
-	inode->src_ino = st->st_ino;
-	inode->nlink = 1;
+	inode->uid = map_id(cfg->force_uid, cfg->uid_offset, uid);
+	inode->gid = map_id(cfg->force_gid, cfg->gid_offset, gid);
 	if ((cfg->timestamp >= 0 && cfg->timestamp_all) || cfg->ignore_mtime) {
 		inode->mtime = ctx->build_sec;
 		inode->mtime_nsec = ctx->build_nsec;
 	} else {
-		inode->mtime = st->st_mtim.tv_sec;
-		inode->mtime_nsec = st->st_mtim.tv_nsec;
+		inode->mtime = sec;
+		inode->mtime_nsec = nsec;
 	}
+}
+
+static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		      const struct stat *st, const char *path)
+{
+	inode->mode = st->st_mode;
+	inode->src_dev = st->st_dev;
+	inode->src_ino = st->st_ino;
+	inode->nlink = 1;
+	mkfs_set_owner_time(ctx, inode, st->st_uid, st->st_gid,
+			    st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	if (S_ISREG(st->st_mode)) {
 		inode->size = st->st_size;
 	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
@@ -136,7 +144,7 @@ static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 	return mkfs_xattr_read(ctx, inode, path);
 }
 
-static bool is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel)
+bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel)
 {
 	for (unsigned int i = 0; i < cfg->n_exclude_paths; i++) {
 		const char *p = cfg->exclude_paths[i];
@@ -227,12 +235,17 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	if (lstat(sp->buf, &st))
 		return erofs_err_ret(-errno, "cannot stat '%s': %s", sp->buf,
 				     strerror(errno));
-	if (st.st_dev == ctx->out_dev && st.st_ino == ctx->out_ino) {
-		*skip = true;	/* the image itself, written inside SOURCE */
+	if ((st.st_dev == ctx->out_dev && st.st_ino == ctx->out_ino) ||
+	    (ctx->cfg->old_image_ino && st.st_dev == ctx->cfg->old_image_dev &&
+	     st.st_ino == ctx->cfg->old_image_ino)) {
+		/* the image itself, written inside SOURCE, or the one it
+		 * replaces there */
+		*skip = true;
 		return 0;
 	}
 	de->file_type = erofs_mode_to_ftype(st.st_mode);
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 &&
+	    !ctx->cfg->hard_dereference) {
 		slot = links_slot(ctx, st.st_dev, st.st_ino);
 		if (!slot)
 			return -ENOMEM;
@@ -247,7 +260,7 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		return -ENOMEM;
 	de->inode = inode;
 	inode->parent = dir;
-	err = inode_append(ctx, inode);
+	err = mkfs_inode_append(ctx, inode);
 	if (err) {
 		free(inode);
 		de->inode = NULL;
@@ -272,25 +285,28 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	return 0;
 }
 
-static int add_dot_entries(struct mkfs_inode *dir, u32 at)
-{
-	dir->dents[at].name = strdup(".");
-	dir->dents[at].name_len = 1;
-	dir->dents[at].file_type = EROFS_FT_DIR;
-	dir->dents[at].inode = dir;
-	dir->dents[at + 1].name = strdup("..");
-	dir->dents[at + 1].name_len = 2;
-	dir->dents[at + 1].file_type = EROFS_FT_DIR;
-	dir->dents[at + 1].inode = dir->parent ? dir->parent : dir;
-	if (!dir->dents[at].name || !dir->dents[at + 1].name)
-		return -ENOMEM;
-	return 0;
-}
-
 static int cmp_dentries(const void *a, const void *b)
 {
 	return strcmp(((const struct mkfs_dentry *)a)->name,
 		      ((const struct mkfs_dentry *)b)->name);
+}
+
+/*
+ * dents[0, n) hold a directory's entries, with room for two more: add
+ * "." and "..", and sort them all by name as the format wants.
+ */
+int mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
+{
+	struct mkfs_dentry *d = dir->dents;
+
+	d[n] = (struct mkfs_dentry){ strdup("."), 1, EROFS_FT_DIR, dir };
+	d[n + 1] = (struct mkfs_dentry){ strdup(".."), 2, EROFS_FT_DIR,
+					 dir->parent ? dir->parent : dir };
+	dir->ndents = n + 2;
+	if (!d[n].name || !d[n + 1].name)
+		return -ENOMEM;
+	qsort(d, dir->ndents, sizeof(*d), cmp_dentries);
+	return 0;
 }
 
 static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
@@ -325,7 +341,7 @@ static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		memcpy(sp->buf + base + 1, names[i], nlen + 1);
 		sp->len = base + 1 + nlen;
 		rel = sp->buf + sp->root_len + 1;
-		if (is_excluded(ctx->cfg, rel))
+		if (mkfs_is_excluded(ctx->cfg, rel))
 			continue;
 		dir->dents[kept].name = names[i];
 		dir->dents[kept].name_len = nlen;
@@ -339,12 +355,9 @@ static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	}
 	sp->len = base;
 	sp->buf[base] = '\0';
-	dir->ndents = kept + 2;
+	dir->ndents = kept;
 	if (!err)
-		err = add_dot_entries(dir, kept);
-	if (!err)
-		qsort(dir->dents, dir->ndents, sizeof(*dir->dents),
-		      cmp_dentries);
+		err = mkfs_dir_seal(dir, kept);
 out:
 	for (u32 i = 0; i < n; i++)
 		free(names[i]);
@@ -352,13 +365,124 @@ out:
 	return err;
 }
 
+/*
+ * Where a regular file's data is: the source file, opened and checked
+ * against the scan, or the tar archive, which stays open throughout.
+ */
+int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		  u64 *base)
+{
+	struct stat st;
+	int fd;
+
+	*base = in->src_off;
+	if (ctx->tar)
+		return ctx->tar_fd;
+	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
+	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
+				     strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
+				     in->path);
+	}
+	if ((u64)st.st_size != in->size) {
+		close(fd);
+		return erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
+				     in->path);
+	}
+	return fd;
+}
+
+void mkfs_src_close(const struct mkfs_ctx *ctx, int fd)
+{
+	if (!ctx->tar)
+		close(fd);
+}
+
+#define OVL_OPAQUE	"trusted.overlay.opaque"
+#define OVL_ORIGIN	"trusted.overlay.origin"
+
+static bool is_whiteout(const struct mkfs_inode *in)
+{
+	return S_ISCHR(in->mode) && !in->rdev;	/* a 0:0 character device */
+}
+
+/*
+ * Overlayfs whiteouts (0:0 character devices), from either source.  By
+ * default a directory holding one gets an empty trusted.overlay.origin,
+ * without which overlayfs shows the whiteouts of a directory that is not
+ * merged with a lower one; --ovlfs-strip drops the whiteouts and every
+ * trusted.overlay.opaque instead, for an image used on its own.
+ */
+int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx)
+{
+	bool strip = ctx->cfg->ovlfs_strip, removed = false;
+	u64 kept = 0;
+	int err = 0;
+
+	for (u64 i = 0; i < ctx->ninodes && !err; i++) {
+		struct mkfs_inode *dir = ctx->inodes[i];
+		bool found = false;
+		u32 j = 0;
+
+		if (strip)
+			mkfs_xattr_remove(ctx, dir, OVL_OPAQUE);
+		if (!S_ISDIR(dir->mode))
+			continue;
+		for (u32 k = 0; k < dir->ndents; k++) {
+			struct mkfs_dentry *de = &dir->dents[k];
+
+			if (de->inode == dir || !is_whiteout(de->inode)) {
+				dir->dents[j++] = *de;
+				continue;
+			}
+			found = true;
+			if (!strip) {
+				dir->dents[j++] = *de;
+				continue;
+			}
+			free(de->name);
+			de->inode->nlink--;
+			removed = true;
+		}
+		dir->ndents = j;
+		if (found && !strip) {
+			mkfs_xattr_remove(ctx, dir, OVL_ORIGIN);
+			err = mkfs_xattr_add(ctx, dir, OVL_ORIGIN, "", 0,
+					     "a directory with whiteouts");
+			mkfs_xattr_sort(dir);
+		}
+	}
+	if (!removed)
+		return err;
+	/* whiteouts no entry names any more leave the inode list */
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+
+		if (is_whiteout(in) && !in->nlink) {
+			free(in->xattrs);
+			free(in);
+		} else {
+			ctx->inodes[kept++] = in;
+		}
+	}
+	ctx->ninodes = kept;
+	return err;
+}
+
 int mkfs_scan_tree(struct mkfs_ctx *ctx)
 {
-	struct scan_path *sp = malloc(sizeof(*sp));
+	struct scan_path *sp;
 	struct mkfs_inode *root;
 	struct stat st;
 	int err;
 
+	if (ctx->cfg->tar)
+		return mkfs_tar_scan(ctx);
+	sp = malloc(sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
 	sp->len = strlen(ctx->cfg->source);
@@ -382,7 +506,7 @@ int mkfs_scan_tree(struct mkfs_ctx *ctx)
 		goto out;
 	}
 	root = calloc(1, sizeof(*root));
-	err = root ? inode_append(ctx, root) : -ENOMEM;
+	err = root ? mkfs_inode_append(ctx, root) : -ENOMEM;
 	if (err) {
 		free(root);
 		goto out;

@@ -144,9 +144,14 @@ static int order_inodes(struct mkfs_ctx *ctx)
 static bool needs_extended(const struct mkfs_ctx *ctx,
 			   const struct mkfs_inode *in)
 {
-	return in->uid > UINT16_MAX || in->gid > UINT16_MAX ||
-	       in->nlink > UINT16_MAX || in->size > UINT32_MAX ||
-	       in->mtime != ctx->build_sec || in->mtime_nsec != ctx->build_nsec;
+	if (ctx->cfg->force_extended)
+		return true;
+	if (in->uid > UINT16_MAX || in->gid > UINT16_MAX ||
+	    in->nlink > UINT16_MAX || in->size > UINT32_MAX)
+		return true;
+	/* a compact inode has no mtime: it shows the build time */
+	return !ctx->cfg->force_compact &&
+	       (in->mtime != ctx->build_sec || in->mtime_nsec != ctx->build_nsec);
 }
 
 static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
@@ -542,7 +547,7 @@ static void next_data_run(int fd, u64 pos, u64 end, u64 *data, u64 *hole)
  * sparse beforehand, so a hole in the source is only hashed, never read
  * or written.
  */
-static int copy_blocks(struct mkfs_ctx *ctx, int fd,
+static int copy_blocks(struct mkfs_ctx *ctx, int fd, u64 base,
 		       const struct mkfs_inode *in, u64 full,
 		       struct mkfs_worker_buf *wb)
 {
@@ -550,9 +555,11 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd,
 	int err = 0;
 
 	while (!err && pos < full) {
-		u64 data, hole;
+		u64 data = pos, hole = full;
 
-		next_data_run(fd, pos, full, &data, &hole);
+		/* a tar member has no holes of its own */
+		if (!ctx->tar)
+			next_data_run(fd, pos, full, &data, &hole);
 		for (; !err && in->fingerprint && pos < data; ) {
 			u64 n = data - pos < ZERO_CHUNK ? data - pos : ZERO_CHUNK;
 
@@ -563,7 +570,7 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd,
 		while (!err && pos < hole) {
 			u32 n = hole - pos < DATA_CHUNK ? hole - pos : DATA_CHUNK;
 
-			err = read_full(fd, wb->chunk, n, pos, in->path);
+			err = read_full(fd, wb->chunk, n, base + pos, in->path);
 			if (!err && in->fingerprint)
 				err = erofs_sha256_update(&wb->sha, wb->chunk, n);
 			if (!err)
@@ -592,31 +599,20 @@ static int write_zfile(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		      struct mkfs_worker_buf *wb)
 {
-	u64 full = in->size - in->inline_size;
+	u64 full = in->size - in->inline_size, base;
 	u8 fp[EROFS_ISHARE_VALUE_SIZE], digest[32], probe;
 	struct stat st;
 	int fd, err = 0;
 
 	if (in->z)
 		return write_zfile(ctx, in, wb);
-	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
-	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = mkfs_src_open(ctx, in, &base);
 	if (fd < 0)
-		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
-				     strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		err = erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
-				    in->path);
-		goto out;
-	}
-	if ((u64)st.st_size != in->size) {
-		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				    in->path);
-		goto out;
-	}
-	err = copy_blocks(ctx, fd, in, full, wb);
+		return fd;
+	err = copy_blocks(ctx, fd, base, in, full, wb);
 	if (!err && in->inline_size)
-		err = read_full(fd, wb->tail, in->inline_size, full, in->path);
+		err = read_full(fd, wb->tail, in->inline_size, base + full,
+				in->path);
 	if (!err && in->inline_size && in->fingerprint)
 		err = erofs_sha256_update(&wb->sha, wb->tail, in->inline_size);
 	/*
@@ -624,8 +620,9 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	 * that shrank reads as a hole up to EOF (SEEK_DATA gives ENXIO past
 	 * the end), so only its size tells.
 	 */
-	if (!err && (pread(fd, &probe, 1, in->size) != 0 || fstat(fd, &st) ||
-		     (u64)st.st_size != in->size))
+	if (!err && !ctx->tar &&
+	    (pread(fd, &probe, 1, in->size) != 0 || fstat(fd, &st) ||
+	     (u64)st.st_size != in->size))
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    in->path);
 	if (!err && in->fingerprint) {
@@ -635,8 +632,7 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	if (!err)
 		err = write_meta(ctx, in, in->fingerprint ? fp : NULL, wb->tail,
 				 wb->meta);
-out:
-	close(fd);
+	mkfs_src_close(ctx, fd);
 	return err;
 }
 
@@ -772,7 +768,7 @@ static int write_head(struct mkfs_ctx *ctx)
 	}
 	crc = erofs_crc32c(~0U, head + EROFS_SUPER_OFFSET,
 			   erofs_sb_csum_len(blksz));
-	sb.checksum = cpu_to_le32(crc);
+	sb.checksum = cpu_to_le32(ctx->cfg->no_sbcrc ? 0 : crc);
 	memcpy(head + EROFS_SUPER_OFFSET + offsetof(struct erofs_super_block,
 						    checksum),
 	       &sb.checksum, sizeof(sb.checksum));
@@ -802,7 +798,8 @@ static void set_features(struct mkfs_ctx *ctx)
 {
 	struct erofs_sb_info *sbi = &ctx->sbi;
 
-	sbi->feature_compat = EROFS_FEATURE_COMPAT_SB_CHKSUM;
+	sbi->feature_compat = ctx->cfg->no_sbcrc ? 0 :
+			      EROFS_FEATURE_COMPAT_SB_CHKSUM;
 	if (ctx->nxattr_items || sbi->ishare_prefix_id >= 0)
 		sbi->feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
 	if (sbi->xattr_prefix_count) {
@@ -890,6 +887,8 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	err = init_sb(&ctx);
 	if (!err)
 		err = mkfs_scan_tree(&ctx);
+	if (!err)
+		err = mkfs_overlay_whiteouts(&ctx);
 	/* compressed sizes must be known before the layout */
 	if (!err)
 		err = mkfs_z_compress_files(&ctx);
@@ -920,6 +919,7 @@ out:
 	free(buf);
 	mkfs_z_release(&ctx);
 	mkfs_tree_release(&ctx);
+	mkfs_tar_release(&ctx);
 	mkfs_xattr_release(&ctx);
 	erofs_sb_release(&ctx.sbi);
 	return err;

@@ -176,15 +176,20 @@ static int cmp_items(const void *a, const void *b)
 	return x->value_len < y->value_len ? -1 : 1;
 }
 
-static int read_one(struct mkfs_ctx *ctx, const char *path, const char *name,
-		    struct mkfs_xattr **out)
+/*
+ * Give @inode the xattr @name = @value (a source's, or a tar entry's); the
+ * fingerprint NAME and names no namespace maps are left out.
+ */
+int mkfs_xattr_add(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		   const char *name, const void *value, size_t value_len,
+		   const char *path)
 {
 	const char *fp_name = ctx->cfg->ishare_name, *suffix;
-	char value[65536];	/* XATTR_SIZE_MAX */
-	ssize_t vlen;
+	struct mkfs_xattr *x, **arr;
 	u8 index;
 
-	*out = NULL;
+	if (ctx->cfg->xattr_tolerance < 0)
+		return 0;
 	/* never trust a fingerprint from the source: ours replaces it */
 	if (fp_name && !strcmp(name, fp_name))
 		return 0;
@@ -193,6 +198,60 @@ static int read_one(struct mkfs_ctx *ctx, const char *path, const char *name,
 			   name, path);
 		return 0;
 	}
+	if (value_len > UINT16_MAX)
+		return erofs_err_ret(-E2BIG, "xattr '%s' of '%s' too large",
+				     name, path);
+	x = xattr_intern(ctx, index, suffix, strlen(suffix), value, value_len);
+	if (!x)
+		return -ENOMEM;
+	arr = realloc(inode->xattrs, (inode->nxattrs + 1) * sizeof(*arr));
+	if (!arr)
+		return -ENOMEM;
+	inode->xattrs = arr;
+	inode->xattrs[inode->nxattrs++] = x;
+	return 0;
+}
+
+/* drop @inode's xattr @name, if it has one */
+void mkfs_xattr_remove(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		       const char *name)
+{
+	const char *suffix;
+	size_t len;
+	u16 j = 0;
+	u8 index;
+
+	if (!map_name(&ctx->sbi, name, &index, &suffix))
+		return;
+	len = strlen(suffix);
+	for (u16 i = 0; i < inode->nxattrs; i++) {
+		struct mkfs_xattr *x = inode->xattrs[i];
+
+		if (x->index == index && x->name_len == len &&
+		    !memcmp(x->name, suffix, len))
+			x->count--;	/* no longer shared by this one */
+		else
+			inode->xattrs[j++] = x;
+	}
+	inode->nxattrs = j;
+}
+
+/* once all of an inode's xattrs are in: the order the format wants */
+void mkfs_xattr_sort(struct mkfs_inode *inode)
+{
+	if (inode->nxattrs > 1)
+		qsort(inode->xattrs, inode->nxattrs, sizeof(*inode->xattrs),
+		      cmp_items);
+}
+
+static int read_one(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		    const char *path, const char *name)
+{
+	char value[65536];	/* XATTR_SIZE_MAX */
+	ssize_t vlen;
+
+	if (ctx->cfg->ishare_name && !strcmp(name, ctx->cfg->ishare_name))
+		return 0;	/* not even read: ours replaces it */
 	vlen = lgetxattr(path, name, value, sizeof(value));
 	if (vlen < 0) {
 		if (errno == ENODATA)
@@ -200,11 +259,7 @@ static int read_one(struct mkfs_ctx *ctx, const char *path, const char *name,
 		return erofs_err_ret(-errno, "cannot read xattr '%s' of '%s': %s",
 				     name, path, strerror(errno));
 	}
-	if (vlen > UINT16_MAX)
-		return erofs_err_ret(-E2BIG, "xattr '%s' of '%s' too large",
-				     name, path);
-	*out = xattr_intern(ctx, index, suffix, strlen(suffix), value, vlen);
-	return *out ? 0 : -ENOMEM;
+	return mkfs_xattr_add(ctx, inode, name, value, vlen, path);
 }
 
 int mkfs_xattr_read(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
@@ -235,24 +290,11 @@ int mkfs_xattr_read(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 		return erofs_err_ret(-errno, "cannot list xattrs of '%s': %s",
 				     path, strerror(errno));
 	}
-	for (ssize_t off = 0; off < len && !err; off += strlen(names + off) + 1) {
-		struct mkfs_xattr *x, **arr;
-
-		err = read_one(ctx, path, names + off, &x);
-		if (err || !x)
-			continue;
-		arr = realloc(inode->xattrs, (inode->nxattrs + 1) * sizeof(*arr));
-		if (!arr) {
-			err = -ENOMEM;
-			break;
-		}
-		inode->xattrs = arr;
-		inode->xattrs[inode->nxattrs++] = x;
-	}
+	for (ssize_t off = 0; off < len && !err; off += strlen(names + off) + 1)
+		err = read_one(ctx, inode, path, names + off);
 	free(names);
-	if (!err && inode->nxattrs > 1)
-		qsort(inode->xattrs, inode->nxattrs, sizeof(*inode->xattrs),
-		      cmp_items);
+	if (!err)
+		mkfs_xattr_sort(inode);
 	return err;
 }
 

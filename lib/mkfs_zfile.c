@@ -181,7 +181,8 @@ struct z_file {
 	struct z_worker *w;
 	const struct mkfs_inode *in;
 	const char *name;		/* for messages */
-	u64 base, size;		/* compress fd[base, base + size) */
+	u64 base, size;		/* compress [base, base + size) */
+	u64 skew;		/* where byte 0 of the inode is in fd */
 	struct mkfs_zinode *z;
 	int fd;
 	u64 done;		/* bytes read so far */
@@ -225,7 +226,8 @@ static int z_refill(struct z_file *f)
 	n = Z_WINDOW - f->tail;
 	if (n > f->size - f->done)
 		n = f->size - f->done;
-	err = z_pread_all(f->fd, win + f->tail, n, f->base + f->done, f->name);
+	err = z_pread_all(f->fd, win + f->tail, n, f->skew + f->base + f->done,
+			  f->name);
 	if (err == -EIO)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    f->name);
@@ -424,29 +426,6 @@ static int z_decide(struct z_file *f, u64 start)
 	return 0;
 }
 
-static int z_open_source(const struct mkfs_inode *in)
-{
-	struct stat st;
-	int fd;
-
-	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
-	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
-				     strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
-				     in->path);
-	}
-	if ((u64)st.st_size != in->size) {
-		close(fd);
-		return erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				     in->path);
-	}
-	return fd;
-}
-
 static int z_compress_body(struct z_file *f)
 {
 	u8 probe;
@@ -459,7 +438,7 @@ static int z_compress_body(struct z_file *f)
 		err = z_emit(f);
 	}
 	/* a file that grew while read would leave its image copy short */
-	if (!err && f->in->path && f->last &&
+	if (!err && f->in->path && !f->w->ctx->tar && f->last &&
 	    pread(f->fd, &probe, 1, f->base + f->size) != 0)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    f->name);
@@ -472,12 +451,13 @@ static int z_compress_body(struct z_file *f)
  * fingerprint, no fragments, and the caller decides about falling back).
  */
 static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
-		      u64 base, u64 size, struct mkfs_zinode **out)
+		      u64 skew, u64 base, u64 size, struct mkfs_zinode **out)
 {
 	const struct erofs_mkfs_cfg *cfg = w->ctx->cfg;
 	bool source = in->path != NULL;
 	struct z_file f = {
-		.w = w, .in = in, .fd = fd, .base = base, .size = size,
+		.w = w, .in = in, .fd = fd, .skew = skew,
+		.base = base, .size = size,
 		.last = base + size == in->size,
 		.name = source ? in->path : "the packed inode",
 		.hash = source && w->ctx->sbi.ishare_prefix_id >= 0,
@@ -514,12 +494,13 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 
 static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
 {
-	int fd = z_open_source(in), err;
+	u64 skew;
+	int fd = mkfs_src_open(w->ctx, in, &skew), err;
 
 	if (fd < 0)
 		return fd;
-	err = z_compress(w, in, fd, 0, in->size, &in->z);
-	close(fd);
+	err = z_compress(w, in, fd, skew, 0, in->size, &in->z);
+	mkfs_src_close(w->ctx, fd);
 	return err;
 }
 
@@ -533,17 +514,17 @@ struct z_task {
 static int z_file_task(struct z_worker *w, u64 i)
 {
 	struct z_task *t = &((struct z_task *)w->arg)[i];
-	u64 base = (u64)t->seg * Z_SEGMENT, size = t->in->size - base;
+	u64 base = (u64)t->seg * Z_SEGMENT, size = t->in->size - base, skew;
 	int fd, err;
 
 	if (t->nseg == 1)
 		return z_compress_file(w, t->in);
-	fd = z_open_source(t->in);
+	fd = mkfs_src_open(w->ctx, t->in, &skew);
 	if (fd < 0)
 		return fd;
-	err = z_compress(w, t->in, fd, base, size < Z_SEGMENT ? size :
+	err = z_compress(w, t->in, fd, skew, base, size < Z_SEGMENT ? size :
 			 Z_SEGMENT, &t->out);
-	close(fd);
+	mkfs_src_close(w->ctx, fd);
 	return err;
 }
 
@@ -838,7 +819,7 @@ static int z_segment_task(struct z_worker *w, u64 i)
 	struct z_segments *s = w->arg;
 	u64 base = i * Z_SEGMENT, size = s->in->size - base;
 
-	return z_compress(w, s->in, s->fd, base, size < Z_SEGMENT ?
+	return z_compress(w, s->in, s->fd, 0, base, size < Z_SEGMENT ?
 			  size : Z_SEGMENT, &s->seg[i]);
 }
 

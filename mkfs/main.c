@@ -38,6 +38,12 @@ enum {
 	OPT_MKFS_TIME,
 	OPT_IGNORE_MTIME,
 	OPT_PRESERVE_MTIME,
+	OPT_TAR,
+	OPT_AUFS,
+	OPT_UNGZIP,
+	OPT_UNXZ,
+	OPT_OVLFS_STRIP,
+	OPT_HARD_DEREFERENCE,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +66,13 @@ static const struct option long_options[] = {
 	{ "mkfs-time", no_argument, NULL, OPT_MKFS_TIME },
 	{ "ignore-mtime", no_argument, NULL, OPT_IGNORE_MTIME },
 	{ "preserve-mtime", no_argument, NULL, OPT_PRESERVE_MTIME },
+	{ "tar", optional_argument, NULL, OPT_TAR },
+	{ "aufs", no_argument, NULL, OPT_AUFS },
+	{ "ungzip", no_argument, NULL, OPT_UNGZIP },
+	{ "gzip", no_argument, NULL, OPT_UNGZIP },
+	{ "unxz", no_argument, NULL, OPT_UNXZ },
+	{ "ovlfs-strip", optional_argument, NULL, OPT_OVLFS_STRIP },
+	{ "hard-dereference", no_argument, NULL, OPT_HARD_DEREFERENCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -68,7 +81,9 @@ static const char short_options[] = "hVb:L:T:U:x:E:d:z:C:";
 static void usage(FILE *out)
 {
 	fputs("Usage: mkfs.erofs [OPTIONS] DESTINATION SOURCE\n"
-"Build an EROFS image at DESTINATION from the directory SOURCE.\n"
+"       mkfs.erofs --tar[=f] [OPTIONS] DESTINATION [TARBALL]\n"
+"Build an EROFS image at DESTINATION from the directory SOURCE, or from\n"
+"a tar archive (standard input when TARBALL is missing or '-').\n"
 "\n"
 "General:\n"
 "  -b SIZE               block size in bytes (512, 1024, 2048 or 4096;\n"
@@ -89,6 +104,11 @@ static void usage(FILE *out)
 "                          all-fragments    pack whole files there\n"
 "                          dedupe           store the blocks of identical\n"
 "                                           compressed files once\n"
+"                          force-inode-compact   32-byte inodes wherever\n"
+"                                           ids, size and links fit (the\n"
+"                                           mtime becomes the build time)\n"
+"                          force-inode-extended  64-byte inodes for all\n"
+"                          nosbcrc          no superblock checksum\n"
 "  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
 "      --quiet           print nothing but errors\n"
 "      --workers=N       worker threads reading and compressing files\n"
@@ -120,7 +140,26 @@ static void usage(FILE *out)
 "      --ignore-mtime    give every file the build time as mtime\n"
 "      --preserve-mtime  keep every file's own mtime (default)\n"
 "\n"
+"Tar input:\n"
+"      --tar[=f]         SOURCE is a tar archive (ustar, GNU or pax, with\n"
+"                        pax xattrs); every member's data is copied into\n"
+"                        the image (f, the only mode offered)\n"
+"      --aufs            turn aufs whiteouts into overlayfs ones: .wh.NAME\n"
+"                        becomes a 0:0 character device NAME,\n"
+"                        .wh..wh..opq the xattr trusted.overlay.opaque=y\n"
+"      --ungzip          the archive may be gzip-compressed (alias --gzip)\n"
+"      --unxz            the archive may be xz- or lzma-compressed\n"
+"\n"
+"Overlayfs:\n"
+"      --ovlfs-strip[=0|1]\n"
+"                        1: drop whiteouts (0:0 character devices) and\n"
+"                        trusted.overlay.opaque; 0 (default): keep them,\n"
+"                        and give directories with whiteouts an empty\n"
+"                        trusted.overlay.origin, as overlayfs wants\n"
+"\n"
 "Selecting files:\n"
+"      --hard-dereference    store each hard link of SOURCE as a file of\n"
+"                            its own\n"
 "      --exclude-path=PATH   leave out PATH (relative to SOURCE)\n"
 "      --exclude-regex=RE    leave out paths matching the extended regex RE\n"
 "\n"
@@ -231,6 +270,10 @@ static const struct {
 	{ "fragments", offsetof(struct erofs_mkfs_cfg, fragments) },
 	{ "all-fragments", offsetof(struct erofs_mkfs_cfg, all_fragments) },
 	{ "dedupe", offsetof(struct erofs_mkfs_cfg, dedupe) },
+	{ "force-inode-compact", offsetof(struct erofs_mkfs_cfg, force_compact) },
+	{ "force-inode-extended",
+	  offsetof(struct erofs_mkfs_cfg, force_extended) },
+	{ "nosbcrc", offsetof(struct erofs_mkfs_cfg, no_sbcrc) },
 };
 
 static void parse_extended(struct mkfs_opts *o, const char *arg)
@@ -252,6 +295,9 @@ static void parse_extended(struct mkfs_opts *o, const char *arg)
 		*(bool *)((char *)&o->cfg + extended_opts[i].flag) = !clear;
 	}
 	free(opts);
+	if (o->cfg.force_compact && o->cfg.force_extended)
+		usage_error(o->prog, "-E force-inode-compact and "
+			    "force-inode-extended exclude each other", NULL);
 }
 
 static void parse_pclustersize(struct mkfs_opts *o, const char *arg)
@@ -318,6 +364,37 @@ static void parse_general(struct mkfs_opts *o, int c, const char *arg)
 		if (!parse_s64(arg, 1, 1024, &v))
 			usage_error(o->prog, "invalid number of workers", arg);
 		o->cfg.workers = v;
+		break;
+	}
+}
+
+static void parse_tar(struct mkfs_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_TAR:
+		if (arg && strcmp(arg, "f"))
+			usage_error(o->prog, !strcmp(arg, "i") ||
+				    !strcmp(arg, "headerball") ?
+				    "only full tar images are supported: --tar=f, not" :
+				    "invalid tar mode", arg);
+		o->cfg.tar = true;
+		break;
+	case OPT_AUFS:
+		o->cfg.aufs = true;
+		break;
+	case OPT_UNGZIP:
+		o->cfg.tar_filter = "gzip";
+		break;
+	case OPT_UNXZ:
+		o->cfg.tar_filter = "xz";
+		break;
+	case OPT_HARD_DEREFERENCE:
+		o->cfg.hard_dereference = true;
+		break;
+	case OPT_OVLFS_STRIP:
+		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
+			usage_error(o->prog, "--ovlfs-strip takes 0 or 1, not", arg);
+		o->cfg.ovlfs_strip = !arg || !strcmp(arg, "1");
 		break;
 	}
 }
@@ -425,16 +502,24 @@ static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 		case OPT_MKFS_TIME: case OPT_IGNORE_MTIME: case OPT_PRESERVE_MTIME:
 			parse_owner_time(o, c, optarg);
 			break;
+		case OPT_TAR: case OPT_AUFS: case OPT_UNGZIP: case OPT_UNXZ:
+		case OPT_OVLFS_STRIP: case OPT_HARD_DEREFERENCE:
+			parse_tar(o, c, optarg);
+			break;
 		default:
 			parse_general(o, c, optarg);
 		}
 	}
-	if (argc - optind != 2)
-		usage_error(o->prog, argc - optind < 2 ?
-			    "missing DESTINATION or SOURCE" :
-			    "too many arguments", NULL);
+	if ((o->cfg.aufs || o->cfg.tar_filter) && !o->cfg.tar)
+		usage_error(o->prog, o->cfg.aufs ? "--aufs needs --tar" :
+			    "--ungzip and --unxz need --tar", NULL);
+	if (argc - optind > 2)
+		usage_error(o->prog, "too many arguments", NULL);
+	if (argc - optind < (o->cfg.tar ? 1 : 2))
+		usage_error(o->prog, o->cfg.tar ? "missing DESTINATION" :
+			    "missing DESTINATION or SOURCE", NULL);
 	o->cfg.image_name = argv[optind];
-	o->cfg.source = argv[optind + 1];
+	o->cfg.source = optind + 1 < argc ? argv[optind + 1] : NULL;
 	o->cfg.exclude_paths = o->excludes;
 	o->cfg.n_exclude_paths = o->n_excl;
 	o->cfg.exclude_regexes = o->regexes;
@@ -515,6 +600,10 @@ static int build(struct mkfs_opts *o)
 					    dest, strerror(errno));
 		close(fd);
 		return err ? 1 : 0;
+	}
+	if (!stat(dest, &st) && S_ISREG(st.st_mode)) {
+		o->cfg.old_image_dev = st.st_dev;
+		o->cfg.old_image_ino = st.st_ino;
 	}
 	fd = open_temp(dest);
 	if (fd < 0)

@@ -6,11 +6,21 @@
 #define __EROFS_MKFS_H
 
 #include <regex.h>
+#include <sys/types.h>
 #include "erofs/defs.h"
 
 struct erofs_mkfs_cfg {
-	const char *source;		/* source directory */
+	const char *source;		/* source directory, or tar archive */
+	bool tar;			/* --tar: source is a tar (NULL: stdin) */
+	bool aufs;			/* --aufs: .wh. files to overlayfs */
+	bool ovlfs_strip;		/* --ovlfs-strip: drop whiteouts */
+	bool hard_dereference;		/* hard links become separate inodes */
+	const char *tar_filter;		/* "gzip", "xz" or NULL: plain tar */
 	const char *image_name;		/* for messages only */
+	/* an old image at the destination, replaced by this build: when it
+	 * lies inside the source it is left out (st_ino 0: none) */
+	dev_t old_image_dev;
+	ino_t old_image_ino;
 	unsigned int blkszbits;
 	const char *label;		/* NULL: none */
 	bool uuid_set;
@@ -22,6 +32,9 @@ struct erofs_mkfs_cfg {
 	s64 uid_offset, gid_offset;
 	long xattr_tolerance;		/* < 0: no xattrs; shared if count > */
 	bool noinline_data;
+	bool force_compact;		/* -E force-inode-compact */
+	bool force_extended;		/* -E force-inode-extended */
+	bool no_sbcrc;			/* -E nosbcrc: no superblock checksum */
 	const char *const *exclude_paths;
 	unsigned int n_exclude_paths;
 	const regex_t *exclude_regexes;

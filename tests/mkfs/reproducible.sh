@@ -71,3 +71,11 @@ if command -v blkid >/dev/null; then
 		fail "blkid says: $got"
 	note "blkid: $got"
 fi
+
+note "an image written inside SOURCE: rebuilt, it takes in neither itself nor the old one"
+cp -a "$WORK/a" "$WORK/in"
+mkfs_ok -T 1 -U $uuid "$WORK/out.img" "$WORK/in"
+mkfs_ok -T 1 -U $uuid "$WORK/in/self.img" "$WORK/in"
+same "image inside SOURCE" "$WORK/in/self.img" "$WORK/out.img"
+mkfs_ok -T 1 -U $uuid "$WORK/in/self.img" "$WORK/in"
+same "image inside SOURCE, over an old one" "$WORK/in/self.img" "$WORK/out.img"

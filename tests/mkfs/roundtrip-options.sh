@@ -31,6 +31,49 @@ roundtrip exclude "--exclude-path=bigdir --exclude-path=/links/b
 	"--exclude bigdir --exclude links/b --exclude deep/level00/level01
 	--exclude special/socket"
 
+# every field but the link structure; then no two names share an inode
+roundtrip hard-dereference "--hard-dereference" \
+	"--fields=mode,uid,gid,mtime_ns,rdev,size,sha256,target,xattrs"
+mkfs_ok --hard-dereference "$WORK/hd.img" "$WORK/src"
+mount_image "$WORK/hd.img" "$WORK/mnt-hd"
+[ "$(find "$WORK/mnt-hd" ! -type d -links +1 | wc -l)" = 0 ] ||
+	fail "--hard-dereference left hard links"
+[ "$(find "$WORK/src" ! -type d -links +1 | wc -l)" -gt 0 ] ||
+	fail "the source has no hard links to dereference"
+umount_image "$WORK/mnt-hd"
+
+# -E force-inode-extended keeps every field; force-inode-compact drops
+# mtimes to the build time; the inode forms are read with the parser
+roundtrip force-extended "-T 7 --mkfs-time -E force-inode-extended" ""
+roundtrip force-compact "-T 7 --mkfs-time -E force-inode-compact" \
+	"--fields=mode,uid,gid,nlink,rdev,size,sha256,target,xattrs --mtime 7"
+inode_forms() {
+	$PYTHON - "$1" <<'PY'
+import os, struct, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+import erofs_parse
+img = erofs_parse.Image(sys.argv[1])
+forms = set()
+for ent in img.walk().values():
+    fmt, = struct.unpack_from("<H", img.buf, img.iloc(ent.nid))
+    forms.add("extended" if fmt & 1 else "compact")
+print(" ".join(sorted(forms)))
+PY
+}
+mkfs_ok -T 7 --mkfs-time -E force-inode-extended "$WORK/fe.img" "$WORK/src"
+[ "$(inode_forms "$WORK/fe.img")" = extended ] || fail "force-inode-extended"
+mkfs_ok -T 7 --mkfs-time -E force-inode-compact "$WORK/fc.img" "$WORK/src"
+mkfs_ok -T 7 --mkfs-time "$WORK/fd.img" "$WORK/src"
+# the awkward tree has big ids and sizes, which stay extended
+[ "$(inode_forms "$WORK/fc.img")" = "compact extended" ] &&
+[ "$(stat -c %s "$WORK/fc.img")" -lt "$(stat -c %s "$WORK/fd.img")" ] ||
+	fail "force-inode-compact: $(inode_forms "$WORK/fc.img")"
+mkfs_ok -E nosbcrc "$WORK/ncrc.img" "$WORK/src"
+$PARSE sb "$WORK/ncrc.img" | grep -q '"feature_compat": [0-9]*[02468],' ||
+	fail "nosbcrc left the checksum feature"
+"$MKFS_EROFS" -E force-inode-compact,force-inode-extended "$WORK/x.img" \
+	"$WORK/src" 2>/dev/null && fail "both force-inode options accepted"
+
 note "SOURCE_DATE_EPOCH=777"
 SOURCE_DATE_EPOCH=777 "$MKFS_EROFS" --quiet "$WORK/sde.img" "$WORK/src" ||
 	fail "mkfs with SOURCE_DATE_EPOCH failed"

@@ -1,0 +1,1543 @@
+// SPDX-License-Identifier: GPL-2.0+ OR MIT
+/*
+ * The tree from a tar archive (ustar, GNU and POSIX pax) instead of a
+ * directory.  Every member becomes an inode; a regular file keeps the
+ * offset of its data in the archive, and the writer reads it from there
+ * like any source file, once.  A stream that cannot seek (a pipe) or that
+ * is compressed (--ungzip, --unxz) is first copied, decompressed, into an
+ * unlinked temporary file.
+ *
+ * Members may come in any order: missing parent directories are made
+ * (0755, root, build time), a later member replaces an earlier one of the
+ * same path (a directory over a directory only updates its attributes).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <openssl/evp.h>
+#include "erofs/print.h"
+#include "liberofs_mkfs.h"
+#include "liberofs_zmkfs.h"
+
+#define TAR_BLOCK	512
+#define PAX_MAX		(16U << 20)	/* largest pax or GNU long-name body */
+#define COPY_CHUNK	(1U << 20)
+
+/* one path of the archive, and the inode it names now */
+struct tar_node {
+	struct tar_node *hnext;
+	char *path;			/* normalized; "" for the root */
+	const char *name;		/* last component, in path */
+	struct mkfs_inode *in;
+	struct tar_node **kids;		/* directories */
+	u32 nkids, kids_cap;
+	bool opaque;			/* --aufs: has trusted.overlay.opaque */
+};
+
+struct pax_xattr {
+	char *name;
+	u8 *value;
+	size_t len;
+};
+
+/* what pax records (or GNU long names) say of the next member */
+struct pax {
+	char *path, *linkpath;
+	bool has_size, has_uid, has_gid, has_mtime, has_major, has_minor;
+	u64 size, uid, gid, major, minor;
+	s64 mtime;
+	u32 mtime_nsec;
+	struct pax_xattr *xattrs;
+	u32 nxattrs;
+	char *acl[2];			/* SCHILY.acl.access, .default text */
+};
+
+struct tar {
+	struct mkfs_ctx *ctx;
+	int fd;
+	u64 size;			/* of the archive */
+	u64 pos;			/* of the next header */
+	struct tar_node **tab;		/* path -> node, open addressing-free */
+	u64 tab_cap, nnodes;
+	struct tar_node *root;
+	struct mkfs_inode **all;	/* every inode made, reachable or not */
+	u64 nall, all_cap;
+	struct pax global, local;
+};
+
+/* ---- the input: a seekable, uncompressed archive ----------------------- */
+
+static int write_all(int fd, const u8 *p, size_t len, const char *what)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return erofs_err_ret(-errno, "cannot write %s: %s", what,
+					     strerror(errno));
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* reads up to @len bytes; 0 at the end, or -errno */
+static ssize_t read_some(int fd, u8 *buf, size_t len, const char *name)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n >= 0 || errno != EINTR)
+			return n < 0 ? erofs_err_ret(-errno, "cannot read '%s': %s",
+						     name, strerror(errno)) : n;
+	}
+}
+
+static int spool_plain(int in, int out, u8 *buf, const u8 *head, size_t hlen,
+		       const char *name)
+{
+	int err = write_all(out, head, hlen, "the tar spool file");
+	ssize_t n;
+
+	while (!err && (n = read_some(in, buf, COPY_CHUNK, name)) > 0)
+		err = write_all(out, buf, n, "the tar spool file");
+	return err ? err : (n < 0 ? (int)n : 0);
+}
+
+static int spool_gzip(int in, int out, u8 *buf, const u8 *head, size_t hlen,
+		      const char *name)
+{
+	u8 *obuf = malloc(COPY_CHUNK);
+	z_stream zs = { 0 };
+	int err = 0, zr = Z_OK;
+	bool eof = false;
+
+	/* 15 + 32: a gzip or zlib header, found by its magic */
+	if (!obuf || inflateInit2(&zs, 15 + 32) != Z_OK) {
+		free(obuf);
+		return -ENOMEM;
+	}
+	memcpy(buf, head, hlen);
+	zs.next_in = buf;
+	zs.avail_in = hlen;
+	while (!err) {
+		if (!zs.avail_in && !eof) {
+			ssize_t n = read_some(in, buf, COPY_CHUNK, name);
+
+			if (n < 0) {
+				err = n;
+				break;
+			}
+			eof = !n;
+			zs.next_in = buf;
+			zs.avail_in = n;
+		}
+		if (!zs.avail_in && eof)
+			break;
+		if (zr == Z_STREAM_END)	/* another gzip member follows */
+			inflateReset(&zs);
+		zs.next_out = obuf;
+		zs.avail_out = COPY_CHUNK;
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			err = erofs_err_ret(-EINVAL, "'%s': bad gzip data: %s",
+					    name, zs.msg ? zs.msg : "error");
+		else if (zr == Z_BUF_ERROR && eof && !zs.avail_in)
+			break;
+		if (!err)
+			err = write_all(out, obuf, COPY_CHUNK - zs.avail_out,
+					"the tar spool file");
+	}
+	if (!err && zr != Z_STREAM_END)
+		err = erofs_err_ret(-EINVAL, "'%s': gzip stream cut short", name);
+	inflateEnd(&zs);
+	free(obuf);
+	return err;
+}
+
+static int spool_xz(int in, int out, u8 *buf, const u8 *head, size_t hlen,
+		    const char *name)
+{
+	lzma_stream ls = LZMA_STREAM_INIT;
+	u8 *obuf = malloc(COPY_CHUNK);
+	lzma_ret lr = LZMA_OK;
+	int err = 0;
+
+	if (!obuf || lzma_auto_decoder(&ls, UINT64_MAX, LZMA_CONCATENATED) !=
+		     LZMA_OK) {
+		free(obuf);
+		return -ENOMEM;
+	}
+	memcpy(buf, head, hlen);
+	ls.next_in = buf;
+	ls.avail_in = hlen;
+	while (!err && lr != LZMA_STREAM_END) {
+		lzma_action act = LZMA_RUN;
+
+		if (!ls.avail_in) {
+			ssize_t n = read_some(in, buf, COPY_CHUNK, name);
+
+			if (n < 0) {
+				err = n;
+				break;
+			}
+			ls.next_in = buf;
+			ls.avail_in = n;
+			if (!n)
+				act = LZMA_FINISH;
+		}
+		ls.next_out = obuf;
+		ls.avail_out = COPY_CHUNK;
+		lr = lzma_code(&ls, act);
+		if (lr != LZMA_OK && lr != LZMA_STREAM_END)
+			err = erofs_err_ret(-EINVAL, "'%s': bad xz/lzma data (error %d)",
+					    name, (int)lr);
+		if (!err)
+			err = write_all(out, obuf, COPY_CHUNK - ls.avail_out,
+					"the tar spool file");
+	}
+	lzma_end(&ls);
+	free(obuf);
+	return err;
+}
+
+static bool is_gzip(const u8 *p, size_t n)
+{
+	return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+static bool is_xz(const u8 *p, size_t n)
+{
+	static const u8 xz[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+
+	/* .lzma has no magic: take the properties byte every encoder uses */
+	return (n >= 6 && !memcmp(p, xz, 6)) ||
+	       (n >= 13 && p[0] == 0x5d && p[1] == 0);
+}
+
+/*
+ * The archive as a file that pread() can reach anywhere: a regular file
+ * as it is, anything else copied (and decompressed when asked and the
+ * magic says so) into a temporary file.
+ */
+static int open_archive(struct tar *t)
+{
+	const struct erofs_mkfs_cfg *cfg = t->ctx->cfg;
+	const char *src = cfg->source, *name = src ? src : "standard input";
+	const char *filter = cfg->tar_filter;
+	u8 head[16], *buf;
+	struct stat st;
+	size_t hlen = 0;
+	int in, out, err;
+
+	in = src && strcmp(src, "-") ? open(src, O_RDONLY | O_CLOEXEC) :
+		dup(STDIN_FILENO);
+	if (in < 0)
+		return erofs_err_ret(-errno, "cannot open tar source '%s': %s",
+				     name, strerror(errno));
+	if (fstat(in, &st)) {
+		err = erofs_err_ret(-errno, "cannot stat '%s': %s", name,
+				    strerror(errno));
+		close(in);
+		return err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(in);
+		return erofs_err_ret(-EISDIR, "tar source '%s' is a directory",
+				     name);
+	}
+	if (filter) {
+		ssize_t n = 1;
+
+		while (hlen < sizeof(head) && n > 0) {
+			n = read_some(in, head + hlen, sizeof(head) - hlen, name);
+			hlen += n > 0 ? n : 0;
+		}
+		if (n < 0) {
+			close(in);
+			return n;
+		}
+		/* "try": a stream without the magic is read as plain tar */
+		if (!strcmp(filter, "gzip") ? !is_gzip(head, hlen) :
+		    !is_xz(head, hlen))
+			filter = NULL;
+	}
+	if (S_ISREG(st.st_mode) && !filter) {
+		t->fd = in;
+		t->size = st.st_size;
+		return 0;
+	}
+	out = z_open_spill(cfg);
+	buf = malloc(COPY_CHUNK);
+	if (out < 0 || !buf) {
+		err = out < 0 ? out : -ENOMEM;
+		goto fail;
+	}
+	if (!filter)
+		err = spool_plain(in, out, buf, head, hlen, name);
+	else if (!strcmp(filter, "gzip"))
+		err = spool_gzip(in, out, buf, head, hlen, name);
+	else
+		err = spool_xz(in, out, buf, head, hlen, name);
+	if (!err && fstat(out, &st))
+		err = -errno;
+	if (err)
+		goto fail;
+	free(buf);
+	close(in);
+	t->fd = out;
+	t->size = st.st_size;
+	return 0;
+fail:
+	free(buf);
+	if (out >= 0)
+		close(out);
+	close(in);
+	return err;
+}
+
+static int tar_pread(struct tar *t, void *buf, size_t len, u64 pos)
+{
+	if (pos > t->size || len > t->size - pos)
+		return erofs_err_ret(-EINVAL,
+			"tar archive cut short: %zu bytes at offset %llu",
+			len, (unsigned long long)pos);
+	return z_pread_all(t->fd, buf, len, pos, "the tar archive");
+}
+
+/* ---- header fields ----------------------------------------------------- */
+
+/* an octal or base-256 number field; false when malformed */
+static bool field_num(const u8 *f, size_t len, bool sign, s64 *out)
+{
+	u64 v = 0;
+	size_t i = 0;
+
+	if (f[0] == 0x80) {		/* base-256, positive */
+		for (i = 1; i < len; i++) {
+			if (v >> 55)
+				return false;
+			v = v << 8 | f[i];
+		}
+		*out = (s64)v;
+		return v <= INT64_MAX;
+	}
+	if (f[0] == 0xff) {		/* base-256, two's complement */
+		if (!sign)
+			return false;
+		v = ~0ULL;
+		for (i = 1; i < len; i++)
+			v = v << 8 | f[i];
+		*out = (s64)v;
+		return true;
+	}
+	while (i < len && f[i] == ' ')
+		i++;
+	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v >> 60)
+			return false;
+		v = v << 3 | (f[i] - '0');
+	}
+	for (; i < len; i++)
+		if (f[i] != ' ' && f[i])
+			return false;
+	*out = (s64)v;
+	return true;
+}
+
+static bool checksum_ok(const u8 *h)
+{
+	s64 want;
+	u64 u = 0;
+	s64 s = 0;
+
+	if (!field_num(h + 148, 8, false, &want))
+		return false;
+	for (int i = 0; i < TAR_BLOCK; i++) {
+		u8 c = i >= 148 && i < 156 ? ' ' : h[i];
+
+		u += c;
+		s += (signed char)c;
+	}
+	/* some old tars summed signed chars */
+	return (s64)u == want || s == want;
+}
+
+static char *field_str(const u8 *f, size_t len)
+{
+	return strndup((const char *)f, len);
+}
+
+/* ---- pax records -------------------------------------------------------- */
+
+static void pax_clear(struct pax *p)
+{
+	free(p->path);
+	free(p->linkpath);
+	for (u32 i = 0; i < p->nxattrs; i++) {
+		free(p->xattrs[i].name);
+		free(p->xattrs[i].value);
+	}
+	free(p->xattrs);
+	free(p->acl[0]);
+	free(p->acl[1]);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool parse_u64(const char *s, size_t len, u64 *out)
+{
+	u64 v = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* "[-]SEC[.FRACTION]" */
+static bool parse_time(const char *s, size_t len, s64 *sec, u32 *nsec)
+{
+	bool neg = len && s[0] == '-';
+	const char *dot = memchr(s, '.', len);
+	size_t ilen = (dot ? (size_t)(dot - s) : len) - neg;
+	u64 v, frac = 0;
+	u32 digits = 0;
+
+	if (!parse_u64(s + neg, ilen, &v) || v > INT64_MAX)
+		return false;
+	if (dot) {
+		for (const char *p = dot + 1; p < s + len; p++) {
+			if (*p < '0' || *p > '9')
+				return false;
+			if (digits < 9) {
+				frac = frac * 10 + (*p - '0');
+				digits++;
+			}
+		}
+		for (; digits < 9; digits++)
+			frac *= 10;
+	}
+	/* -1.5 is 2 s before the epoch, plus half a second */
+	if (neg && frac) {
+		*sec = -(s64)v - 1;
+		*nsec = 1000000000 - frac;
+	} else {
+		*sec = neg ? -(s64)v : (s64)v;
+		*nsec = frac;
+	}
+	return true;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int pax_add_xattr(struct pax *p, char *name, u8 *value, size_t len)
+{
+	struct pax_xattr *x;
+
+	for (u32 i = 0; i < p->nxattrs; i++) {
+		if (!strcmp(p->xattrs[i].name, name)) {	/* the last one wins */
+			free(name);
+			free(p->xattrs[i].value);
+			p->xattrs[i].value = value;
+			p->xattrs[i].len = len;
+			return 0;
+		}
+	}
+	x = realloc(p->xattrs, (p->nxattrs + 1) * sizeof(*x));
+	if (!x) {
+		free(name);
+		free(value);
+		return -ENOMEM;
+	}
+	p->xattrs = x;
+	p->xattrs[p->nxattrs++] = (struct pax_xattr){ name, value, len };
+	return 0;
+}
+
+/* LIBARCHIVE.xattr.NAME: NAME %-escaped, the value in base64 */
+static int pax_libarchive_xattr(struct pax *p, const char *key, size_t klen,
+				const char *val, size_t vlen)
+{
+	char *name = malloc(klen + 1);
+	u8 *value = malloc(vlen / 4 * 3 + 3);
+	size_t n = 0;
+	int len;
+
+	if (!name || !value)
+		goto nomem;
+	for (size_t i = 0; i < klen; i++) {
+		int hi, lo;
+
+		if (key[i] == '%' && i + 2 < klen &&
+		    (hi = hexval(key[i + 1])) >= 0 &&
+		    (lo = hexval(key[i + 2])) >= 0) {
+			name[n++] = hi << 4 | lo;
+			i += 2;
+		} else {
+			name[n++] = key[i];
+		}
+	}
+	name[n] = '\0';
+	if (vlen % 4)
+		goto bad;
+	len = vlen ? EVP_DecodeBlock(value, (const u8 *)val, vlen) : 0;
+	if (len < 0)
+		goto bad;
+	/* EVP_DecodeBlock counts the bytes the '=' padding stands for */
+	for (size_t i = vlen; i > 0 && val[i - 1] == '='; i--)
+		len--;
+	return pax_add_xattr(p, name, value, len);
+bad:
+	free(name);
+	free(value);
+	return erofs_err_ret(-EINVAL, "bad base64 value in pax record '%.*s'",
+			     (int)klen, key);
+nomem:
+	free(name);
+	free(value);
+	return -ENOMEM;
+}
+
+static int pax_record(struct tar *t, struct pax *p, const char *key,
+		      size_t klen, const char *val, size_t vlen)
+{
+#define KEY(s)	(klen == sizeof(s) - 1 && !memcmp(key, s, klen))
+#define PREFIX(s) (klen > sizeof(s) - 1 && !memcmp(key, s, sizeof(s) - 1))
+	bool ok = true;
+
+	if (KEY("path") || KEY("linkpath")) {
+		char **dst = KEY("path") ? &p->path : &p->linkpath;
+
+		free(*dst);
+		*dst = strndup(val, vlen);
+		return *dst ? 0 : -ENOMEM;
+	}
+	if (KEY("size"))
+		ok = p->has_size = parse_u64(val, vlen, &p->size);
+	else if (KEY("uid"))
+		ok = p->has_uid = parse_u64(val, vlen, &p->uid);
+	else if (KEY("gid"))
+		ok = p->has_gid = parse_u64(val, vlen, &p->gid);
+	else if (KEY("mtime"))
+		ok = p->has_mtime = parse_time(val, vlen, &p->mtime,
+					       &p->mtime_nsec);
+	else if (KEY("SCHILY.devmajor"))
+		ok = p->has_major = parse_u64(val, vlen, &p->major);
+	else if (KEY("SCHILY.devminor"))
+		ok = p->has_minor = parse_u64(val, vlen, &p->minor);
+	else if (PREFIX("GNU.sparse."))
+		return erofs_err_ret(-EOPNOTSUPP,
+			"sparse tar members are not supported (pax '%.*s')",
+			(int)klen, key);
+	else if (PREFIX("SCHILY.xattr.")) {
+		size_t off = sizeof("SCHILY.xattr.") - 1;
+		char *name = strndup(key + off, klen - off);
+		u8 *value = malloc(vlen ? vlen : 1);
+
+		if (!name || !value) {
+			free(name);
+			free(value);
+			return -ENOMEM;
+		}
+		memcpy(value, val, vlen);
+		return pax_add_xattr(p, name, value, vlen);
+	} else if (PREFIX("LIBARCHIVE.xattr.")) {
+		size_t off = sizeof("LIBARCHIVE.xattr.") - 1;
+
+		return pax_libarchive_xattr(p, key + off, klen - off, val, vlen);
+	} else if (KEY("SCHILY.acl.access") || KEY("SCHILY.acl.default")) {
+		char **dst = &p->acl[KEY("SCHILY.acl.default")];
+
+		free(*dst);
+		*dst = strndup(val, vlen);
+		return *dst ? 0 : -ENOMEM;
+	}
+	if (!ok)
+		return erofs_err_ret(-EINVAL, "bad pax record %.*s=%.*s",
+				     (int)klen, key, (int)(vlen > 40 ? 40 : vlen),
+				     val);
+	return 0;
+#undef KEY
+#undef PREFIX
+}
+
+/* records "LEN KEY=VALUE\n", LEN counting the whole record */
+static int pax_parse(struct tar *t, struct pax *p, const char *buf, u64 len)
+{
+	u64 off = 0;
+
+	while (off < len) {
+		const char *rec = buf + off, *sp, *eq;
+		u64 rlen;
+
+		if (!buf[off])		/* NUL padding after the last record */
+			break;
+		sp = memchr(rec, ' ', len - off);
+		if (!sp || !parse_u64(rec, sp - rec, &rlen) ||
+		    rlen > len - off || rlen < (u64)(sp - rec) + 3 ||
+		    rec[rlen - 1] != '\n')
+			return erofs_err_ret(-EINVAL,
+				"bad pax header at archive offset %llu",
+				(unsigned long long)t->pos);
+		eq = memchr(sp + 1, '=', rec + rlen - 1 - (sp + 1));
+		if (!eq)
+			return erofs_err_ret(-EINVAL,
+				"pax record without '=' at archive offset %llu",
+				(unsigned long long)t->pos);
+		int err = pax_record(t, p, sp + 1, eq - sp - 1, eq + 1,
+				     rec + rlen - 1 - (eq + 1));
+
+		if (err)
+			return err;
+		off += rlen;
+	}
+	return 0;
+}
+
+/* the body of a pax or GNU long-name member, NUL-terminated */
+static int read_body(struct tar *t, u64 size, char **out)
+{
+	char *buf;
+	int err;
+
+	if (size > PAX_MAX)
+		return erofs_err_ret(-EFBIG,
+			"tar header member of %llu bytes at offset %llu",
+			(unsigned long long)size, (unsigned long long)t->pos);
+	buf = malloc(size + 1);
+	if (!buf)
+		return -ENOMEM;
+	err = tar_pread(t, buf, size, t->pos + TAR_BLOCK);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[size] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* ---- paths and nodes ----------------------------------------------------- */
+
+/*
+ * "./a//b/" -> "a/b"; "" is the root.  '..' is refused: an archive must
+ * not reach outside the image's root.
+ */
+static int normalize(const char *in, char **out)
+{
+	size_t len = strlen(in), n = 0;
+	char *p;
+
+	/* also bounds the depth of the tree, which is walked recursively */
+	if (len >= PATH_MAX)
+		return erofs_err_ret(-ENAMETOOLONG,
+			"tar member '%.60s...' has a path longer than %d bytes",
+			in, PATH_MAX - 1);
+	p = malloc(len + 1);
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; ) {
+		size_t j = i;
+
+		while (j < len && in[j] != '/')
+			j++;
+		if (j - i == 2 && in[i] == '.' && in[i + 1] == '.') {
+			free(p);
+			return erofs_err_ret(-EINVAL,
+				"tar member '%s' has '..' in its path", in);
+		}
+		if (j - i > EROFS_NAME_LEN) {
+			free(p);
+			return erofs_err_ret(-ENAMETOOLONG,
+				"tar member '%.60s...' has a name longer than %d bytes",
+				in, EROFS_NAME_LEN);
+		}
+		if (j > i && !(j - i == 1 && in[i] == '.')) {
+			if (n)
+				p[n++] = '/';
+			memcpy(p + n, in + i, j - i);
+			n += j - i;
+		}
+		i = j + 1;
+	}
+	p[n] = '\0';
+	*out = p;
+	return 0;
+}
+
+static u64 path_hash(const char *s)
+{
+	u64 h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (u8)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static struct tar_node *node_find(struct tar *t, const char *path)
+{
+	struct tar_node *n;
+
+	if (!t->tab_cap)
+		return NULL;
+	for (n = t->tab[path_hash(path) & (t->tab_cap - 1)]; n; n = n->hnext)
+		if (!strcmp(n->path, path))
+			return n;
+	return NULL;
+}
+
+static int tab_insert(struct tar *t, struct tar_node *node)
+{
+	if (t->nnodes >= t->tab_cap / 2) {
+		u64 cap = t->tab_cap ? t->tab_cap * 2 : 1024;
+		struct tar_node **tab = calloc(cap, sizeof(*tab));
+
+		if (!tab)
+			return -ENOMEM;
+		for (u64 i = 0; i < t->tab_cap; i++) {
+			struct tar_node *n = t->tab[i], *next;
+
+			for (; n; n = next) {
+				next = n->hnext;
+				n->hnext = tab[path_hash(n->path) & (cap - 1)];
+				tab[path_hash(n->path) & (cap - 1)] = n;
+			}
+		}
+		free(t->tab);
+		t->tab = tab;
+		t->tab_cap = cap;
+	}
+	node->hnext = t->tab[path_hash(node->path) & (t->tab_cap - 1)];
+	t->tab[path_hash(node->path) & (t->tab_cap - 1)] = node;
+	t->nnodes++;
+	return 0;
+}
+
+static void tab_remove(struct tar *t, struct tar_node *node)
+{
+	struct tar_node **pp = &t->tab[path_hash(node->path) & (t->tab_cap - 1)];
+
+	while (*pp && *pp != node)
+		pp = &(*pp)->hnext;
+	if (*pp) {
+		*pp = node->hnext;
+		t->nnodes--;
+	}
+}
+
+static struct mkfs_inode *inode_new(struct tar *t)
+{
+	struct mkfs_inode *in;
+
+	if (t->nall == t->all_cap) {
+		u64 cap = t->all_cap ? t->all_cap * 2 : 1024;
+		void *p = realloc(t->all, cap * sizeof(*t->all));
+
+		if (!p)
+			return NULL;
+		t->all = p;
+		t->all_cap = cap;
+	}
+	in = calloc(1, sizeof(*in));
+	if (in)
+		t->all[t->nall++] = in;
+	return in;
+}
+
+/* a directory that the archive names only as the parent of a member */
+static struct mkfs_inode *implicit_dir(struct tar *t)
+{
+	struct mkfs_inode *in = inode_new(t);
+
+	if (in) {
+		in->mode = S_IFDIR | 0755;
+		mkfs_set_owner_time(t->ctx, in, 0, 0, t->ctx->build_sec,
+				    t->ctx->build_nsec);
+	}
+	return in;
+}
+
+/* a member no longer in the tree: its xattrs stop counting for sharing */
+static void drop_xattrs(struct mkfs_inode *in)
+{
+	for (u16 i = 0; i < in->nxattrs; i++)
+		in->xattrs[i]->count--;
+	free(in->xattrs);
+	in->xattrs = NULL;
+	in->nxattrs = 0;
+}
+
+static void node_free_subtree(struct tar *t, struct tar_node *node)
+{
+	for (u32 i = 0; i < node->nkids; i++) {
+		node_free_subtree(t, node->kids[i]);
+		tab_remove(t, node->kids[i]);
+		free(node->kids[i]->path);
+		free(node->kids[i]->kids);
+		free(node->kids[i]);
+	}
+	free(node->kids);
+	node->kids = NULL;
+	node->nkids = node->kids_cap = 0;
+}
+
+static struct tar_node *node_get(struct tar *t, const char *path, int *err);
+
+/* the directory holding @path, made when missing */
+static struct tar_node *parent_of(struct tar *t, const char *path, int *err)
+{
+	const char *slash = strrchr(path, '/');
+	struct tar_node *dir;
+	char *ppath;
+
+	if (!slash)
+		return t->root;
+	ppath = strndup(path, slash - path);
+	if (!ppath) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	dir = node_get(t, ppath, err);
+	free(ppath);
+	if (dir && !S_ISDIR(dir->in->mode)) {
+		*err = erofs_err_ret(-ENOTDIR,
+			"tar member '%s': a parent is not a directory", path);
+		return NULL;
+	}
+	return dir;
+}
+
+/* the node of @path, made (an implicit directory) when missing */
+static struct tar_node *node_get(struct tar *t, const char *path, int *err)
+{
+	struct tar_node *node = node_find(t, path), *dir;
+
+	if (node || !*path)
+		return node ? node : t->root;
+	dir = parent_of(t, path, err);
+	if (!dir)
+		return NULL;
+	node = calloc(1, sizeof(*node));
+	if (node)
+		node->path = strdup(path);
+	if (!node || !node->path || !(node->in = implicit_dir(t))) {
+		if (node)
+			free(node->path);
+		free(node);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	node->name = strrchr(node->path, '/');
+	node->name = node->name ? node->name + 1 : node->path;
+	if (dir->nkids == dir->kids_cap) {
+		u32 cap = dir->kids_cap ? dir->kids_cap * 2 : 8;
+		void *p = realloc(dir->kids, cap * sizeof(*dir->kids));
+
+		if (!p)
+			goto nomem;
+		dir->kids = p;
+		dir->kids_cap = cap;
+	}
+	if (tab_insert(t, node))
+		goto nomem;
+	dir->kids[dir->nkids++] = node;
+	return node;
+nomem:
+	free(node->path);
+	free(node);
+	*err = -ENOMEM;
+	return NULL;
+}
+
+/* ---- members ------------------------------------------------------------- */
+
+struct member {
+	char *path;		/* normalized */
+	char *link;		/* symlink target or hard-link path, raw */
+	char type;
+	u32 mode;		/* permission bits */
+	u64 size, uid, gid, major, minor;
+	s64 mtime;
+	u32 mtime_nsec;
+	u64 data;		/* archive offset of the data */
+};
+
+/* POSIX ACL xattr values: a version, then (tag, perm, id) sorted */
+#define ACL_VERSION	2
+#define ACL_USER_OBJ	0x01
+#define ACL_USER	0x02
+#define ACL_GROUP_OBJ	0x04
+#define ACL_GROUP	0x08
+#define ACL_MASK	0x10
+#define ACL_OTHER	0x20
+#define ACL_NO_ID	0xffffffffU
+#define ACL_MAX		1024
+
+struct acl_ent {
+	u16 tag, perm;
+	u32 id;
+};
+
+static int cmp_acl(const void *a, const void *b)
+{
+	const struct acl_ent *x = a, *y = b;
+
+	if (x->tag != y->tag)
+		return x->tag < y->tag ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static bool acl_id(const char *s, bool user, u32 *id)
+{
+	char *end;
+	unsigned long v;
+	struct passwd *pw;
+	struct group *gr;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s && !*end && !errno && v < ACL_NO_ID) {
+		*id = v;
+		return true;
+	}
+	/* a name, as GNU tar extraction resolves it: on this host */
+	if (user && (pw = getpwnam(s)))
+		*id = pw->pw_uid;
+	else if (!user && (gr = getgrnam(s)))
+		*id = gr->gr_gid;
+	else
+		return false;
+	return true;
+}
+
+/* one "tag:qualifier:rwx" entry of acl_to_text() form */
+static int acl_parse_entry(char *e, struct acl_ent *out, const char *path)
+{
+	char *q = strchr(e, ':'), *perm = q ? strchr(q + 1, ':') : NULL;
+	bool user;
+
+	if (!perm || strlen(perm + 1) < 3)
+		goto bad;
+	*q++ = '\0';
+	*perm++ = '\0';
+	user = !strcmp(e, "user") || !strcmp(e, "u");
+	if (user || !strcmp(e, "group") || !strcmp(e, "g")) {
+		out->tag = *q ? (user ? ACL_USER : ACL_GROUP) :
+			   (user ? ACL_USER_OBJ : ACL_GROUP_OBJ);
+		out->id = ACL_NO_ID;
+		if (*q && !acl_id(q, user, &out->id))
+			return erofs_err_ret(-EINVAL,
+				"tar member '%s': ACL names unknown %s '%s'",
+				path, user ? "user" : "group", q);
+	} else if (!strcmp(e, "mask") || !strcmp(e, "m") ||
+		   !strcmp(e, "other") || !strcmp(e, "o")) {
+		out->tag = e[0] == 'm' ? ACL_MASK : ACL_OTHER;
+		out->id = ACL_NO_ID;
+	} else {
+		goto bad;
+	}
+	out->perm = 0;
+	for (int i = 0; i < 3; i++) {
+		if (perm[i] == "rwx"[i])
+			out->perm |= 4 >> i;
+		else if (perm[i] != '-')
+			goto bad;
+	}
+	return 0;
+bad:
+	return erofs_err_ret(-EINVAL, "tar member '%s': bad ACL entry", path);
+}
+
+/* SCHILY.acl text ("user::rw-\nuser:1000:r--\n...") as an xattr value */
+static int acl_from_text(const char *text, const char *path, u8 **out,
+			 size_t *len)
+{
+	char *copy = strdup(text), *save = NULL, *e;
+	struct acl_ent *ents = calloc(ACL_MAX, sizeof(*ents));
+	u32 n = 0;
+	int err = 0;
+
+	if (!copy || !ents) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (e = strtok_r(copy, "\n,", &save); e && !err;
+	     e = strtok_r(NULL, "\n,", &save)) {
+		char *hash = strchr(e, '#');	/* "#effective:r--" comments */
+
+		if (hash)
+			*hash = '\0';
+		while (*e == ' ' || *e == '\t')
+			e++;
+		if (!*e)
+			continue;
+		if (n == ACL_MAX)
+			err = erofs_err_ret(-E2BIG, "tar member '%s': ACL too long",
+					    path);
+		else
+			err = acl_parse_entry(e, &ents[n++], path);
+	}
+	if (err)
+		goto out;
+	qsort(ents, n, sizeof(*ents), cmp_acl);
+	*len = 4 + 8 * (size_t)n;
+	*out = malloc(*len);
+	if (!*out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	{
+		__le32 version = cpu_to_le32(ACL_VERSION);
+
+		memcpy(*out, &version, 4);
+	}
+	for (u32 i = 0; i < n; i++) {
+		struct {
+			__le16 tag, perm;
+			__le32 id;
+		} raw = { cpu_to_le16(ents[i].tag), cpu_to_le16(ents[i].perm),
+			  cpu_to_le32(ents[i].id) };
+
+		memcpy(*out + 4 + 8 * i, &raw, 8);
+	}
+out:
+	free(copy);
+	free(ents);
+	return err;
+}
+
+static bool pax_has_xattr(const struct pax *p, const char *name)
+{
+	for (u32 i = 0; i < p->nxattrs; i++)
+		if (!strcmp(p->xattrs[i].name, name))
+			return true;
+	return false;
+}
+
+/* text ACLs, where the archive has no raw xattr of the same ACL */
+static int add_text_acls(struct tar *t, struct mkfs_inode *in,
+			 const char *path)
+{
+	static const char *const names[2] = {
+		"system.posix_acl_access", "system.posix_acl_default"
+	};
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++) {
+		const char *text = t->local.acl[i] ? t->local.acl[i] :
+				   t->global.acl[i];
+		u8 *value = NULL;
+		size_t len = 0;
+
+		if (!text || pax_has_xattr(&t->local, names[i]) ||
+		    pax_has_xattr(&t->global, names[i]))
+			continue;
+		err = acl_from_text(text, path, &value, &len);
+		if (!err && len > 4)
+			err = mkfs_xattr_add(t->ctx, in, names[i], value, len,
+					     path);
+		free(value);
+	}
+	return err;
+}
+
+static int add_pax_xattrs(struct tar *t, struct mkfs_inode *in,
+			  const char *path)
+{
+	int err = add_text_acls(t, in, path);
+
+	for (u32 i = 0; i < t->global.nxattrs && !err; i++) {
+		const struct pax_xattr *x = &t->global.xattrs[i];
+		bool overridden = false;
+
+		for (u32 j = 0; j < t->local.nxattrs; j++)
+			overridden |= !strcmp(t->local.xattrs[j].name, x->name);
+		if (!overridden)
+			err = mkfs_xattr_add(t->ctx, in, x->name, x->value,
+					     x->len, path);
+	}
+	for (u32 i = 0; i < t->local.nxattrs && !err; i++)
+		err = mkfs_xattr_add(t->ctx, in, t->local.xattrs[i].name,
+				     t->local.xattrs[i].value,
+				     t->local.xattrs[i].len, path);
+	if (!err)
+		mkfs_xattr_sort(in);
+	return err;
+}
+
+static u32 type_bits(char type)
+{
+	switch (type) {
+	case '5': return S_IFDIR;
+	case '2': return S_IFLNK;
+	case '3': return S_IFCHR;
+	case '4': return S_IFBLK;
+	case '6': return S_IFIFO;
+	default: return S_IFREG;
+	}
+}
+
+/* --aufs: ".wh..wh..opq" makes its directory opaque, ".wh.X" whites X out */
+static int aufs_member(struct tar *t, struct member *m, bool *done)
+{
+	char *slash = strrchr(m->path, '/');
+	char *base = slash ? slash + 1 : m->path;
+	struct tar_node *dir;
+	int err = 0;
+
+	*done = false;
+	if (strncmp(base, ".wh.", 4))
+		return 0;
+	*done = true;
+	if (!strcmp(base, ".wh..wh..opq")) {
+		if (slash)
+			*slash = '\0';
+		dir = slash ? node_get(t, m->path, &err) : t->root;
+		if (slash)
+			*slash = '/';
+		if (!dir)
+			return err;
+		if (!S_ISDIR(dir->in->mode))
+			return erofs_err_ret(-ENOTDIR,
+				"tar member '%s': not in a directory", m->path);
+		if (dir->opaque)
+			return 0;
+		dir->opaque = true;
+		err = mkfs_xattr_add(t->ctx, dir->in, "trusted.overlay.opaque",
+				     "y", 1, m->path);
+		if (!err)
+			mkfs_xattr_sort(dir->in);
+		return err;
+	}
+	if (!strncmp(base, ".wh..wh.", 8))
+		return 0;		/* aufs' own bookkeeping */
+	/* the whited-out name becomes an overlayfs whiteout: char 0:0 */
+	memmove(base, base + 4, strlen(base + 4) + 1);
+	if (!*base)
+		return erofs_err_ret(-EINVAL, "tar member '.wh.' names nothing");
+	m->type = '3';
+	m->major = m->minor = 0;
+	*done = false;
+	return 0;
+}
+
+static int add_member(struct tar *t, struct member *m)
+{
+	struct tar_node *node;
+	struct mkfs_inode *in;
+	u32 mode = type_bits(m->type) | (m->mode & 07777);
+	int err = 0;
+
+	if (m->type == '1') {
+		struct tar_node *target;
+		char *tpath;
+
+		err = normalize(m->link, &tpath);
+		if (err)
+			return err;
+		target = node_find(t, tpath);
+		free(tpath);
+		if (!target || S_ISDIR(target->in->mode))
+			return erofs_err_ret(-EINVAL,
+				"tar member '%s': hard link to '%s', %s", m->path,
+				m->link, target ? "a directory" :
+				"which is not in the archive before it");
+		node = node_get(t, m->path, &err);
+		if (!node)
+			return err;
+		if (node == target)
+			return 0;
+		if (S_ISDIR(node->in->mode))
+			node_free_subtree(t, node);
+		node->in = target->in;
+		return 0;
+	}
+	node = node_get(t, m->path, &err);
+	if (!node)
+		return err;
+	if (node == t->root && !S_ISDIR(mode))
+		return erofs_err_ret(-EINVAL,
+			"tar member '%s' would replace the root directory",
+			m->path);
+	if (S_ISDIR(mode) && S_ISDIR(node->in->mode)) {
+		in = node->in;		/* a directory again: new attributes */
+		drop_xattrs(in);
+		node->opaque = false;
+	} else {
+		if (S_ISDIR(node->in->mode))
+			node_free_subtree(t, node);
+		in = inode_new(t);
+		if (!in)
+			return -ENOMEM;
+		node->in = in;
+	}
+	in->mode = mode;
+	mkfs_set_owner_time(t->ctx, in, m->uid, m->gid, m->mtime,
+			    m->mtime_nsec);
+	if (S_ISREG(mode)) {
+		in->size = m->size;
+		in->src_off = m->data;
+		if (m->size) {
+			in->path = strdup(*m->path ? m->path : ".");
+			if (!in->path)
+				return -ENOMEM;
+		}
+	} else if (S_ISLNK(mode)) {
+		size_t len = strlen(m->link);
+
+		if (len >= PATH_MAX)
+			return erofs_err_ret(-ENAMETOOLONG,
+				"symlink target too long: '%s'", m->path);
+		in->data = malloc(len ? len : 1);
+		if (!in->data)
+			return -ENOMEM;
+		memcpy(in->data, m->link, len);
+		in->size = len;
+	} else if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		if (m->major > 0xfff || m->minor > 0xfffff)
+			return erofs_err_ret(-ERANGE,
+				"tar member '%s': device %llu:%llu out of range",
+				m->path, (unsigned long long)m->major,
+				(unsigned long long)m->minor);
+		in->rdev = erofs_encode_dev(m->major, m->minor);
+	}
+	return add_pax_xattrs(t, in, m->path);
+}
+
+static bool excluded(const struct erofs_mkfs_cfg *cfg, char *path)
+{
+	bool ex = false;
+
+	if (!cfg->n_exclude_paths && !cfg->n_exclude_regexes)
+		return false;
+	/* a member inside an excluded directory goes with it */
+	for (char *p = path; !ex && (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		ex = mkfs_is_excluded(cfg, path);
+		*p = '/';
+	}
+	return ex || mkfs_is_excluded(cfg, path);
+}
+
+static bool block_is_zero(const u8 *b)
+{
+	for (int i = 0; i < TAR_BLOCK; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* the member whose header is at t->pos; *end at the archive's end */
+static int read_member(struct tar *t, bool *end)
+{
+	const struct erofs_mkfs_cfg *cfg = t->ctx->cfg;
+	u8 h[TAR_BLOCK];
+	struct member m = { 0 };
+	s64 v;
+	char *name = NULL, *body;
+	bool ustar;
+	int err;
+
+	*end = false;
+	if (t->pos + TAR_BLOCK > t->size) {
+		if (t->pos != t->size)
+			return erofs_err_ret(-EINVAL,
+				"tar archive cut short at offset %llu",
+				(unsigned long long)t->pos);
+		*end = true;	/* no end-of-archive blocks: accepted */
+		return 0;
+	}
+	err = tar_pread(t, h, TAR_BLOCK, t->pos);
+	if (err)
+		return err;
+	if (block_is_zero(h)) {
+		*end = true;
+		return 0;
+	}
+	if (!checksum_ok(h))
+		return erofs_err_ret(-EINVAL,
+			"bad tar header checksum at offset %llu (not a tar archive?)",
+			(unsigned long long)t->pos);
+	m.type = h[156];
+	if (!field_num(h + 124, 12, false, &v))
+		return erofs_err_ret(-EINVAL, "bad size field at offset %llu",
+				     (unsigned long long)t->pos);
+	m.size = v;
+	if (m.type != 'x' && m.type != 'g' && m.type != 'L' && m.type != 'K' &&
+	    t->local.has_size)
+		m.size = t->local.size;
+	/* these carry no data, whatever the size field says */
+	if (m.type == '2' || m.type == '3' || m.type == '4' || m.type == '5' ||
+	    m.type == '6')
+		m.size = 0;
+	if (m.size > t->size)
+		return erofs_err_ret(-EINVAL,
+			"tar member at offset %llu claims %llu bytes, past the end",
+			(unsigned long long)t->pos, (unsigned long long)m.size);
+	/* headers that describe the next member */
+	if (m.type == 'x' || m.type == 'g' || m.type == 'L' || m.type == 'K') {
+		err = read_body(t, m.size, &body);
+		if (err)
+			return err;
+		if (m.type == 'x' || m.type == 'g') {
+			err = pax_parse(t, m.type == 'x' ? &t->local : &t->global,
+					body, m.size);
+			free(body);
+		} else {
+			char **dst = m.type == 'L' ? &t->local.path :
+				     &t->local.linkpath;
+
+			free(*dst);
+			*dst = body;
+		}
+		t->pos += TAR_BLOCK + ((m.size + TAR_BLOCK - 1) & ~(u64)(TAR_BLOCK - 1));
+		return err;
+	}
+	ustar = !memcmp(h + 257, "ustar\0" "00", 8);
+	if (t->local.path) {
+		name = strdup(t->local.path);
+	} else if (ustar && h[345]) {
+		char *prefix = field_str(h + 345, 155), *base = field_str(h, 100);
+
+		if (prefix && base && asprintf(&name, "%s/%s", prefix, base) < 0)
+			name = NULL;
+		free(prefix);
+		free(base);
+	} else {
+		name = field_str(h, 100);
+	}
+	if (!name)
+		return -ENOMEM;
+	m.link = t->local.linkpath ? strdup(t->local.linkpath) :
+		 field_str(h + 157, 100);
+	if (!m.link) {
+		free(name);
+		return -ENOMEM;
+	}
+	m.data = t->pos + TAR_BLOCK;
+	if (m.data + m.size > t->size) {
+		err = erofs_err_ret(-EINVAL,
+			"tar member '%s': data past the end of the archive",
+			name);
+		goto out;
+	}
+	if (!field_num(h + 100, 8, false, &v))
+		goto bad_field;
+	m.mode = v;
+#define PICK(f, hoff, hlen, sign) do {					\
+		if (t->local.has_##f)					\
+			m.f = t->local.f;				\
+		else if (t->global.has_##f)				\
+			m.f = t->global.f;				\
+		else if (!field_num(h + hoff, hlen, sign, &v))		\
+			goto bad_field;					\
+		else							\
+			m.f = v;					\
+	} while (0)
+	PICK(uid, 108, 8, false);
+	PICK(gid, 116, 8, false);
+	PICK(mtime, 136, 12, true);
+	m.mtime_nsec = t->local.has_mtime ? t->local.mtime_nsec :
+		       t->global.has_mtime ? t->global.mtime_nsec : 0;
+	if (m.type == '3' || m.type == '4') {
+		PICK(major, 329, 8, false);
+		PICK(minor, 337, 8, false);
+	}
+#undef PICK
+	/* a trailing slash marks a directory in pre-POSIX archives */
+	if ((m.type == '0' || m.type == '\0') && *name &&
+	    name[strlen(name) - 1] == '/')
+		m.type = '5';
+	switch (m.type) {
+	case '0': case '\0': case '7': case '1': case '2': case '3': case '4':
+	case '5': case '6':
+		break;
+	case 'S':
+		err = erofs_err_ret(-EOPNOTSUPP,
+			"tar member '%s': GNU sparse files are not supported",
+			name);
+		goto out;
+	case 'V': case 'N': case 'M':
+		goto next;	/* volume labels and old GNU extras: no file */
+	default:
+		err = erofs_err_ret(-EOPNOTSUPP,
+			"tar member '%s': unsupported type '%c'", name, m.type);
+		goto out;
+	}
+	err = normalize(name, &m.path);
+	if (err)
+		goto out;
+	if (excluded(cfg, m.path))
+		goto next;
+	if (cfg->aufs) {
+		bool done;
+
+		err = aufs_member(t, &m, &done);
+		if (err || done)
+			goto next;
+	}
+	err = add_member(t, &m);
+next:
+	t->pos += TAR_BLOCK + ((m.size + TAR_BLOCK - 1) & ~(u64)(TAR_BLOCK - 1));
+	pax_clear(&t->local);
+out:
+	free(name);
+	free(m.path);
+	free(m.link);
+	return err;
+bad_field:
+	err = erofs_err_ret(-EINVAL, "tar member '%s': bad header field", name);
+	goto out;
+}
+
+/* ---- the tree ------------------------------------------------------------ */
+
+static int cmp_nodes(const void *a, const void *b)
+{
+	return strcmp((*(struct tar_node *const *)a)->name,
+		      (*(struct tar_node *const *)b)->name);
+}
+
+/*
+ * Directory entries from the nodes, in name order, and the inode list:
+ * every inode reachable from the root, once, with its link count.
+ */
+static int build_dirs(struct tar *t, struct tar_node *dnode, int depth)
+{
+	struct mkfs_inode *dir = dnode->in;
+	int err = 0;
+
+	if (depth > PATH_MAX / 2)
+		return erofs_err_ret(-ELOOP, "tar tree too deep");
+	if (dnode->nkids > 1)
+		qsort(dnode->kids, dnode->nkids, sizeof(*dnode->kids),
+		      cmp_nodes);
+	dir->dents = calloc(dnode->nkids + 2, sizeof(*dir->dents));
+	if (!dir->dents)
+		return -ENOMEM;
+	dir->nlink = 2;
+	for (u32 i = 0; i < dnode->nkids && !err; i++) {
+		struct tar_node *kid = dnode->kids[i];
+		struct mkfs_inode *in = kid->in;
+		struct mkfs_dentry *de = &dir->dents[i];
+
+		de->name = strdup(kid->name);
+		if (!de->name)
+			return -ENOMEM;
+		de->name_len = strlen(kid->name);
+		de->file_type = erofs_mode_to_ftype(in->mode);
+		de->inode = in;
+		dir->ndents = i + 1;
+		if (!in->nlink)
+			err = mkfs_inode_append(t->ctx, in);
+		if (err)
+			break;
+		if (S_ISDIR(in->mode)) {
+			dir->nlink++;
+			in->parent = dir;
+			err = build_dirs(t, kid, depth + 1);
+		} else {
+			in->nlink++;
+		}
+	}
+	if (!err)
+		err = mkfs_dir_seal(dir, dnode->nkids);
+	return err;
+}
+
+static void free_nodes(struct tar *t)
+{
+	if (t->root) {
+		node_free_subtree(t, t->root);
+		free(t->root->path);
+		free(t->root);
+	}
+	free(t->tab);
+	t->root = NULL;
+	t->tab = NULL;
+}
+
+int mkfs_tar_scan(struct mkfs_ctx *ctx)
+{
+	struct tar t = { .ctx = ctx, .fd = -1 };
+	bool end = false;
+	int err;
+
+	err = open_archive(&t);
+	if (err)
+		return err;
+	ctx->tar = true;
+	ctx->tar_fd = t.fd;
+	t.root = calloc(1, sizeof(*t.root));
+	if (t.root)
+		t.root->path = strdup("");
+	if (!t.root || !t.root->path || !(t.root->in = implicit_dir(&t))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	t.root->name = t.root->path;
+	while (!err && !end)
+		err = read_member(&t, &end);
+	if (err)
+		goto out;
+	/* every inode starts unlinked; the walk counts its links */
+	for (u64 i = 0; i < t.nall; i++)
+		t.all[i]->nlink = 0;
+	ctx->root = t.root->in;
+	err = mkfs_inode_append(ctx, ctx->root);
+	if (!err)
+		err = build_dirs(&t, t.root, 0);
+out:
+	/* members replaced by later ones, or never linked: not in the image */
+	for (u64 i = 0; i < t.nall; i++) {
+		struct mkfs_inode *in = t.all[i];
+
+		if (in->nlink || in == ctx->root)
+			continue;
+		drop_xattrs(in);
+		for (u32 j = 0; j < in->ndents; j++)
+			free(in->dents[j].name);
+		free(in->dents);
+		free(in->path);
+		free(in->data);
+		free(in);
+	}
+	free(t.all);
+	free_nodes(&t);
+	pax_clear(&t.local);
+	pax_clear(&t.global);
+	return err;
+}
+
+void mkfs_tar_release(struct mkfs_ctx *ctx)
+{
+	if (ctx->tar && ctx->tar_fd >= 0)
+		close(ctx->tar_fd);
+	ctx->tar = false;
+	ctx->tar_fd = -1;
+}

@@ -1,0 +1,320 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0+
+# mkfs.erofs --tar: an image from a tar archive reads back, through the
+# kernel, exactly as GNU tar extracts the same archive; from a file, a
+# pipe, gzip and xz the image is the same bytes; odd archives (made by
+# Python's tarfile, not by GNU tar) give the right tree; overlayfs over
+# the images hides what whiteouts name (and the whiteouts themselves),
+# --ovlfs-strip drops them; bad archives give one error line and leave no
+# image.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need_mkfs
+need_kernel_mount
+need_cmd tar gzip xz getfacl
+make_work
+$GEN_TREE "$WORK/src" >/dev/null
+
+# --- the awkward tree, through GNU tar ------------------------------------
+(cd "$WORK/src" && tar --xattrs --xattrs-include='*' --format=pax \
+	-cf "$WORK/t.tar" . 2>/dev/null) || true
+[ -s "$WORK/t.tar" ] || fail "cannot make the tar archive"
+mkdir "$WORK/x"
+tar --xattrs --xattrs-include='*' --numeric-owner -xpf "$WORK/t.tar" \
+	-C "$WORK/x" 2>/dev/null || fail "GNU tar cannot extract its archive"
+mkfs_ok --tar=f --ishare_key -T0 --mkfs-time -Uclear "$WORK/t.img" "$WORK/t.tar"
+mount_image "$WORK/t.img" "$WORK/mnt"
+$COMPARE --ishare trusted.erofs.fingerprint "$WORK/x" "$WORK/mnt" ||
+	fail "the image differs from GNU tar's extraction"
+umount_image "$WORK/mnt"
+$COMPARE --image --ishare trusted.erofs.fingerprint "$WORK/x" "$WORK/t.img" ||
+	fail "the parsed image differs from GNU tar's extraction"
+if [ -x "$top_builddir/fsck/fsck.erofs" ]; then
+	"$top_builddir/fsck/fsck.erofs" "$WORK/t.img" ||
+		fail "our fsck.erofs rejects the tar image"
+fi
+
+note "same image from a pipe, gzip and xz"
+gzip -c "$WORK/t.tar" >"$WORK/t.tgz"
+xz -c "$WORK/t.tar" >"$WORK/t.txz"
+want=$(sha_of "$WORK/t.img")
+cat "$WORK/t.tar" | mkfs_ok --tar --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img"
+[ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "stdin image differs"
+mkfs_ok --tar --ungzip --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img" "$WORK/t.tgz"
+[ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "gzip image differs"
+mkfs_ok --tar --unxz --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img" - <"$WORK/t.txz"
+[ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "xz image differs"
+# --ungzip only tries: a plain archive is read as it is
+mkfs_ok --tar --ungzip --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img" "$WORK/t.tar"
+[ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "--ungzip on plain tar differs"
+
+note "compressed, with fragments, from tar"
+mkfs_ok --tar -zlz4hc -Eztailpacking,fragments --ishare_key -T0 --mkfs-time -Uclear \
+	"$WORK/z.img" "$WORK/t.tar"
+mount_image "$WORK/z.img" "$WORK/mntz"
+$COMPARE --ishare trusted.erofs.fingerprint "$WORK/x" "$WORK/mntz" ||
+	fail "the compressed tar image differs"
+umount_image "$WORK/mntz"
+rm -rf "$WORK/x" "$WORK"/*.img "$WORK"/t.t*
+
+# --- odd archives, from Python's tarfile ----------------------------------
+$PYTHON - "$WORK" <<'PY' || fail "cannot write the odd archives"
+import io, sys, tarfile
+work = sys.argv[1]
+
+def member(tf, name, type=tarfile.REGTYPE, data=b"", **kw):
+    ti = tarfile.TarInfo(name)
+    ti.type = type
+    ti.size = len(data) if type == tarfile.REGTYPE else 0
+    ti.mode = kw.pop("mode", 0o644)
+    ti.mtime = kw.pop("mtime", 1700000000)
+    for k, v in kw.items():
+        setattr(ti, k, v)
+    tf.addfile(ti, io.BytesIO(data) if type == tarfile.REGTYPE else None)
+
+for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
+    with tarfile.open(f"{work}/odd-{tag}.tar", "w", format=fmt) as tf:
+        # parents never named: made as 0755 directories
+        member(tf, "a/b/c/file", data=b"deep\n")
+        # a name longer than 100 bytes (GNU ././@LongLink, pax path)
+        member(tf, "long/" + "n" * 200, data=b"long\n")
+        member(tf, "long/link-" + "l" * 120, tarfile.SYMTYPE,
+               linkname="target/" + "t" * 150)
+        # replaced: the last member of a path wins
+        member(tf, "dup", data=b"first\n")
+        member(tf, "dup", data=b"second!\n", mode=0o600)
+        # a directory over a directory keeps its entries
+        member(tf, "d", tarfile.DIRTYPE, mode=0o700)
+        member(tf, "d/kept", data=b"kept\n")
+        member(tf, "d", tarfile.DIRTYPE, mode=0o750, uid=7)
+        # a file over a directory drops what was inside it
+        member(tf, "gone", tarfile.DIRTYPE)
+        member(tf, "gone/inside", data=b"x")
+        member(tf, "gone", data=b"now a file\n")
+        # hard links, to a file given before
+        member(tf, "h/one", data=b"linked\n", mode=0o640)
+        member(tf, "h/two", tarfile.LNKTYPE, linkname="h/one")
+        member(tf, "./h/three", tarfile.LNKTYPE, linkname="./h/one")
+        # devices, a fifo, odd owners and times
+        member(tf, "dev/null", tarfile.CHRTYPE, devmajor=1, devminor=3)
+        member(tf, "dev/sda", tarfile.BLKTYPE, devmajor=8, devminor=0)
+        member(tf, "dev/fifo", tarfile.FIFOTYPE)
+        member(tf, "big-uid", data=b"u\n", uid=3000000000, gid=2999999999)
+        member(tf, "old", data=b"o\n", mtime=-86400 * 365)
+        # aufs whiteouts (kept as they are without --aufs)
+        member(tf, "ovl/.wh.deleted", data=b"")
+        member(tf, "ovl/sub/.wh..wh..opq", data=b"")
+        member(tf, "ovl/.wh..wh.plnk", tarfile.DIRTYPE)
+    # pax only: xattrs, nanosecond times, a path overriding the header
+    if fmt == tarfile.PAX_FORMAT:
+        with tarfile.open(f"{work}/odd-{tag}.tar", "a", format=fmt) as tf:
+            ti = tarfile.TarInfo("x/attrs")
+            ti.size = 3
+            ti.pax_headers = {"SCHILY.xattr.user.one": "1",
+                              "SCHILY.xattr.trusted.two": "two",
+                              "SCHILY.xattr.trusted.erofs.fingerprint":
+                                  "sha256:forged-forged-forged-forged!",
+                              "mtime": "1700000000.123456789"}
+            tf.addfile(ti, io.BytesIO(b"abc"))
+            # ACLs as GNU tar --acls writes them, as text only
+            ti = tarfile.TarInfo("x/acl")
+            ti.type = tarfile.DIRTYPE
+            ti.mode = 0o775
+            ti.pax_headers = {
+                "SCHILY.acl.access": "user::rwx\nuser:1234:r-x\n"
+                    "group::r-x\ngroup:root:rwx\nmask::rwx\nother::r-x\n",
+                "SCHILY.acl.default": "user::rwx,user:root:rw-,group::r-x,"
+                    "mask::rwx,other::---"}
+            tf.addfile(ti)
+
+# bad archives
+good = open(f"{work}/odd-gnu.tar", "rb").read()
+open(f"{work}/bad-trunc.tar", "wb").write(good[:3000])
+bad = bytearray(good); bad[148] ^= 1
+open(f"{work}/bad-sum.tar", "wb").write(bad)
+with tarfile.open(f"{work}/bad-dotdot.tar", "w", format=tarfile.GNU_FORMAT) as tf:
+    member(tf, "ok", data=b"1")
+    member(tf, "a/../../escape", data=b"2")
+with tarfile.open(f"{work}/bad-link.tar", "w", format=tarfile.GNU_FORMAT) as tf:
+    member(tf, "l", tarfile.LNKTYPE, linkname="missing")
+open(f"{work}/bad-empty.tar", "wb").write(b"not a tar archive at all" * 40)
+with tarfile.open(f"{work}/bad-deep.tar", "w", format=tarfile.PAX_FORMAT) as tf:
+    member(tf, "d/" * 3000 + "f", data=b"1")
+PY
+
+check_odd() {
+	local tag=$1 mnt=$WORK/mnt-$1 opts=$2
+	local d
+
+	# shellcheck disable=SC2086
+	mkfs_ok --tar $opts --ishare_key "$WORK/odd-$tag.img" "$WORK/odd-$tag.tar"
+	mount_image "$WORK/odd-$tag.img" "$mnt"
+	d=$mnt
+	[ "$(cat "$d/a/b/c/file")" = deep ] || fail "$tag: deep file"
+	[ "$(stat -c %a:%u "$d/a" "$d/a/b")" = "$(printf '755:0\n755:0')" ] ||
+		fail "$tag: implicit directories: $(stat -c %a:%u "$d/a" "$d/a/b")"
+	[ "$(cat "$d/long/$(printf 'n%.0s' $(seq 200))")" = long ] ||
+		fail "$tag: long name"
+	[ "$(readlink "$d/long/link-$(printf 'l%.0s' $(seq 120))")" = \
+	  "target/$(printf 't%.0s' $(seq 150))" ] || fail "$tag: long link"
+	[ "$(cat "$d/dup"):$(stat -c %a "$d/dup")" = "second!:600" ] ||
+		fail "$tag: replaced file"
+	[ "$(stat -c %a:%u "$d/d")" = 750:7 ] || fail "$tag: directory attrs"
+	[ "$(cat "$d/d/kept")" = kept ] || fail "$tag: directory lost entries"
+	[ "$(cat "$d/gone")" = "now a file" ] || fail "$tag: file over directory"
+	[ "$(stat -c %h:%i "$d/h/one")" = "3:$(stat -c %i "$d/h/two")" ] ||
+		fail "$tag: hard links: $(stat -c %h:%i "$d/h/one" "$d/h/two")"
+	[ "$(stat -c %i "$d/h/three")" = "$(stat -c %i "$d/h/one")" ] ||
+		fail "$tag: hard link with ./"
+	[ "$(stat -c %F:%t:%T "$d/dev/null")" = "character special file:1:3" ] ||
+		fail "$tag: char device"
+	[ "$(stat -c %F:%t:%T "$d/dev/sda")" = "block special file:8:0" ] ||
+		fail "$tag: block device"
+	[ "$(stat -c %F "$d/dev/fifo")" = fifo ] || fail "$tag: fifo"
+	[ "$(stat -c %u:%g "$d/big-uid")" = 3000000000:2999999999 ] ||
+		fail "$tag: big ids: $(stat -c %u:%g "$d/big-uid")"
+	[ "$(stat -c %Y "$d/old")" = "$((-86400 * 365))" ] ||
+		fail "$tag: negative mtime: $(stat -c %Y "$d/old")"
+	[ "$(getfattr --absolute-names -n trusted.erofs.fingerprint \
+		--only-values "$d/h/one" | head -c 7)" = "sha256:" ] ||
+		fail "$tag: no fingerprint"
+}
+
+check_odd gnu ""
+d=$WORK/mnt-gnu
+[ -f "$d/ovl/.wh.deleted" ] && [ -d "$d/ovl/.wh..wh.plnk" ] ||
+	fail "whiteouts changed without --aufs"
+check_odd pax ""
+d=$WORK/mnt-pax
+[ "$(getfattr --absolute-names -n user.one --only-values "$d/x/attrs")" = 1 ] &&
+[ "$(getfattr --absolute-names -n trusted.two --only-values "$d/x/attrs")" = two ] ||
+	fail "pax xattrs"
+[ "$(stat -c %y "$d/x/attrs")" = "$(date -d @1700000000 '+%Y-%m-%d %H:%M:%S').123456789 $(date -d @1700000000 +%z)" ] ||
+	fail "pax nanosecond mtime: $(stat -c %y "$d/x/attrs")"
+$PYTHON - "$d/x/attrs" <<'PY' || fail "a forged fingerprint from the archive survived"
+import hashlib, os, sys
+v = os.getxattr(sys.argv[1], "trusted.erofs.fingerprint")
+assert v == b"sha256:" + hashlib.sha256(b"abc").digest(), v
+PY
+
+[ "$(getfacl -cnp "$d/x/acl" 2>/dev/null | grep . | tr '\n' ' ')" = \
+  "user::rwx user:1234:r-x group::r-x group:0:rwx mask::rwx other::r-x default:user::rwx default:user:0:rw- default:group::r-x default:mask::rwx default:other::--- " ] ||
+	fail "text ACLs: $(getfacl -cn "$d/x/acl" 2>&1 | tr '\n' ' ')"
+
+note "--aufs"
+mkfs_ok --tar --aufs "$WORK/aufs.img" "$WORK/odd-gnu.tar"
+mount_image "$WORK/aufs.img" "$WORK/mnt-aufs"
+d=$WORK/mnt-aufs
+[ "$(stat -c %F:%t:%T "$d/ovl/deleted")" = "character special file:0:0" ] ||
+	fail "--aufs: no whiteout device"
+[ ! -e "$d/ovl/.wh.deleted" ] && [ ! -e "$d/ovl/.wh..wh.plnk" ] &&
+[ ! -e "$d/ovl/sub/.wh..wh..opq" ] || fail "--aufs: .wh. names left"
+[ "$(getfattr --absolute-names -n trusted.overlay.opaque --only-values \
+	"$d/ovl/sub")" = y ] || fail "--aufs: directory not opaque"
+
+# the directory of a whiteout gets an empty trusted.overlay.origin
+$PYTHON -c 'import os, sys; assert os.getxattr(sys.argv[1], "trusted.overlay.origin") == b""' \
+	"$d/ovl" || fail "--aufs: no trusted.overlay.origin on ovl"
+
+note "overlayfs over the --aufs image hides what its whiteouts name"
+if grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null; then
+	mkdir -p "$WORK/lower/ovl/sub" "$WORK/merged"
+	echo old >"$WORK/lower/ovl/deleted"
+	echo old >"$WORK/lower/ovl/sub/hidden"
+	mount -t overlay overlay -o "lowerdir=$d:$WORK/lower" "$WORK/merged" ||
+		fail "cannot mount overlayfs"
+	MOUNTS="$WORK/merged $MOUNTS"
+	[ ! -e "$WORK/merged/ovl/deleted" ] || fail "overlay shows a whited-out file"
+	[ ! -e "$WORK/merged/ovl/sub/hidden" ] || fail "opaque directory shows lower files"
+	[ -f "$WORK/merged/dup" ] || fail "overlay lost a file"
+	umount_image "$WORK/merged"
+else
+	note "no overlayfs: skipped"
+fi
+
+note "--ovlfs-strip drops whiteouts and opaque marks, from tar or a directory"
+mkfs_ok --tar --aufs --ovlfs-strip "$WORK/strip.img" "$WORK/odd-gnu.tar"
+mount_image "$WORK/strip.img" "$WORK/mnt-strip"
+d=$WORK/mnt-strip
+[ ! -e "$d/ovl/deleted" ] && [ -d "$d/ovl/sub" ] || fail "--ovlfs-strip: whiteout kept"
+! getfattr --absolute-names -n trusted.overlay.opaque "$d/ovl/sub" >/dev/null 2>&1 ||
+	fail "--ovlfs-strip: opaque kept"
+! getfattr --absolute-names -n trusted.overlay.origin "$d/ovl" >/dev/null 2>&1 ||
+	fail "--ovlfs-strip: origin added"
+mkdir -p "$WORK/wdir/a"
+mknod "$WORK/wdir/a/gone" c 0 0
+echo keep >"$WORK/wdir/a/kept"
+mkfs_ok "$WORK/wdir.img" "$WORK/wdir"
+mount_image "$WORK/wdir.img" "$WORK/mnt-wdir"
+[ "$(stat -c %F:%t:%T "$WORK/mnt-wdir/a/gone")" = "character special file:0:0" ] ||
+	fail "directory source: whiteout lost"
+$PYTHON -c 'import os, sys; assert os.getxattr(sys.argv[1], "trusted.overlay.origin") == b""' \
+	"$WORK/mnt-wdir/a" || fail "directory source: no origin"
+# a/ exists in no lower layer: without the origin mark overlayfs would
+# list the whiteout itself as a broken entry
+if grep -qw overlay /proc/filesystems; then
+	mkdir -p "$WORK/lower2/other" "$WORK/merged2"
+	mount -t overlay overlay -o "lowerdir=$WORK/mnt-wdir:$WORK/lower2" \
+		"$WORK/merged2" || fail "cannot mount overlayfs"
+	MOUNTS="$WORK/merged2 $MOUNTS"
+	[ "$(ls -A "$WORK/merged2/a")" = kept ] ||
+		fail "overlay lists a whiteout: $(ls -A "$WORK/merged2/a" 2>&1)"
+	umount_image "$WORK/merged2"
+fi
+mkfs_ok --ovlfs-strip "$WORK/wdir2.img" "$WORK/wdir"
+mount_image "$WORK/wdir2.img" "$WORK/mnt-wdir2"
+[ ! -e "$WORK/mnt-wdir2/a/gone" ] && [ -f "$WORK/mnt-wdir2/a/kept" ] ||
+	fail "directory source: --ovlfs-strip kept the whiteout"
+[ "$(stat -c %h "$WORK/mnt-wdir2/a")" = 2 ] || fail "link count of a"
+if [ -x "$top_builddir/fsck/fsck.erofs" ]; then
+	"$top_builddir/fsck/fsck.erofs" "$WORK/wdir2.img" ||
+		fail "fsck rejects a stripped image"
+	"$top_builddir/fsck/fsck.erofs" "$WORK/strip.img" ||
+		fail "fsck rejects a stripped tar image"
+fi
+
+note "--exclude-path takes a directory's members with it"
+mkfs_ok --tar --exclude-path=a/b --exclude-regex='^dev' \
+	"$WORK/ex.img" "$WORK/odd-gnu.tar"
+mount_image "$WORK/ex.img" "$WORK/mnt-ex"
+[ ! -e "$WORK/mnt-ex/a/b" ] && [ -f "$WORK/mnt-ex/long/$(printf 'n%.0s' $(seq 200))" ] &&
+[ ! -e "$WORK/mnt-ex/dev" ] && [ -f "$WORK/mnt-ex/dup" ] ||
+	fail "exclusions: $(cd "$WORK/mnt-ex" && find . | head -20)"
+
+note "bad archives: one line, no image"
+dest=$WORK/out/new.img
+mkdir -p "$WORK/out"
+expect_fail "$dest" "cut short" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-trunc.tar"
+expect_fail "$dest" "checksum|offset 0" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-sum.tar"
+expect_fail "$dest" "'..'|escape" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-dotdot.tar"
+expect_fail "$dest" "hard link|missing" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-link.tar"
+expect_fail "$dest" "longer than" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-deep.tar"
+expect_fail "$dest" "not a tar" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-empty.tar"
+expect_fail "$dest" "directory" -- "$MKFS_EROFS" --tar "$dest" "$WORK"
+expect_fail "$dest" "cannot open|nope" -- "$MKFS_EROFS" --tar "$dest" "$WORK/nope.tar"
+gzip -c "$WORK/odd-gnu.tar" | head -c 300 >"$WORK/bad.tgz"
+expect_fail "$dest" "gzip" -- "$MKFS_EROFS" --tar --ungzip "$dest" "$WORK/bad.tgz"
+expect_fail "$dest" "--tar=f|'i'" -- "$MKFS_EROFS" --tar=i "$dest" "$WORK/odd-gnu.tar"
+expect_fail "$dest" "--aufs needs --tar" -- "$MKFS_EROFS" --aufs "$dest" "$WORK"
+[ ! -e "$dest" ] || fail "a failed build left $dest"
+
+note "200 archives with random bytes changed: exit 0 or 1, never a crash"
+$PYTHON - "$MKFS_EROFS" "$WORK" <<'PY' || fail "mkfs crashed on a damaged archive"
+import random, subprocess, sys
+mkfs, work = sys.argv[1:]
+random.seed(20261126)
+good = open(f"{work}/odd-pax.tar", "rb").read()
+for i in range(200):
+    b = bytearray(good)
+    for _ in range(random.randint(1, 6)):
+        b[random.randrange(len(b))] = random.randrange(256)
+    open(f"{work}/fz.tar", "wb").write(b)
+    r = subprocess.run(["timeout", "30", mkfs, "--quiet", "--tar", "--aufs",
+                        f"{work}/fz.img", f"{work}/fz.tar"],
+                       capture_output=True)
+    err = r.stderr.decode(errors="replace")
+    if r.returncode not in (0, 1) or "Sanitizer" in err or \
+            "runtime error" in err or err.count("\n") > 1:
+        open(f"{work}/fz-crash.tar", "wb").write(b)
+        sys.exit(f"case {i}: exit {r.returncode}: {err[-400:]}")
+PY
+echo "PASS: $T_NAME"
