@@ -25,7 +25,7 @@ while read -r opts; do
 	mkdir "$tmp/work"
 	python3 "$TESTDIR/corrupt.py" --fsck "$FSCK" --image "$img" \
 		--workdir "$tmp/work" --seed $((seed + n)) --compressed \
-		--per-kind 6 --detect 40 --anywhere 40 \
+		--per-kind 6 --detect 25 --anywhere 25 \
 		--zdetect 120 --zanywhere 120 >"$tmp/log" || {
 		cat "$tmp/log"
 		[ -d "$tmp/work/failures" ] && cp -r "$tmp/work/failures" \
