@@ -6,14 +6,18 @@ FSCK_TESTS = \
 	tests/fsck/options.sh \
 	tests/fsck/roundtrip.sh \
 	tests/fsck/debian.sh \
-	tests/fsck/corrupt.sh
+	tests/fsck/corrupt.sh \
+	tests/fsck/zroundtrip.sh \
+	tests/fsck/zcorrupt.sh
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \
 	tests/fsck/gentree.py \
 	tests/fsck/treecmp.py \
+	tests/fsck/fpsame.py \
 	tests/fsck/erofs_image.py \
 	tests/fsck/corrupt.py \
+	tests/fsck/corrupt_z.py \
 	tests/fsck/patch.py \
 	tests/fsck/make-fixtures.sh \
 	tests/fsck/fixtures

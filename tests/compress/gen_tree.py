@@ -6,7 +6,9 @@ Sizes around the block and pcluster edges, random (incompressible), text
 (compressible), mixed runs of both, zeros, a sparse file, hard links,
 symlinks and an empty directory.  --xattrs gives the larger files user
 xattrs of varying sizes, which moves where their indexes start.
-Usage: gen_tree.py DIR [--small] [--xattrs]
+--tiny writes only a few files of each kind (about 700 KB), for tests
+that damage an image many times over.
+Usage: gen_tree.py DIR [--small|--tiny] [--xattrs]
 """
 
 import os
@@ -51,6 +53,9 @@ def main():
     root = sys.argv[1]
     small = "--small" in sys.argv
     rng = random.Random(20240601)
+    if "--tiny" in sys.argv:
+        tiny(root, rng)
+        return
     for n in BLOCK_EDGES:
         write(root, "text/t%06d" % n, text_bytes(rng, n))
         write(root, "rand/r%06d" % n, rng.randbytes(n))
@@ -94,6 +99,26 @@ def main():
     os.setxattr(os.path.join(root, "dup/sub/c"), "user.moves", b"x" * 30)
     if "--xattrs" in sys.argv:
         add_xattrs(root)
+
+
+def tiny(root, rng):
+    for n in (100, 4095, 4097, 12288, 65537, 100000):
+        write(root, "text/t%06d" % n, text_bytes(rng, n))
+    for n in (513, 8193):
+        write(root, "rand/r%06d" % n, rng.randbytes(n))
+    write(root, "big/half1", text_bytes(rng, 150000) + rng.randbytes(5000))
+    write(root, "big/half2", rng.randbytes(20000) + text_bytes(rng, 90000))
+    write(root, "zero/z070000", bytes(70000))
+    for i in range(12):
+        n = rng.randint(1, 9000)
+        data = rng.randbytes(n) if i % 3 == 0 else text_bytes(rng, n)
+        write(root, "small/s%03d" % i, data)
+    data = text_bytes(rng, 30000)
+    write(root, "dup/a", data)
+    write(root, "dup/b", data)
+    os.link(os.path.join(root, "text/t065537"),
+            os.path.join(root, "text/hardlink"))
+    os.symlink("text/t004097", os.path.join(root, "symlink"))
 
 
 def add_xattrs(root):

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0+
-"""A small, trusting parser of uncompressed EROFS images, for tests.
+"""A small, trusting parser of EROFS images, for tests.
 
 It walks a good image (one our mkfs or Debian's wrote) and records where
 every field lives, so that tests can corrupt exactly the byte they mean:
-a dirent's nid, an inode's nlink, a fingerprint value, a data block.
+a dirent's nid, an inode's nlink, a fingerprint value, a data block, a
+compressed file's map header or lcluster index.  It does not decode
+compressed data: a compressed inode has no ranges, only a ZMap.
 It is not a checker: it assumes the image is valid.
 """
 import struct
@@ -69,6 +71,121 @@ class Inode:
     pass
 
 
+# compressed layouts, lcluster types and map header bits (erofs_fs.h)
+LAYOUT_Z_FULL, LAYOUT_Z_COMPACT = 1, 3
+LC_PLAIN, LC_HEAD1, LC_NONHEAD, LC_HEAD2 = 0, 1, 2, 3
+ADV_COMPACT_2B, ADV_BIG1, ADV_BIG2 = 0x1, 0x2, 0x4
+ADV_INLINE, ADV_INTERLACED, ADV_FRAGMENT = 0x8, 0x10, 0x20
+LI_D0_CBLKCNT = 1 << 11
+
+
+class Lcluster:
+    """One full (8-byte) lcluster index."""
+    def __init__(self, d, off):
+        self.off = off
+        self.advise, self.clusterofs = struct.unpack_from('<HH', d, off)
+        self.type = self.advise & 3
+        self.blkaddr = struct.unpack_from('<I', d, off + 4)[0]
+        self.delta = struct.unpack_from('<HH', d, off + 4)
+
+
+class ZMap:
+    """Where a compressed inode's map header and indexes live."""
+    def __init__(self, im, ino):
+        d = im.data
+        self.hdr = (ino.iloc + ino.isize + ino.xattr_isize + 7) & ~7
+        (self.fragmentoff, self.advise, self.algs,
+         self.clusterbits) = struct.unpack_from('<IHBB', d, self.hdr)
+        self.idata_size = self.fragmentoff >> 16
+        self.whole_fragment = bool(self.clusterbits & 0x80)
+        self.lcbits = im.blkszbits + (self.clusterbits & 15)
+        self.nlc = 0 if self.whole_fragment else \
+            (ino.size + (1 << self.lcbits) - 1) >> self.lcbits
+        self.full = ino.layout == LAYOUT_Z_FULL
+        self.lclusters = []
+        if self.full:
+            self.idx = self.hdr + 16
+            self.end = self.idx + 8 * self.nlc
+            self.lclusters = [Lcluster(d, self.idx + 8 * k)
+                              for k in range(self.nlc)]
+            for k, lc in enumerate(self.lclusters):
+                # a head that starts at or past the end only marks it
+                lc.lcn = k
+                lc.eof = ((k << self.lcbits) + lc.clusterofs >= ino.size and
+                          lc.type != LC_NONHEAD)
+        else:
+            self.idx = self.hdr + 8
+            self.end = self._compact_end()
+        # a ztailpacking pcluster follows the indexes
+        self.inline = None
+        if self.advise & ADV_INLINE and self.idata_size:
+            self.inline = (self.end, self.idata_size)
+
+    def _compact_end(self):
+        """End of the pack that holds the last lcluster."""
+        if not self.nlc:
+            return self.idx
+        init4, c2b = self._regions()
+        lcn, pos, shift = self.nlc - 1, self.idx, 2
+        if lcn >= init4:
+            pos += init4 * 4
+            lcn -= init4
+            if lcn < c2b:
+                shift = 1
+            else:
+                pos += c2b * 2
+                lcn -= c2b
+        pos += lcn << shift
+        packsize = 8 if shift == 2 else 32
+        return pos - pos % packsize + packsize
+
+    def _regions(self):
+        """Lclusters with 4-byte entries first (up to the next 32-byte
+        boundary), then 2-byte ones in 16s when allowed, then 4-byte."""
+        init4 = ((32 - self.idx % 32) // 4) & 7
+        c2b = 0
+        if self.advise & ADV_COMPACT_2B and init4 < self.nlc:
+            c2b = (self.nlc - init4) // 16 * 16
+        return init4, c2b
+
+    def compact_lclusters(self, data, size):
+        """Decode compact packs: per lcluster its pack offset, type and
+        low bits (clusterofs of a head, delta of a nonhead)."""
+        out = []
+        for off, psize in self.packs():
+            vcnt = 2 if psize == 8 else 16
+            bits = (psize - 4) * 8 // vcnt
+            for k in range(vcnt):
+                if len(out) == self.nlc:
+                    break
+                pos = k * bits
+                v = int.from_bytes(data[off + pos // 8:off + pos // 8 + 4],
+                                   'little') >> (pos & 7)
+                lc = Inode()
+                lc.lcn, lc.pack = len(out), off
+                lc.byte, lc.bit = off + pos // 8, pos & 7
+                # a nonhead last in its pack keeps delta[1] there
+                lc.last_in_pack = k == vcnt - 1
+                lc.type = (v >> self.lcbits) & 3
+                lc.clusterofs = v & ((1 << self.lcbits) - 1)
+                lc.eof = (lc.type != LC_NONHEAD and
+                          (lc.lcn << self.lcbits) + lc.clusterofs >= size)
+                out.append(lc)
+        return out
+
+    def packs(self):
+        """(offset, size) of every compact pack; its last 4 bytes are the
+        pack's base block address."""
+        init4, c2b = self._regions()
+        out, pos = [], self.idx
+        two = (self.idx + init4 * 4, self.idx + init4 * 4 + c2b * 2)
+        while pos < self.end:
+            size = 32 if two[0] <= pos < two[1] else 8
+            out.append((pos, size))
+            pos += size
+        return out
+
+
 class Image:
     def __init__(self, data):
         self.data = bytes(data)
@@ -88,6 +205,11 @@ class Image:
         self.inodes = {}
         self.paths = {}
         self._walk()
+        self.packed = None
+        packed_nid = struct.unpack_from('<Q', d, SB + 0x60)[0]
+        if self.incompat & 0x20 and packed_nid:
+            self.packed = self._inode(packed_nid)
+            self.packed.path = '<packed>'
 
     def iloc(self, nid):
         return self.meta_blkaddr * self.blksz + nid * 32
@@ -118,6 +240,9 @@ class Image:
         ino.xattr_isize = 12 + 4 * (icount - 1) if icount else 0
         ino.data_pos = ino.iloc + ino.isize + ino.xattr_isize
         self._xattrs(ino)
+        ino.z = None
+        if ino.layout in (LAYOUT_Z_FULL, LAYOUT_Z_COMPACT) and ino.size:
+            ino.z = ZMap(self, ino)
         self._ranges(ino)
         return ino
 
@@ -145,6 +270,8 @@ class Image:
         """(image offset, length) pieces of the content, in order."""
         ino.ranges = []
         if (ino.mode & 0o170000) not in (0o100000, 0o040000, 0o120000):
+            return
+        if ino.layout in (LAYOUT_Z_FULL, LAYOUT_Z_COMPACT):
             return
         bs, size = self.blksz, ino.size
         nblocks = (size + bs - 1) // bs
