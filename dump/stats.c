@@ -34,6 +34,7 @@ struct stats {
 	u64 orig_hist[SIZE_BUCKETS], disk_hist[SIZE_BUCKETS];
 	struct dump_nidset linked;	/* files with nlink > 1 already seen */
 	struct kind_stats kinds[X_KINDS];
+	u64 packed_ondisk;		/* counted in ondisk and zondisk */
 };
 
 static unsigned int extent_kind(const struct erofs_map *m)
@@ -176,8 +177,9 @@ static void print_kinds(FILE *out, const struct stats *st)
 			 kind_names[i]);
 		if (i == X_FRAGMENT)
 			fprintf(out, "%-40s%" PRIu64 " (%" PRIu64
-				" Bytes in the packed inode)\n", what,
-				k->extents, k->bytes);
+				" Bytes in the packed inode, which takes %"
+				PRIu64 ")\n", what, k->extents, k->bytes,
+				st->packed_ondisk);
 		else
 			fprintf(out, "%-40s%" PRIu64 " (%" PRIu64
 				" Bytes stored in %" PRIu64 ")\n", what,
@@ -229,6 +231,17 @@ int dump_show_stats(struct dump_image *d, FILE *out)
 	dump_nidset_release(&st.linked);
 	if (err)
 		return dump_check(d, err, "cannot walk the tree");
+	/*
+	 * Fragments are stored once, in the packed inode: its blocks are the
+	 * compressed files' too, or the ratio would count them as free.
+	 */
+	if (d->img.packed) {
+		u64 packed = dump_ondisk_size(d, d->img.packed);
+
+		st.ondisk += packed;
+		st.zondisk += packed;
+		st.packed_ondisk = packed;
+	}
 	print_stats(out, &st);
 	return 0;
 }

@@ -83,13 +83,19 @@ while read -r opts; do
 	done
 	"$DUMP" -S "$img" >"$tmp/st" 2>&1 || fail "$opts: dump.erofs -S"
 	ratio='^Filesystem compression ratio: +[1-9][0-9]*\.[0-9]+ '
-	# with all-fragments every byte sits in the packed inode, which -S
-	# does not count yet (see /work/ztests-bugs.txt): fragments it is
-	case $opts in
-	*all-fragments*) ratio="$ratio|^Filesystem fragment extents: +[1-9]" ;;
-	esac
 	grep -Eq "$ratio" "$tmp/st" ||
 		{ head -20 "$tmp/st"; fail "$opts: no compression ratio"; }
+	# the stored bytes include the packed inode's, which hold fragments,
+	# and never exceed the image
+	stored=$(sed -n 's/^Filesystem compress rate: .*(\([0-9]*\) of.*/\1/p' "$tmp/st")
+	packed=$(sed -n 's/.*packed inode, which takes \([0-9]*\)).*/\1/p' "$tmp/st")
+	[ -n "$stored" ] && [ "$stored" -le "$(stat -c %s "$img")" ] &&
+	[ "$stored" -ge "${packed:-0}" ] ||
+		{ head -20 "$tmp/st"; fail "$opts: stored bytes $stored, packed ${packed:-0}"; }
+	case $opts in
+	*fragments*) [ "${packed:-0}" -gt 0 ] ||
+		fail "$opts: -S does not count the packed inode" ;;
+	esac
 	fpsame "$tmp/plain.img" "$img" ||
 		{ cat "$tmp/fp"; fail "$opts: fingerprints differ from plain"; }
 	[ "$(image_stamp "$img")" = "$before" ] || fail "$opts: image changed"
