@@ -453,14 +453,16 @@ static int z_set_algorithm(struct z_walk *w, const struct z_lcl *head,
 	}
 	alg = vi->z_algs[head->type == Z_EROFS_LCLUSTER_TYPE_HEAD2];
 	map->algorithm = alg;
-	if (alg == Z_EROFS_COMPRESSION_DEFLATE || alg >= Z_EROFS_COMPRESSION_MAX)
-		return zbad(w, EROFS_PB_COMPRESSED,
-			    "extent at %llu uses algorithm %u, which this reader cannot decode",
-			    (unsigned long long)map->la, alg);
-	if (!(w->img->z_algs & (1U << alg)))
+	/* an id the format does not define, or the image did not announce,
+	 * is damage; deflate is only a gap of this reader */
+	if (alg >= Z_EROFS_COMPRESSION_MAX || !(w->img->z_algs & (1U << alg)))
 		return zbad(w, EROFS_PB_Z_ALGORITHM,
 			    "extent at %llu uses algorithm %u, not among the image's (0x%x)",
 			    (unsigned long long)map->la, alg, w->img->z_algs);
+	if (alg == Z_EROFS_COMPRESSION_DEFLATE)
+		return zbad(w, EROFS_PB_COMPRESSED,
+			    "extent at %llu uses algorithm %u, which this reader cannot decode",
+			    (unsigned long long)map->la, alg);
 	return 0;
 }
 
