@@ -1,0 +1,107 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0+
+# /init of the QEMU guest that run.sh builds.  It measures the page cache
+# that reading every file of each image pair takes without and with
+# inode_share, checks that every file reads back its own bytes, shows what
+# a forged fingerprint does, and powers off.  Lines the host parses start
+# with "@@ ".
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /mnt/a /mnt/b /tmp
+
+say() { echo "@@ $*"; }
+cached_kb() { awk '/^Cached:/ { print $2 }' /proc/meminfo; }
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+
+# how SRC is mounted: "file" mounts the image file itself (file-backed),
+# "loop" goes through a loop device (block-device mount)
+mount_img() {	# IMG DIR OPTS HOW
+	src=$1
+	if [ "$4" = loop ]; then
+		src=$(losetup -f) && losetup "$src" "$1" || return 1
+	fi
+	/bin/mnt "$src" "$2" erofs "$3"
+}
+
+umount_img() {	# DIR
+	dev=$(awk -v d="$1" '$2 == d { print $1 }' /proc/mounts)
+	umount "$1"
+	case "$dev" in /dev/loop*) losetup -d "$dev" ;; esac
+}
+
+sums() {	# DIR -> sorted "sha256  ./path" lines
+	(cd "$1" && find . -type f -exec sha256sum {} + | sort -k2)
+}
+
+# one measurement: mount both, drop caches, walk the trees (directories
+# and inodes are not what we compare), then read every file
+measure() {	# PAIR LABEL OPTS HOW_B
+	d=/pairs/$1
+	mount_img "$d/a.img" /mnt/a "$3" file || { say FAIL "$1" mount a; return; }
+	mount_img "$d/b.img" /mnt/b "$3" "$4" || { say FAIL "$1" mount b; umount_img /mnt/a; return; }
+	drop
+	find /mnt/a /mnt/b > /dev/null
+	c0=$(cached_kb)
+	find /mnt/a /mnt/b -type f -exec cat {} + > /dev/null
+	c1=$(cached_kb)
+	say RESULT "$1" "$2" $((c1 - c0))
+	# every file must read back its own bytes, from the shared cache too
+	sums /mnt/a > /tmp/a.got
+	sums /mnt/b > /tmp/b.got
+	if cmp -s /tmp/a.got "$d/a.sum" && cmp -s /tmp/b.got "$d/b.sum"; then
+		say CHECK "$1" "$2" ok
+	else
+		say CHECK "$1" "$2" FAIL
+	fi
+	umount_img /mnt/b
+	umount_img /mnt/a
+}
+
+# unmounting one image leaves the other readable; the last unmount frees
+lifetime() {	# PAIR
+	d=/pairs/$1
+	drop
+	base=$(cached_kb)
+	mount_img "$d/a.img" /mnt/a ro,inode_share,domain_id=d file
+	mount_img "$d/b.img" /mnt/b ro,inode_share,domain_id=d file
+	find /mnt/a -type f -exec cat {} + > /dev/null
+	umount_img /mnt/a
+	sums /mnt/b > /tmp/b.got
+	cmp -s /tmp/b.got "$d/b.sum" && r=ok || r=FAIL
+	umount_img /mnt/b
+	left=$(( $(cached_kb) - base ))
+	say LIFETIME "$1" "$r" "$left"
+}
+
+for p in $(ls /pairs); do
+	measure "$p" without ro file
+	measure "$p" with ro,inode_share,domain_id=d file
+	measure "$p" with-loop ro,inode_share,domain_id=d loop
+	lifetime "$p"
+done
+
+# /forge: good.img holds /good; forged.img holds /evil, another file of
+# the same size whose fingerprint was patched to good's; mkfs.img was made
+# by our mkfs from a tree where /evil carried that forged xattr
+if [ -d /forge ]; then
+	f=/forge
+	mount_img $f/good.img /mnt/a ro,inode_share,domain_id=f file
+	mount_img $f/forged.img /mnt/b ro,inode_share,domain_id=f file
+	cat /mnt/a/good > /dev/null
+	got=$(sha256sum /mnt/b/evil | cut -d' ' -f1)
+	umount_img /mnt/b
+	drop
+	mount_img $f/forged.img /mnt/b ro file
+	own=$(sha256sum /mnt/b/evil | cut -d' ' -f1)
+	umount_img /mnt/b
+	mount_img $f/mkfs.img /mnt/b ro,inode_share,domain_id=f file
+	fixed=$(sha256sum /mnt/b/evil | cut -d' ' -f1)
+	umount_img /mnt/b
+	umount_img /mnt/a
+	say FORGE shared "$got" unshared "$own" mkfs "$fixed"
+fi
+say DONE
+reboot -f
