@@ -11,6 +11,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /mnt/a /mnt/b /tmp
+echo "@@ BOOT"
 
 say() { echo "@@ $*"; }
 cached_kb() { awk '/^Cached:/ { print $2 }' /proc/meminfo; }
@@ -101,7 +102,7 @@ if [ -d /forge ]; then
 	fixed=$(sha256sum /mnt/b/evil | cut -d' ' -f1)
 	umount_img /mnt/b
 	umount_img /mnt/a
-	say FORGE shared "$got" unshared "$own" mkfs "$fixed"
+	say FORGE shared "${got:--}" unshared "${own:--}" mkfs "${fixed:--}"
 fi
 say DONE
 reboot -f

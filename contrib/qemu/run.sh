@@ -282,27 +282,43 @@ make_initrd() {
 	(cd "$initrd" && find . | cpio -o -H newc --quiet) > "$work/initrd.cpio"
 }
 
-qemu() {	# ACCEL...
-	local mb
+# rootfstype=ramfs: 6.12 mounts EROFS only from files whose mapping can
+# read_folio, which tmpfs (the default initramfs root) cannot
+qemu() {	# PROBE_SECONDS ACCEL...
+	local mb probe=$1 pid waited=0
+	shift
 	mb=$(( $(stat -c %s "$work/initrd.cpio") * 3 / 1048576 + 384 ))
 	note "boot: $*, ${mb} MiB"
 	timeout 3600 qemu-system-x86_64 "$@" -m "$mb" -smp 1 \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$bzimage" -initrd "$work/initrd.cpio" \
-		-append "console=ttyS0 rdinit=/init panic=-1 loglevel=4" \
-		< /dev/null > "$work/guest.log" 2>&1 || true
+		-append "console=ttyS0 rdinit=/init rootfstype=ramfs panic=-1 loglevel=4" \
+		< /dev/null > "$work/guest.log" 2>&1 &
+	pid=$!
+	# an accelerator that cannot boot the guest shows no sign of life
+	while [ "$probe" -gt 0 ] && ! grep -q '@@ BOOT' "$work/guest.log"; do
+		if [ $waited -ge "$probe" ] || ! kill -0 $pid 2>/dev/null; then
+			kill $pid 2>/dev/null || true
+			wait $pid 2>/dev/null || true
+			note "boot: no sign of life with $* after ${waited} s"
+			return 1
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait $pid || true
 	tr -d '\r' < "$work/guest.log" > "$work/guest.txt"
 	grep -q '^@@ DONE' "$work/guest.txt"
 }
 
-# KVM when it answers (the default CPU model: -cpu host can trip over
-# MSRs under nested virtualisation), else, or when it fails, TCG
+# KVM when it answers and boots (the default CPU model: -cpu host can trip
+# over MSRs under nested virtualisation), else TCG
 boot() {
 	local t0
 	t0=$(date +%s)
 	if ! { python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' \
-			2>/dev/null && qemu -accel kvm; }; then
-		qemu -accel tcg || {
+			2>/dev/null && qemu 60 -accel kvm; }; then
+		qemu 0 -accel tcg || {
 			tail -40 "$work/guest.txt" >&2
 			die "guest did not finish (log above)"
 		}
