@@ -39,10 +39,10 @@ sums() {	# DIR -> sorted "sha256  ./path" lines
 
 # one measurement: mount both, drop caches, walk the trees (directories
 # and inodes are not what we compare), then read every file
-measure() {	# PAIR LABEL OPTS HOW_B
+measure() {	# PAIR LABEL OPTS HOW_B [OPTS_B]
 	d=/pairs/$1
 	mount_img "$d/a.img" /mnt/a "$3" file || { say FAIL "$1" mount a; return; }
-	mount_img "$d/b.img" /mnt/b "$3" "$4" || { say FAIL "$1" mount b; umount_img /mnt/a; return; }
+	mount_img "$d/b.img" /mnt/b "${5:-$3}" "$4" || { say FAIL "$1" mount b; umount_img /mnt/a; return; }
 	drop
 	find /mnt/a /mnt/b > /dev/null
 	c0=$(cached_kb)
@@ -81,6 +81,8 @@ for p in $(ls /pairs); do
 	measure "$p" without ro file
 	measure "$p" with ro,inode_share,domain_id=d file
 	measure "$p" with-loop ro,inode_share,domain_id=d loop
+	measure "$p" two-domains ro,inode_share,domain_id=d file \
+		ro,inode_share,domain_id=e
 	lifetime "$p"
 done
 
@@ -103,6 +105,15 @@ if [ -d /forge ]; then
 	umount_img /mnt/b
 	umount_img /mnt/a
 	say FORGE shared "${got:--}" unshared "${own:--}" mkfs "${fixed:--}"
+fi
+# an ishare_xattr_prefix_id that names no long prefix must be refused
+if [ -f /forge/badid.img ]; then
+	if /bin/mnt /forge/badid.img /mnt/a erofs ro,inode_share,domain_id=f 2>/dev/null; then
+		umount_img /mnt/a
+		say BADID accepted
+	else
+		say BADID refused
+	fi
 fi
 say DONE
 reboot -f

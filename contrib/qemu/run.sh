@@ -195,6 +195,10 @@ add_pair() {	# NAME A.IMG B.IMG
 	img_sums "$d/b.img" "$d/b.sum"
 	"$DUMP" --ishare-report --json "$d/a.img" "$d/b.img" > "$work/$1.json" ||
 		die "dump.erofs --ishare-report failed on $1"
+	# each image alone: what two different domains should take
+	"$DUMP" --ishare-report --json "$d/a.img" > "$work/$1.a.json" &&
+	"$DUMP" --ishare-report --json "$d/b.img" > "$work/$1.b.json" ||
+		die "dump.erofs --ishare-report failed on $1"
 	echo "$1" >> "$work/pairs"
 }
 
@@ -260,6 +264,16 @@ print((b"sha256:" + hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).hex
 os.setxattr(sys.argv[1], "trusted.erofs.fingerprint", bytes.fromhex(sys.argv[2]))' \
 		"$f/e/evil" "$fp"
 	mkimg "$f/e" "$initrd/forge/mkfs.img"
+	# ishare_xattr_prefix_id (0x69) = xattr_prefix_count (0x5b); clear
+	# sb_csum (compat bit 0) so that only the id can make mount fail
+	python3 - "$initrd/forge/good.img" "$initrd/forge/badid.img" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+sb = 1024
+b[sb + 0x69] = b[sb + 0x5b]
+b[sb + 8] &= 0xfe
+open(sys.argv[2], "wb").write(b)
+PY
 	sha256sum "$f/g/good" | cut -d' ' -f1 > "$work/forge.good"
 	sha256sum "$f/e/evil" | cut -d' ' -f1 > "$work/forge.evil"
 	set +e
@@ -363,17 +377,24 @@ for n in names:
         continue
     meas = 100.0 * (wo - wi) / wo
     loop = 100.0 * (wo - lo) / wo if lo is not None else float("nan")
-    ok = [checks.get((n, k)) == "ok" for k in ("without", "with", "with-loop")]
+    ok = [checks.get((n, k)) == "ok"
+          for k in ("without", "with", "with-loop", "two-domains")]
+    # images of two domains share only within each image
+    two = res.get((n, "two-domains"))
+    alone = sum(json.load(open(os.path.join(work, "%s.%s.json" % (n, i))))
+                ["total"]["page_cache_bytes_with"] for i in "ab") // 1024
+    apart = two is not None and abs(two - alone) <= max(64, alone // 200)
     lt = life.get(n, ("?", 0))
     # after the last unmount, at most a few pages may stay behind
     lt_ok = lt[0] == "ok" and lt[1] <= 64
-    good = all(ok) and lt_ok and abs(meas - ideal) <= tol and \
+    good = all(ok) and lt_ok and apart and abs(meas - ideal) <= tol and \
         abs(loop - ideal) <= tol
     bad |= not good
     print("%-22s %9.1f %7.1fMi %7.1fMi %8.2f%% %8.2f%% %7.2f%%  %s" % (
         n, size, wo / 1024, wi / 1024, meas, ideal, loop,
-        "ok" if good else "FAIL (bytes %s, unmount %s/%d KiB left)" % (
-            "ok" if all(ok) else "WRONG", lt[0], lt[1])))
+        "ok" if good else "FAIL (bytes %s, unmount %s/%d KiB left, "
+        "two domains %s KiB, expected %d)" % (
+            "ok" if all(ok) else "WRONG", lt[0], lt[1], two, alone)))
 forge = [l.split() for l in open(os.path.join(work, "guest.txt"))
          if l.startswith("@@ FORGE")]
 if forge:
@@ -393,8 +414,12 @@ if forge:
           ("yes" if fixed == evil else "NO"))
     print("  fsck.erofs on the forged image exits:       %s" % rc)
     print("  fsck.erofs on our mkfs's image exits:       %s" % rc2)
+    badid = [l.split()[2] for l in open(os.path.join(work, "guest.txt"))
+             if l.startswith("@@ BADID")]
+    print("  prefix id >= xattr_prefix_count, mount:   %s" %
+          (badid[0] if badid else "?"))
     bad |= not (got == good and own == evil and fixed == evil and
-                rc == "4" and rc2 == "0")
+                rc == "4" and rc2 == "0" and badid == ["refused"])
 print()
 print("result: %s" % ("PASS" if not bad else "FAIL"))
 sys.exit(1 if bad else 0)
