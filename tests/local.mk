@@ -69,6 +69,7 @@ check-summary:
 include tests/fsck.mk
 include tests/dump.mk
 include tests/compress.mk
+include tests/contrib.mk
 
 # --- the awkward tree, the comparer, the independent image parser --------
 EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py
