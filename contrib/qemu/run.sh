@@ -326,12 +326,13 @@ qemu() {	# PROBE_SECONDS ACCEL...
 }
 
 # KVM when it answers and boots (the default CPU model: -cpu host can trip
-# over MSRs under nested virtualisation), else TCG
+# over MSRs under nested virtualisation), else TCG; a guest that boots
+# prints its first line within seconds, so 20 s without one means stuck
 boot() {
 	local t0
 	t0=$(date +%s)
 	if ! { python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' \
-			2>/dev/null && qemu 60 -accel kvm; }; then
+			2>/dev/null && qemu 20 -accel kvm; }; then
 		qemu 0 -accel tcg || {
 			tail -40 "$work/guest.txt" >&2
 			die "guest did not finish (log above)"
