@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0+
+# shellcheck shell=dash
 # /init of the QEMU guest that run.sh builds.  It measures the page cache
 # that reading every file of each image pair takes without and with
 # inode_share, checks that every file reads back its own bytes, shows what
@@ -77,7 +78,9 @@ lifetime() {	# PAIR
 	say LIFETIME "$1" "$r" "$left"
 }
 
-for p in $(ls /pairs); do
+for p in /pairs/*/; do
+	[ -d "$p" ] || continue
+	p=$(basename "$p")
 	measure "$p" without ro file
 	measure "$p" with ro,inode_share,domain_id=d file
 	measure "$p" with-loop ro,inode_share,domain_id=d loop

@@ -80,7 +80,10 @@ while [ $# -gt 0 ]; do
 done
 if [ "$gen_files" = 0 ] && [ ${#debian[@]} = 0 ] && [ ${#pairs[@]} = 0 ] &&
    [ $forge = 0 ] && [ $kernel_only = 0 ]; then
-	gen_files=200; forge=1; debian=(perl-modules-5.36 libssl3,openssl)
+	gen_files=200
+	forge=1
+	# shellcheck disable=SC2054 # a comma joins packages into one pair
+	debian=(perl-modules-5.36 libssl3,openssl)
 fi
 
 # --- what we need on the host ----------------------------------------------

@@ -8,6 +8,7 @@
 # build one are installed (the first build takes long: see
 # contrib/qemu/README.md); skips (77) otherwise.  Never installs anything.
 set -eu
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 run=$top_srcdir/contrib/qemu/run.sh
