@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <openssl/evp.h>
 #include "erofs/print.h"
 #include "liberofs_mkfs.h"
 #include "liberofs_zmkfs.h"
@@ -479,6 +478,47 @@ static int pax_add_xattr(struct pax *p, char *name, u8 *value, size_t len)
 	return 0;
 }
 
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/*
+ * Base64 with or without '=' padding: libarchive writes none.  Returns
+ * the length of the bytes decoded into @out, or -1 when malformed.
+ */
+static ssize_t b64_decode(const char *in, size_t len, u8 *out)
+{
+	size_t n = 0, bits = 0;
+	u32 acc = 0;
+
+	if (len % 4 == 0)
+		for (int pad = 0; pad < 2 && len && in[len - 1] == '='; pad++)
+			len--;
+	if (len % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int v = b64val(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = acc >> bits;
+		}
+	}
+	/* the bits left over must be zero, as an encoder writes them */
+	return acc & ((1U << bits) - 1) ? -1 : (ssize_t)n;
+}
+
 /* LIBARCHIVE.xattr.NAME: NAME %-escaped, the value in base64 */
 static int pax_libarchive_xattr(struct pax *p, const char *key, size_t klen,
 				const char *val, size_t vlen)
@@ -486,7 +526,7 @@ static int pax_libarchive_xattr(struct pax *p, const char *key, size_t klen,
 	char *name = malloc(klen + 1);
 	u8 *value = malloc(vlen / 4 * 3 + 3);
 	size_t n = 0;
-	int len;
+	ssize_t len;
 
 	if (!name || !value)
 		goto nomem;
@@ -503,14 +543,9 @@ static int pax_libarchive_xattr(struct pax *p, const char *key, size_t klen,
 		}
 	}
 	name[n] = '\0';
-	if (vlen % 4)
-		goto bad;
-	len = vlen ? EVP_DecodeBlock(value, (const u8 *)val, vlen) : 0;
+	len = b64_decode(val, vlen, value);
 	if (len < 0)
 		goto bad;
-	/* EVP_DecodeBlock counts the bytes the '=' padding stands for */
-	for (size_t i = vlen; i > 0 && val[i - 1] == '='; i--)
-		len--;
 	return pax_add_xattr(p, name, value, len);
 bad:
 	free(name);
@@ -877,6 +912,7 @@ nomem:
 /* ---- members ------------------------------------------------------------- */
 
 struct member {
+	const char *name;	/* as the archive gives it */
 	char *path;		/* normalized */
 	char *link;		/* symlink target or hard-link path, raw */
 	char type;
@@ -1167,14 +1203,19 @@ static int add_member(struct tar *t, struct member *m)
 				"tar member '%s': hard link to '%s', %s", m->path,
 				m->link, target ? "a directory" :
 				"which is not in the archive before it");
+		if (!*m->path)
+			return erofs_err_ret(-EINVAL,
+				"tar member '%s' would replace the root directory",
+				m->name);
 		node = node_get(t, m->path, &err);
 		if (!node)
 			return err;
 		if (node == target)
 			return 0;
+		in = target->in;	/* the target may be inside @node */
 		if (S_ISDIR(node->in->mode))
 			node_free_subtree(t, node);
-		node->in = target->in;
+		node->in = in;
 		return 0;
 	}
 	node = node_get(t, m->path, &err);
@@ -1183,7 +1224,7 @@ static int add_member(struct tar *t, struct member *m)
 	if (node == t->root && !S_ISDIR(mode))
 		return erofs_err_ret(-EINVAL,
 			"tar member '%s' would replace the root directory",
-			m->path);
+			m->name);
 	if (S_ISDIR(mode) && S_ISDIR(node->in->mode)) {
 		in = node->in;		/* a directory again: new attributes */
 		drop_xattrs(in);
@@ -1210,10 +1251,12 @@ static int add_member(struct tar *t, struct member *m)
 	} else if (S_ISLNK(mode)) {
 		size_t len = strlen(m->link);
 
-		if (len >= PATH_MAX)
-			return erofs_err_ret(-ENAMETOOLONG,
-				"symlink target too long: '%s'", m->path);
-		in->data = malloc(len ? len : 1);
+		/* symlink(2) refuses an empty target, and so does fsck */
+		if (!len || len >= PATH_MAX)
+			return erofs_err_ret(len ? -ENAMETOOLONG : -EINVAL,
+				"tar member '%s': symlink target %s", m->name,
+				len ? "too long" : "empty");
+		in->data = malloc(len);
 		if (!in->data)
 			return -ENOMEM;
 		memcpy(in->data, m->link, len);
@@ -1369,13 +1412,22 @@ static int read_member(struct tar *t, bool *end)
 		PICK(minor, 337, 8, false);
 	}
 #undef PICK
+	if (m.uid > UINT32_MAX || m.gid > UINT32_MAX) {
+		err = erofs_err_ret(-ERANGE,
+			"tar member '%s': owner %llu:%llu out of range", name,
+			(unsigned long long)m.uid, (unsigned long long)m.gid);
+		goto out;
+	}
 	/* a trailing slash marks a directory in pre-POSIX archives */
-	if ((m.type == '0' || m.type == '\0') && *name &&
+	if ((m.type == '0' || m.type == '\0' || m.type == '7') && *name &&
 	    name[strlen(name) - 1] == '/')
 		m.type = '5';
 	switch (m.type) {
 	case '0': case '\0': case '7': case '1': case '2': case '3': case '4':
 	case '5': case '6':
+		break;
+	case 'D':		/* GNU dumpdir: a directory, its listing skipped */
+		m.type = '5';
 		break;
 	case 'S':
 		err = erofs_err_ret(-EOPNOTSUPP,
@@ -1389,6 +1441,7 @@ static int read_member(struct tar *t, bool *end)
 			"tar member '%s': unsupported type '%c'", name, m.type);
 		goto out;
 	}
+	m.name = name;
 	err = normalize(name, &m.path);
 	if (err)
 		goto out;

@@ -94,6 +94,15 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
         member(tf, "h/one", data=b"linked\n", mode=0o640)
         member(tf, "h/two", tarfile.LNKTYPE, linkname="h/one")
         member(tf, "./h/three", tarfile.LNKTYPE, linkname="./h/one")
+        # a hard link replacing the directory that holds its target
+        member(tf, "hd", tarfile.DIRTYPE)
+        member(tf, "hd/f", data=b"in hd\n")
+        member(tf, "hd", tarfile.LNKTYPE, linkname="hd/f")
+        # a GNU dumpdir (tar --listed-incremental): a directory
+        ti = tarfile.TarInfo("dump")
+        ti.type, ti.size, ti.mode = b"D", 8, 0o711
+        tf.addfile(ti, io.BytesIO(b"Yfile\0\0\0"))
+        member(tf, "dump/file", data=b"d\n")
         # devices, a fifo, odd owners and times
         member(tf, "dev/null", tarfile.CHRTYPE, devmajor=1, devminor=3)
         member(tf, "dev/sda", tarfile.BLKTYPE, devmajor=8, devminor=0)
@@ -113,7 +122,11 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
                               "SCHILY.xattr.trusted.two": "two",
                               "SCHILY.xattr.trusted.erofs.fingerprint":
                                   "sha256:forged-forged-forged-forged!",
-                              "mtime": "1700000000.123456789"}
+                              "mtime": "1700000000.123456789",
+                              # bsdtar: base64, without '=' padding
+                              "LIBARCHIVE.xattr.user.b64": "YWI",
+                              "LIBARCHIVE.xattr.user.pad": "YWI=",
+                              "LIBARCHIVE.xattr.user.%41": "AP8"}
             tf.addfile(ti, io.BytesIO(b"abc"))
             # ACLs as GNU tar --acls writes them, as text only
             ti = tarfile.TarInfo("x/acl")
@@ -136,6 +149,15 @@ with tarfile.open(f"{work}/bad-dotdot.tar", "w", format=tarfile.GNU_FORMAT) as t
     member(tf, "a/../../escape", data=b"2")
 with tarfile.open(f"{work}/bad-link.tar", "w", format=tarfile.GNU_FORMAT) as tf:
     member(tf, "l", tarfile.LNKTYPE, linkname="missing")
+with tarfile.open(f"{work}/bad-rootlink.tar", "w", format=tarfile.GNU_FORMAT) as tf:
+    member(tf, "f", data=b"1")
+    member(tf, "./", tarfile.LNKTYPE, linkname="f")
+with tarfile.open(f"{work}/bad-uid.tar", "w", format=tarfile.PAX_FORMAT) as tf:
+    member(tf, "f", data=b"1", pax_headers={"uid": str(2**32)})
+with tarfile.open(f"{work}/bad-b64.tar", "w", format=tarfile.PAX_FORMAT) as tf:
+    member(tf, "f", pax_headers={"LIBARCHIVE.xattr.user.x": "===="})
+with tarfile.open(f"{work}/bad-symlink.tar", "w", format=tarfile.GNU_FORMAT) as tf:
+    member(tf, "s", tarfile.SYMTYPE, linkname="")
 open(f"{work}/bad-empty.tar", "wb").write(b"not a tar archive at all" * 40)
 with tarfile.open(f"{work}/bad-deep.tar", "w", format=tarfile.PAX_FORMAT) as tf:
     member(tf, "d/" * 3000 + "f", data=b"1")
@@ -165,6 +187,10 @@ check_odd() {
 		fail "$tag: hard links: $(stat -c %h:%i "$d/h/one" "$d/h/two")"
 	[ "$(stat -c %i "$d/h/three")" = "$(stat -c %i "$d/h/one")" ] ||
 		fail "$tag: hard link with ./"
+	[ -f "$d/hd" ] && [ "$(cat "$d/hd")" = "in hd" ] ||
+		fail "$tag: hard link over its target's directory"
+	[ "$(stat -c %F:%a "$d/dump")" = directory:711 ] &&
+	[ "$(cat "$d/dump/file")" = d ] || fail "$tag: GNU dumpdir"
 	[ "$(stat -c %F:%t:%T "$d/dev/null")" = "character special file:1:3" ] ||
 		fail "$tag: char device"
 	[ "$(stat -c %F:%t:%T "$d/dev/sda")" = "block special file:8:0" ] ||
@@ -188,6 +214,10 @@ d=$WORK/mnt-pax
 [ "$(getfattr --absolute-names -n user.one --only-values "$d/x/attrs")" = 1 ] &&
 [ "$(getfattr --absolute-names -n trusted.two --only-values "$d/x/attrs")" = two ] ||
 	fail "pax xattrs"
+[ "$(getfattr --absolute-names -n user.b64 --only-values "$d/x/attrs")" = ab ] &&
+[ "$(getfattr --absolute-names -n user.pad --only-values "$d/x/attrs")" = ab ] &&
+getfattr --absolute-names -e hex -n user.A "$d/x/attrs" | grep -qx 'user.A=0x00ff' ||
+	fail "LIBARCHIVE.xattr values: $(getfattr -d -e hex "$d/x/attrs" 2>&1)"
 [ "$(stat -c %y "$d/x/attrs")" = "$(date -d @1700000000 '+%Y-%m-%d %H:%M:%S').123456789 $(date -d @1700000000 +%z)" ] ||
 	fail "pax nanosecond mtime: $(stat -c %y "$d/x/attrs")"
 $PYTHON - "$d/x/attrs" <<'PY' || fail "a forged fingerprint from the archive survived"
@@ -288,6 +318,10 @@ expect_fail "$dest" "checksum|offset 0" -- "$MKFS_EROFS" --tar "$dest" "$WORK/ba
 expect_fail "$dest" "'..'|escape" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-dotdot.tar"
 expect_fail "$dest" "hard link|missing" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-link.tar"
 expect_fail "$dest" "longer than" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-deep.tar"
+expect_fail "$dest" "'./' would replace the root" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-rootlink.tar"
+expect_fail "$dest" "'f': owner 4294967296:0 out of range" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-uid.tar"
+expect_fail "$dest" "bad base64|user.x" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-b64.tar"
+expect_fail "$dest" "'s': symlink target empty" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-symlink.tar"
 expect_fail "$dest" "not a tar" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-empty.tar"
 expect_fail "$dest" "directory" -- "$MKFS_EROFS" --tar "$dest" "$WORK"
 expect_fail "$dest" "cannot open|nope" -- "$MKFS_EROFS" --tar "$dest" "$WORK/nope.tar"
