@@ -1009,9 +1009,48 @@ bad:
 	return erofs_err_ret(-EINVAL, "tar member '%s': bad ACL entry", path);
 }
 
-/* SCHILY.acl text ("user::rw-\nuser:1000:r--\n...") as an xattr value */
-static int acl_from_text(const char *text, const char *path, u8 **out,
-			 size_t *len)
+/*
+ * Setting an access ACL sets the mode's permission bits as well, the
+ * group bits from the mask when there is one, as the kernel does; true
+ * when the ACL has nothing more than those bits, and so is not kept.
+ */
+static bool acl_to_mode(const struct acl_ent *ents, u32 n, u32 *mode)
+{
+	u32 bits = *mode & 0777, group = 0;
+	bool minimal = true, mask = false;
+
+	for (u32 i = 0; i < n; i++) {
+		switch (ents[i].tag) {
+		case ACL_USER_OBJ:
+			bits = (bits & ~0700) | ents[i].perm << 6;
+			break;
+		case ACL_GROUP_OBJ:
+			group = ents[i].perm;
+			bits = (bits & ~0070) | (mask ? bits & 0070 : group << 3);
+			break;
+		case ACL_MASK:
+			mask = true;
+			bits = (bits & ~0070) | ents[i].perm << 3;
+			break;
+		case ACL_OTHER:
+			bits = (bits & ~0007) | ents[i].perm;
+			break;
+		default:
+			minimal = false;
+		}
+	}
+	*mode = (*mode & ~0777) | bits;
+	return minimal && !mask;
+}
+
+/*
+ * SCHILY.acl text ("user::rw-\nuser:1000:r--\n...") as an xattr value.
+ * With @mode (an access ACL), the ACL's bits go into *mode, and *len is
+ * 0 when the ACL says no more than them: the kernel keeps no xattr then.
+ * bsdtar's header mode has the owning group's bits, not the mask's.
+ */
+static int acl_from_text(const char *text, const char *path, u32 *mode,
+			 u8 **out, size_t *len)
 {
 	char *copy = strdup(text), *save = NULL, *e;
 	struct acl_ent *ents = calloc(ACL_MAX, sizeof(*ents));
@@ -1040,6 +1079,10 @@ static int acl_from_text(const char *text, const char *path, u8 **out,
 	}
 	if (err)
 		goto out;
+	if (mode && acl_to_mode(ents, n, mode)) {
+		*len = 0;
+		goto out;
+	}
 	qsort(ents, n, sizeof(*ents), cmp_acl);
 	*len = 4 + 8 * (size_t)n;
 	*out = malloc(*len);
@@ -1093,7 +1136,11 @@ static int add_text_acls(struct tar *t, struct mkfs_inode *in,
 		if (!text || pax_has_xattr(&t->local, names[i]) ||
 		    pax_has_xattr(&t->global, names[i]))
 			continue;
-		err = acl_from_text(text, path, &value, &len);
+		/* the kernel allows no default ACL but on a directory */
+		if (i == 1 && !S_ISDIR(in->mode))
+			continue;
+		err = acl_from_text(text, path, i == 0 ? &in->mode : NULL,
+				    &value, &len);
 		if (!err && len > 4)
 			err = mkfs_xattr_add(t->ctx, in, names[i], value, len,
 					     path);
