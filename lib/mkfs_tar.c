@@ -52,6 +52,8 @@ struct pax_xattr {
 struct pax {
 	char *path, *linkpath;
 	bool has_size, has_uid, has_gid, has_mtime, has_major, has_minor;
+	bool sparse;			/* GNU.sparse.* records */
+	bool rht_label;			/* RHT.security.selinux seen */
 	u64 size, uid, gid, major, minor;
 	s64 mtime;
 	u32 mtime_nsec;
@@ -458,6 +460,12 @@ static int pax_add_xattr(struct pax *p, char *name, u8 *value, size_t len)
 {
 	struct pax_xattr *x;
 
+	/* GNU tar sets a --selinux label after the xattrs: it wins */
+	if (p->rht_label && !strcmp(name, "security.selinux")) {
+		free(name);
+		free(value);
+		return 0;
+	}
 	for (u32 i = 0; i < p->nxattrs; i++) {
 		if (!strcmp(p->xattrs[i].name, name)) {	/* the last one wins */
 			free(name);
@@ -476,6 +484,46 @@ static int pax_add_xattr(struct pax *p, char *name, u8 *value, size_t len)
 	p->xattrs = x;
 	p->xattrs[p->nxattrs++] = (struct pax_xattr){ name, value, len };
 	return 0;
+}
+
+static int pax_copy_xattr(struct pax *p, const char *name, size_t nlen,
+			  const char *val, size_t vlen)
+{
+	char *n = strndup(name, nlen);
+	u8 *v = malloc(vlen ? vlen : 1);
+
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return -ENOMEM;
+	}
+	memcpy(v, val, vlen);
+	return pax_add_xattr(p, n, v, vlen);
+}
+
+/*
+ * A label from GNU tar --selinux: extraction sets it with setfilecon(),
+ * which stores the text with its terminating NUL.
+ */
+static int pax_selinux(struct pax *p, const char *val, size_t vlen)
+{
+	char *n = strdup("security.selinux");
+	u8 *v = malloc(vlen + 1);
+	int err;
+
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return -ENOMEM;
+	}
+	memcpy(v, val, vlen);
+	v[vlen] = '\0';
+	if (vlen && !val[vlen - 1])
+		vlen--;
+	p->rht_label = false;
+	err = pax_add_xattr(p, n, v, vlen + 1);
+	p->rht_label = true;
+	return err;
 }
 
 static int b64val(char c)
@@ -565,8 +613,10 @@ static int pax_record(struct tar *t, struct pax *p, const char *key,
 #define PREFIX(s) (klen > sizeof(s) - 1 && !memcmp(key, s, sizeof(s) - 1))
 	bool ok = true;
 
-	if (KEY("path") || KEY("linkpath")) {
-		char **dst = KEY("path") ? &p->path : &p->linkpath;
+	if (KEY("path") || KEY("linkpath") || KEY("GNU.sparse.name")) {
+		char **dst = KEY("linkpath") ? &p->linkpath : &p->path;
+
+		p->sparse |= KEY("GNU.sparse.name");	/* the real name */
 
 		free(*dst);
 		*dst = strndup(val, vlen);
@@ -586,22 +636,14 @@ static int pax_record(struct tar *t, struct pax *p, const char *key,
 	else if (KEY("SCHILY.devminor"))
 		ok = p->has_minor = parse_u64(val, vlen, &p->minor);
 	else if (PREFIX("GNU.sparse."))
-		return erofs_err_ret(-EOPNOTSUPP,
-			"sparse tar members are not supported (pax '%.*s')",
-			(int)klen, key);
-	else if (PREFIX("SCHILY.xattr.")) {
-		size_t off = sizeof("SCHILY.xattr.") - 1;
-		char *name = strndup(key + off, klen - off);
-		u8 *value = malloc(vlen ? vlen : 1);
-
-		if (!name || !value) {
-			free(name);
-			free(value);
-			return -ENOMEM;
-		}
-		memcpy(value, val, vlen);
-		return pax_add_xattr(p, name, value, vlen);
-	} else if (PREFIX("LIBARCHIVE.xattr.")) {
+		p->sparse = true;	/* refused with the member's name */
+	else if (PREFIX("SCHILY.xattr."))
+		return pax_copy_xattr(p, key + sizeof("SCHILY.xattr.") - 1,
+				      klen - (sizeof("SCHILY.xattr.") - 1),
+				      val, vlen);
+	else if (KEY("RHT.security.selinux"))	/* tar --selinux alone */
+		return pax_selinux(p, val, vlen);
+	else if (PREFIX("LIBARCHIVE.xattr.")) {
 		size_t off = sizeof("LIBARCHIVE.xattr.") - 1;
 
 		return pax_libarchive_xattr(p, key + off, klen - off, val, vlen);
@@ -1469,6 +1511,8 @@ static int read_member(struct tar *t, bool *end)
 	if ((m.type == '0' || m.type == '\0' || m.type == '7') && *name &&
 	    name[strlen(name) - 1] == '/')
 		m.type = '5';
+	if (t->local.sparse)	/* pax sparse formats 0.x and 1.0 */
+		m.type = 'S';
 	switch (m.type) {
 	case '0': case '\0': case '7': case '1': case '2': case '3': case '4':
 	case '5': case '6':

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0+
 # mkfs.erofs --tar reads what other tar producers write: GNU tar (v7,
-# oldgnu, gnu, posix with xattrs and ACLs), bsdtar (ustar, gnutar, pax
-# with LIBARCHIVE.xattr records, v7), busybox tar and Python's tarfile
-# (USTAR, GNU, PAX).  For every archive the image, mounted, must equal
+# oldgnu, gnu, posix with xattrs, ACLs and SELinux labels), bsdtar
+# (ustar, gnutar, pax with LIBARCHIVE.xattr records, v7), busybox tar
+# and Python's tarfile (USTAR, GNU, PAX).  For every archive the image, mounted, must equal
 # what GNU tar extracts from the same archive (bsdtar from its own:
 # it may store a directory long before a member inside it, and GNU tar
 # then sets the directory's mtime too early).
@@ -40,6 +40,9 @@ chmod 1777 "$S/sticky"
 setfattr -n user.one -v 1 "$S/file"
 setfattr -n user.bin -v 0x00ff10 "$S/dir/sub/deep"
 setfattr -n trusted.t -v trusted "$S/owned"
+setfattr -n security.selinux -v system_u:object_r:etc_t:s0 "$S/file"
+setfattr -n security.capability -v 0x0100000200200000000000000000000000000000 \
+	"$S/dir/sub/deep"
 setfacl -m u:1234:r-x,g:5678:rw- "$S/owned"
 setfacl -d -m u:1234:rwx "$S/acl-dir"
 touch -d '2023-01-02 03:04:05.123456789' "$S/file" "$S/dir/sub/deep"
@@ -59,7 +62,7 @@ check() {
 		bsdtar --xattrs --acls --numeric-owner -xpf "$ar" -C "$x" \
 			2>"$WORK/ex.err" && touch -r "$S" "$x"
 	else
-		tar --xattrs --xattrs-include='*' --acls --numeric-owner \
+		tar --xattrs --xattrs-include='*' --acls --selinux --numeric-owner \
 			-xpf "$ar" -C "$x" 2>"$WORK/ex.err"
 	fi || note "$name: extraction complained: $(head -c 300 "$WORK/ex.err")"
 	mkfs_ok --tar=f "$img" "$ar"
@@ -78,11 +81,17 @@ for f in v7 oldgnu gnu ustar; do
 	(cd "$S" && tar --format=$f -cf "$WORK/a.tar" . 2>/dev/null) || true
 	check "gnu-$f" "$WORK/a.tar"
 done
+# the label both as SCHILY.xattr and RHT: extraction sets RHT's last
 (cd "$S" && tar --format=posix --xattrs --xattrs-include='*' --acls \
-	-cf "$WORK/a.tar" .) || fail "GNU tar --format=posix failed"
+	--selinux -cf "$WORK/a.tar" .) || fail "GNU tar --format=posix failed"
 grep -qa SCHILY.acl.access "$WORK/a.tar" && grep -qa SCHILY.xattr.user.one "$WORK/a.tar" ||
 	fail "GNU tar wrote no ACL or xattr records"
 check gnu-posix "$WORK/a.tar"
+# --selinux alone writes the label as RHT.security.selinux
+(cd "$S" && tar --format=posix --selinux -cf "$WORK/a.tar" .) ||
+	fail "GNU tar --selinux failed"
+grep -qa RHT.security.selinux "$WORK/a.tar" || fail "GNU tar wrote no label"
+check gnu-selinux "$WORK/a.tar"
 
 note "Python tarfile"
 for f in USTAR GNU PAX; do

@@ -322,6 +322,13 @@ expect_fail "$dest" "'./' would replace the root" -- "$MKFS_EROFS" --tar "$dest"
 expect_fail "$dest" "'f': owner 4294967296:0 out of range" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-uid.tar"
 expect_fail "$dest" "bad base64|user.x" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-b64.tar"
 expect_fail "$dest" "'s': symlink target empty" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-symlink.tar"
+mkdir "$WORK/sp"
+truncate -s 1M "$WORK/sp/sparse"
+echo end >>"$WORK/sp/sparse"
+for f in gnu posix; do
+	tar -C "$WORK/sp" --sparse --format=$f -cf "$WORK/bad-sparse.tar" sparse
+	expect_fail "$dest" "'sparse': GNU sparse" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-sparse.tar"
+done
 expect_fail "$dest" "not a tar" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-empty.tar"
 expect_fail "$dest" "directory" -- "$MKFS_EROFS" --tar "$dest" "$WORK"
 expect_fail "$dest" "cannot open|nope" -- "$MKFS_EROFS" --tar "$dest" "$WORK/nope.tar"
