@@ -1423,9 +1423,13 @@ static int read_member(struct tar *t, bool *end)
 	if (m.type != 'x' && m.type != 'g' && m.type != 'L' && m.type != 'K' &&
 	    t->local.has_size)
 		m.size = t->local.size;
-	/* these carry no data, whatever the size field says */
+	/*
+	 * These carry no data, whatever the size field says; a hard link
+	 * neither, but when a pax 'size' says so (POSIX.1-2001), as GNU tar
+	 * and libarchive read it.
+	 */
 	if (m.type == '2' || m.type == '3' || m.type == '4' || m.type == '5' ||
-	    m.type == '6')
+	    m.type == '6' || (m.type == '1' && !t->local.has_size))
 		m.size = 0;
 	if (m.size > t->size)
 		return erofs_err_ret(-EINVAL,

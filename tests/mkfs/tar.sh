@@ -139,6 +139,17 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
                     "mask::rwx,other::---"}
             tf.addfile(ti)
 
+# a hard link whose header gives the size of its target, and no data:
+# GNU tar and bsdtar ignore the size of a hard link outside pax
+def hdr(name, type, size=0, link=""):
+    ti = tarfile.TarInfo(name)
+    ti.type, ti.size, ti.linkname, ti.mode = type, size, link, 0o644
+    return ti.tobuf(format=tarfile.GNU_FORMAT)
+open(f"{work}/odd-lnksize.tar", "wb").write(
+    hdr("f", tarfile.REGTYPE, 2) + b"hi".ljust(512, b"\0") +
+    hdr("l", tarfile.LNKTYPE, 2, "f") +
+    hdr("g", tarfile.REGTYPE, 2) + b"yo".ljust(512, b"\0") + bytes(1024))
+
 # bad archives
 good = open(f"{work}/odd-gnu.tar", "rb").read()
 open(f"{work}/bad-trunc.tar", "wb").write(good[:3000])
@@ -229,6 +240,12 @@ PY
 [ "$(getfacl -cnp "$d/x/acl" 2>/dev/null | grep . | tr '\n' ' ')" = \
   "user::rwx user:1234:r-x group::r-x group:0:rwx mask::rwx other::r-x default:user::rwx default:user:0:rw- default:group::r-x default:mask::rwx default:other::--- " ] ||
 	fail "text ACLs: $(getfacl -cn "$d/x/acl" 2>&1 | tr '\n' ' ')"
+
+mkfs_ok --tar "$WORK/lnksize.img" "$WORK/odd-lnksize.tar"
+mount_image "$WORK/lnksize.img" "$WORK/mnt-lnksize"
+d=$WORK/mnt-lnksize
+[ "$(cat "$d/l"):$(cat "$d/g"):$(stat -c %h "$d/f")" = hi:yo:2 ] ||
+	fail "hard link with a size field: $(ls -l "$d")"
 
 note "--aufs"
 mkfs_ok --tar --aufs "$WORK/aufs.img" "$WORK/odd-gnu.tar"
