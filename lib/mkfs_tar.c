@@ -617,10 +617,21 @@ static int pax_record(struct tar *t, struct pax *p, const char *key,
 		char **dst = KEY("linkpath") ? &p->linkpath : &p->path;
 
 		p->sparse |= KEY("GNU.sparse.name");	/* the real name */
-
 		free(*dst);
-		*dst = strndup(val, vlen);
-		return *dst ? 0 : -ENOMEM;
+		*dst = vlen ? strndup(val, vlen) : NULL;
+		return *dst || !vlen ? 0 : -ENOMEM;
+	}
+	/* an empty value takes the keyword back: the header field counts */
+	if (!vlen && (KEY("size") || KEY("uid") || KEY("gid") ||
+		      KEY("mtime") || KEY("SCHILY.devmajor") ||
+		      KEY("SCHILY.devminor"))) {
+		p->has_size &= !KEY("size");
+		p->has_uid &= !KEY("uid");
+		p->has_gid &= !KEY("gid");
+		p->has_mtime &= !KEY("mtime");
+		p->has_major &= !KEY("SCHILY.devmajor");
+		p->has_minor &= !KEY("SCHILY.devminor");
+		return 0;
 	}
 	if (KEY("size"))
 		ok = p->has_size = parse_u64(val, vlen, &p->size);

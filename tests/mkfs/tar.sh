@@ -34,8 +34,8 @@ if [ -x "$top_builddir/fsck/fsck.erofs" ]; then
 fi
 
 note "same image from a pipe, gzip and xz"
-gzip -c "$WORK/t.tar" >"$WORK/t.tgz"
-xz -c "$WORK/t.tar" >"$WORK/t.txz"
+gzip -1 -c "$WORK/t.tar" >"$WORK/t.tgz"
+xz -0 -c "$WORK/t.tar" >"$WORK/t.txz"
 want=$(sha_of "$WORK/t.img")
 cat "$WORK/t.tar" | mkfs_ok --tar --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img"
 [ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "stdin image differs"
@@ -128,6 +128,10 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
                               "LIBARCHIVE.xattr.user.pad": "YWI=",
                               "LIBARCHIVE.xattr.user.%41": "AP8"}
             tf.addfile(ti, io.BytesIO(b"abc"))
+            # an empty value takes a keyword back: the header's uid
+            ti = tarfile.TarInfo("x/empty-uid")
+            ti.uid, ti.pax_headers = 77, {"uid": ""}
+            tf.addfile(ti, io.BytesIO(b""))
             # ACLs as GNU tar --acls writes them, as text only
             ti = tarfile.TarInfo("x/acl")
             ti.type = tarfile.DIRTYPE
@@ -229,6 +233,7 @@ d=$WORK/mnt-pax
 [ "$(getfattr --absolute-names -n user.pad --only-values "$d/x/attrs")" = ab ] &&
 getfattr --absolute-names -e hex -n user.A "$d/x/attrs" | grep -qx 'user.A=0x00ff' ||
 	fail "LIBARCHIVE.xattr values: $(getfattr -d -e hex "$d/x/attrs" 2>&1)"
+[ "$(stat -c %u "$d/x/empty-uid")" = 77 ] || fail "pax uid= (empty)"
 [ "$(stat -c %y "$d/x/attrs")" = "$(date -d @1700000000 '+%Y-%m-%d %H:%M:%S').123456789 $(date -d @1700000000 +%z)" ] ||
 	fail "pax nanosecond mtime: $(stat -c %y "$d/x/attrs")"
 $PYTHON - "$d/x/attrs" <<'PY' || fail "a forged fingerprint from the archive survived"
