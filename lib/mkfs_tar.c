@@ -1063,6 +1063,25 @@ bad:
 }
 
 /*
+ * What the kernel accepts (@ents sorted): one owner, group and other
+ * entry, a mask when there are named entries, no name twice.
+ */
+static bool acl_valid(const struct acl_ent *ents, u32 n)
+{
+	u32 count[0x21] = { 0 };
+
+	for (u32 i = 0; i < n; i++) {
+		if (i && ents[i].tag == ents[i - 1].tag &&
+		    ents[i].id == ents[i - 1].id)
+			return false;
+		count[ents[i].tag]++;
+	}
+	return count[ACL_USER_OBJ] == 1 && count[ACL_GROUP_OBJ] == 1 &&
+	       count[ACL_OTHER] == 1 && count[ACL_MASK] <= 1 &&
+	       (count[ACL_MASK] || !(count[ACL_USER] || count[ACL_GROUP]));
+}
+
+/*
  * Setting an access ACL sets the mode's permission bits as well, the
  * group bits from the mask when there is one, as the kernel does; true
  * when the ACL has nothing more than those bits, and so is not kept.
@@ -1132,11 +1151,17 @@ static int acl_from_text(const char *text, const char *path, u32 *mode,
 	}
 	if (err)
 		goto out;
+	qsort(ents, n, sizeof(*ents), cmp_acl);
+	if (n && !acl_valid(ents, n)) {
+		err = erofs_err_ret(-EINVAL,
+			"tar member '%s': invalid ACL: an entry missing or twice",
+			path);
+		goto out;
+	}
 	if (mode && acl_to_mode(ents, n, mode)) {
 		*len = 0;
 		goto out;
 	}
-	qsort(ents, n, sizeof(*ents), cmp_acl);
 	*len = 4 + 8 * (size_t)n;
 	*out = malloc(*len);
 	if (!*out) {

@@ -173,6 +173,8 @@ with tarfile.open(f"{work}/bad-b64.tar", "w", format=tarfile.PAX_FORMAT) as tf:
     member(tf, "f", pax_headers={"LIBARCHIVE.xattr.user.x": "===="})
 with tarfile.open(f"{work}/bad-symlink.tar", "w", format=tarfile.GNU_FORMAT) as tf:
     member(tf, "s", tarfile.SYMTYPE, linkname="")
+with tarfile.open(f"{work}/bad-acl.tar", "w", format=tarfile.PAX_FORMAT) as tf:
+    member(tf, "f", pax_headers={"SCHILY.acl.access": "user:1:rwx\n"})
 open(f"{work}/bad-empty.tar", "wb").write(b"not a tar archive at all" * 40)
 with tarfile.open(f"{work}/bad-deep.tar", "w", format=tarfile.PAX_FORMAT) as tf:
     member(tf, "d/" * 3000 + "f", data=b"1")
@@ -351,6 +353,7 @@ for f in gnu posix; do
 	tar -C "$WORK/sp" --sparse --format=$f -cf "$WORK/bad-sparse.tar" sparse
 	expect_fail "$dest" "'sparse': GNU sparse" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-sparse.tar"
 done
+expect_fail "$dest" "'f': invalid ACL" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-acl.tar"
 expect_fail "$dest" "not a tar" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-empty.tar"
 expect_fail "$dest" "directory" -- "$MKFS_EROFS" --tar "$dest" "$WORK"
 expect_fail "$dest" "cannot open|nope" -- "$MKFS_EROFS" --tar "$dest" "$WORK/nope.tar"
