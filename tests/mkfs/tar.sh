@@ -363,16 +363,34 @@ expect_fail "$dest" "--tar=f|'i'" -- "$MKFS_EROFS" --tar=i "$dest" "$WORK/odd-gn
 expect_fail "$dest" "--aufs needs --tar" -- "$MKFS_EROFS" --aufs "$dest" "$WORK"
 [ ! -e "$dest" ] || fail "a failed build left $dest"
 
-note "200 archives with random bytes changed: exit 0 or 1, never a crash"
-$PYTHON - "$MKFS_EROFS" "$WORK" <<'PY' || fail "mkfs crashed on a damaged archive"
-import random, subprocess, sys
-mkfs, work = sys.argv[1:]
+note "200 damaged archives: exit 0 or 1, never a crash, fsck takes the image"
+$PYTHON - "$MKFS_EROFS" "$WORK" "$top_builddir/fsck/fsck.erofs" <<'PY' ||
+import os, random, subprocess, sys
+mkfs, work, fsck = sys.argv[1:]
 random.seed(20261126)
 good = open(f"{work}/odd-pax.tar", "rb").read()
+heads = [o for o in range(0, len(good), 512) if good[o + 257:o + 262] == b"ustar"]
+# header fields, and values that a checksum alone would not stop
+FIELDS = ((0, 100), (100, 8), (108, 8), (124, 12), (136, 12), (156, 1),
+          (157, 100), (329, 8), (337, 8), (345, 155))
+VALUES = (b"", b".", b"/", b"./", b"..", b"x/", b"dup", b"h/one", b"d",
+          b"0", b"1", b"2", b"5", b"D", b"L", b"x", b"g", b"S",
+          b"\x80" + b"\xff" * 11, b"\xff" * 12, b"77777777777", b" " * 12)
+
+def edit_header(b):
+    o = random.choice(heads)
+    f, n = random.choice(FIELDS)
+    b[o + f:o + f + n] = random.choice(VALUES)[:n].ljust(n, b"\0")
+    b[o + 148:o + 156] = b" " * 8
+    b[o + 148:o + 156] = b"%06o\0 " % sum(b[o:o + 512])
+
 for i in range(200):
     b = bytearray(good)
     for _ in range(random.randint(1, 6)):
-        b[random.randrange(len(b))] = random.randrange(256)
+        if i % 2:
+            edit_header(b)
+        else:
+            b[random.randrange(len(b))] = random.randrange(256)
     open(f"{work}/fz.tar", "wb").write(b)
     r = subprocess.run(["timeout", "30", mkfs, "--quiet", "--tar", "--aufs",
                         f"{work}/fz.img", f"{work}/fz.tar"],
@@ -382,5 +400,10 @@ for i in range(200):
             "runtime error" in err or err.count("\n") > 1:
         open(f"{work}/fz-crash.tar", "wb").write(b)
         sys.exit(f"case {i}: exit {r.returncode}: {err[-400:]}")
+    if r.returncode == 0 and i % 4 == 1 and os.access(fsck, os.X_OK):
+        f = subprocess.run([fsck, f"{work}/fz.img"], capture_output=True)
+        if f.returncode:
+            sys.exit(f"case {i}: fsck: {f.stdout[-300:]} {f.stderr[-300:]}")
 PY
+	fail "mkfs crashed on a damaged archive, or made a bad image"
 echo "PASS: $T_NAME"
