@@ -146,6 +146,12 @@ static int spool_gzip(int in, int out, u8 *buf, const u8 *head, size_t hlen,
 		}
 		if (!zs.avail_in && eof)
 			break;
+		if (zr == Z_STREAM_END && !*zs.next_in) {
+			/* zeros after the end (tape blocking): gzip skips them */
+			zs.next_in++;
+			zs.avail_in--;
+			continue;
+		}
 		if (zr == Z_STREAM_END)	/* another gzip member follows */
 			inflateReset(&zs);
 		zs.next_out = obuf;
