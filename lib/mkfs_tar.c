@@ -1313,6 +1313,21 @@ static int aufs_member(struct tar *t, struct member *m, bool *done)
 	return 0;
 }
 
+static bool excluded(const struct erofs_mkfs_cfg *cfg, char *path)
+{
+	bool ex = false;
+
+	if (!cfg->n_exclude_paths && !cfg->n_exclude_regexes)
+		return false;
+	/* a member inside an excluded directory goes with it */
+	for (char *p = path; !ex && (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		ex = mkfs_is_excluded(cfg, path);
+		*p = '/';
+	}
+	return ex || mkfs_is_excluded(cfg, path);
+}
+
 static int add_member(struct tar *t, struct member *m)
 {
 	struct tar_node *node;
@@ -1322,18 +1337,21 @@ static int add_member(struct tar *t, struct member *m)
 
 	if (m->type == '1') {
 		struct tar_node *target;
+		const char *why;
 		char *tpath;
 
 		err = normalize(m->link, &tpath);
 		if (err)
 			return err;
 		target = node_find(t, tpath);
+		why = target ? "a directory" :
+		      excluded(t->ctx->cfg, tpath) ? "which is excluded" :
+		      "which is not in the archive before it";
 		free(tpath);
 		if (!target || S_ISDIR(target->in->mode))
 			return erofs_err_ret(-EINVAL,
 				"tar member '%s': hard link to '%s', %s", m->path,
-				m->link, target ? "a directory" :
-				"which is not in the archive before it");
+				m->link, why);
 		if (!*m->path)
 			return erofs_err_ret(-EINVAL,
 				"tar member '%s' would replace the root directory",
@@ -1401,21 +1419,6 @@ static int add_member(struct tar *t, struct member *m)
 		in->rdev = erofs_encode_dev(m->major, m->minor);
 	}
 	return add_pax_xattrs(t, in, m->path);
-}
-
-static bool excluded(const struct erofs_mkfs_cfg *cfg, char *path)
-{
-	bool ex = false;
-
-	if (!cfg->n_exclude_paths && !cfg->n_exclude_regexes)
-		return false;
-	/* a member inside an excluded directory goes with it */
-	for (char *p = path; !ex && (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		ex = mkfs_is_excluded(cfg, path);
-		*p = '/';
-	}
-	return ex || mkfs_is_excluded(cfg, path);
 }
 
 static bool block_is_zero(const u8 *b)

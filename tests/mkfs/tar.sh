@@ -354,6 +354,8 @@ for f in gnu posix; do
 	expect_fail "$dest" "'sparse': GNU sparse" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-sparse.tar"
 done
 expect_fail "$dest" "'f': invalid ACL" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-acl.tar"
+expect_fail "$dest" "'h/two': hard link to 'h/one', which is excluded" -- \
+	"$MKFS_EROFS" --tar --exclude-path=h/one "$dest" "$WORK/odd-gnu.tar"
 expect_fail "$dest" "not a tar" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-empty.tar"
 expect_fail "$dest" "directory" -- "$MKFS_EROFS" --tar "$dest" "$WORK"
 expect_fail "$dest" "cannot open|nope" -- "$MKFS_EROFS" --tar "$dest" "$WORK/nope.tar"
