@@ -1007,19 +1007,27 @@ static int cmp_acl(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static bool acl_id(const char *s, bool user, u32 *id)
+static bool acl_num(const char *s, u32 *id)
 {
 	char *end;
 	unsigned long v;
-	struct passwd *pw;
-	struct group *gr;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*s && !*end && !errno && v < ACL_NO_ID) {
+	if (*s >= '0' && *s <= '9' && !*end && !errno && v < ACL_NO_ID) {
 		*id = v;
 		return true;
 	}
+	return false;
+}
+
+static bool acl_id(const char *s, bool user, u32 *id)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (acl_num(s, id))
+		return true;
 	/* a name, as GNU tar extraction resolves it: on this host */
 	if (user && (pw = getpwnam(s)))
 		*id = pw->pw_uid;
@@ -1034,18 +1042,26 @@ static bool acl_id(const char *s, bool user, u32 *id)
 static int acl_parse_entry(char *e, struct acl_ent *out, const char *path)
 {
 	char *q = strchr(e, ':'), *perm = q ? strchr(q + 1, ':') : NULL;
+	char *extra = NULL;
 	bool user;
 
 	if (!perm || strlen(perm + 1) < 3)
 		goto bad;
 	*q++ = '\0';
 	*perm++ = '\0';
+	/* bsdtar adds the number to a name: "user:alice:r-x:1000" */
+	if (perm[3] == ':')
+		extra = perm + 4;
+	else if (perm[3])
+		goto bad;
 	user = !strcmp(e, "user") || !strcmp(e, "u");
 	if (user || !strcmp(e, "group") || !strcmp(e, "g")) {
 		out->tag = *q ? (user ? ACL_USER : ACL_GROUP) :
 			   (user ? ACL_USER_OBJ : ACL_GROUP_OBJ);
 		out->id = ACL_NO_ID;
-		if (*q && !acl_id(q, user, &out->id))
+		/* the name first, then the number, as bsdtar extracts */
+		if (*q && !acl_id(q, user, &out->id) &&
+		    !(extra && acl_num(extra, &out->id)))
 			return erofs_err_ret(-EINVAL,
 				"tar member '%s': ACL names unknown %s '%s'",
 				path, user ? "user" : "group", q);

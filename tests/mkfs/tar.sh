@@ -128,6 +128,14 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
                               "LIBARCHIVE.xattr.user.pad": "YWI=",
                               "LIBARCHIVE.xattr.user.%41": "AP8"}
             tf.addfile(ti, io.BytesIO(b"abc"))
+            # bsdtar's ACL text: numbers after names, the owning
+            # group's bits in the mode where extraction takes the mask's
+            ti = tarfile.TarInfo("x/acl-bsd")
+            ti.mode = 0o644
+            ti.pax_headers = {"SCHILY.acl.access":
+                "user::rw-,group::r--,other::r--,user:no-such-user-erofs:"
+                "r-x:4321,user:root:rwx:77,mask::rwx"}
+            tf.addfile(ti, io.BytesIO(b""))
             # an empty value takes a keyword back: the header's uid
             ti = tarfile.TarInfo("x/empty-uid")
             ti.uid, ti.pax_headers = 77, {"uid": ""}
@@ -247,12 +255,16 @@ PY
 [ "$(getfacl -cnp "$d/x/acl" 2>/dev/null | grep . | tr '\n' ' ')" = \
   "user::rwx user:1234:r-x group::r-x group:0:rwx mask::rwx other::r-x default:user::rwx default:user:0:rw- default:group::r-x default:mask::rwx default:other::--- " ] ||
 	fail "text ACLs: $(getfacl -cn "$d/x/acl" 2>&1 | tr '\n' ' ')"
+[ "$(stat -c %a "$d/x/acl-bsd"):$(getfacl -cnp "$d/x/acl-bsd" 2>/dev/null | grep . | tr '\n' ' ')" = \
+  "674:user::rw- user:0:rwx user:4321:r-x group::r-- mask::rwx other::r-- " ] ||
+	fail "bsdtar ACL text: $(stat -c %a "$d/x/acl-bsd") $(getfacl -cn "$d/x/acl-bsd" 2>&1 | tr '\n' ' ')"
 
 mkfs_ok --tar "$WORK/lnksize.img" "$WORK/odd-lnksize.tar"
 mount_image "$WORK/lnksize.img" "$WORK/mnt-lnksize"
 d=$WORK/mnt-lnksize
 [ "$(cat "$d/l"):$(cat "$d/g"):$(stat -c %h "$d/f")" = hi:yo:2 ] ||
 	fail "hard link with a size field: $(ls -l "$d")"
+
 
 note "--aufs"
 mkfs_ok --tar --aufs "$WORK/aufs.img" "$WORK/odd-gnu.tar"
