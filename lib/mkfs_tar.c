@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <openssl/evp.h>
 #include "erofs/print.h"
 #include "liberofs_mkfs.h"
 #include "liberofs_zmkfs.h"
@@ -53,6 +52,8 @@ struct pax_xattr {
 struct pax {
 	char *path, *linkpath;
 	bool has_size, has_uid, has_gid, has_mtime, has_major, has_minor;
+	bool sparse;			/* GNU.sparse.* records */
+	bool rht_label;			/* RHT.security.selinux seen */
 	u64 size, uid, gid, major, minor;
 	s64 mtime;
 	u32 mtime_nsec;
@@ -145,6 +146,12 @@ static int spool_gzip(int in, int out, u8 *buf, const u8 *head, size_t hlen,
 		}
 		if (!zs.avail_in && eof)
 			break;
+		if (zr == Z_STREAM_END && !*zs.next_in) {
+			/* zeros after the end (tape blocking): gzip skips them */
+			zs.next_in++;
+			zs.avail_in--;
+			continue;
+		}
 		if (zr == Z_STREAM_END)	/* another gzip member follows */
 			inflateReset(&zs);
 		zs.next_out = obuf;
@@ -459,6 +466,12 @@ static int pax_add_xattr(struct pax *p, char *name, u8 *value, size_t len)
 {
 	struct pax_xattr *x;
 
+	/* GNU tar sets a --selinux label after the xattrs: it wins */
+	if (p->rht_label && !strcmp(name, "security.selinux")) {
+		free(name);
+		free(value);
+		return 0;
+	}
 	for (u32 i = 0; i < p->nxattrs; i++) {
 		if (!strcmp(p->xattrs[i].name, name)) {	/* the last one wins */
 			free(name);
@@ -479,6 +492,87 @@ static int pax_add_xattr(struct pax *p, char *name, u8 *value, size_t len)
 	return 0;
 }
 
+static int pax_copy_xattr(struct pax *p, const char *name, size_t nlen,
+			  const char *val, size_t vlen)
+{
+	char *n = strndup(name, nlen);
+	u8 *v = malloc(vlen ? vlen : 1);
+
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return -ENOMEM;
+	}
+	memcpy(v, val, vlen);
+	return pax_add_xattr(p, n, v, vlen);
+}
+
+/*
+ * A label from GNU tar --selinux: extraction sets it with setfilecon(),
+ * which stores the text with its terminating NUL.
+ */
+static int pax_selinux(struct pax *p, const char *val, size_t vlen)
+{
+	char *n = strdup("security.selinux");
+	u8 *v = malloc(vlen + 1);
+	int err;
+
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return -ENOMEM;
+	}
+	memcpy(v, val, vlen);
+	v[vlen] = '\0';
+	if (vlen && !val[vlen - 1])
+		vlen--;
+	p->rht_label = false;
+	err = pax_add_xattr(p, n, v, vlen + 1);
+	p->rht_label = true;
+	return err;
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/*
+ * Base64 with or without '=' padding: libarchive writes none.  Returns
+ * the length of the bytes decoded into @out, or -1 when malformed.
+ */
+static ssize_t b64_decode(const char *in, size_t len, u8 *out)
+{
+	size_t n = 0, bits = 0;
+	u32 acc = 0;
+
+	if (len % 4 == 0)
+		for (int pad = 0; pad < 2 && len && in[len - 1] == '='; pad++)
+			len--;
+	if (len % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int v = b64val(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = acc >> bits;
+		}
+	}
+	/* the bits left over must be zero, as an encoder writes them */
+	return acc & ((1U << bits) - 1) ? -1 : (ssize_t)n;
+}
+
 /* LIBARCHIVE.xattr.NAME: NAME %-escaped, the value in base64 */
 static int pax_libarchive_xattr(struct pax *p, const char *key, size_t klen,
 				const char *val, size_t vlen)
@@ -486,7 +580,7 @@ static int pax_libarchive_xattr(struct pax *p, const char *key, size_t klen,
 	char *name = malloc(klen + 1);
 	u8 *value = malloc(vlen / 4 * 3 + 3);
 	size_t n = 0;
-	int len;
+	ssize_t len;
 
 	if (!name || !value)
 		goto nomem;
@@ -503,14 +597,9 @@ static int pax_libarchive_xattr(struct pax *p, const char *key, size_t klen,
 		}
 	}
 	name[n] = '\0';
-	if (vlen % 4)
-		goto bad;
-	len = vlen ? EVP_DecodeBlock(value, (const u8 *)val, vlen) : 0;
+	len = b64_decode(val, vlen, value);
 	if (len < 0)
 		goto bad;
-	/* EVP_DecodeBlock counts the bytes the '=' padding stands for */
-	for (size_t i = vlen; i > 0 && val[i - 1] == '='; i--)
-		len--;
 	return pax_add_xattr(p, name, value, len);
 bad:
 	free(name);
@@ -530,12 +619,25 @@ static int pax_record(struct tar *t, struct pax *p, const char *key,
 #define PREFIX(s) (klen > sizeof(s) - 1 && !memcmp(key, s, sizeof(s) - 1))
 	bool ok = true;
 
-	if (KEY("path") || KEY("linkpath")) {
-		char **dst = KEY("path") ? &p->path : &p->linkpath;
+	if (KEY("path") || KEY("linkpath") || KEY("GNU.sparse.name")) {
+		char **dst = KEY("linkpath") ? &p->linkpath : &p->path;
 
+		p->sparse |= KEY("GNU.sparse.name");	/* the real name */
 		free(*dst);
-		*dst = strndup(val, vlen);
-		return *dst ? 0 : -ENOMEM;
+		*dst = vlen ? strndup(val, vlen) : NULL;
+		return *dst || !vlen ? 0 : -ENOMEM;
+	}
+	/* an empty value takes the keyword back: the header field counts */
+	if (!vlen && (KEY("size") || KEY("uid") || KEY("gid") ||
+		      KEY("mtime") || KEY("SCHILY.devmajor") ||
+		      KEY("SCHILY.devminor"))) {
+		p->has_size &= !KEY("size");
+		p->has_uid &= !KEY("uid");
+		p->has_gid &= !KEY("gid");
+		p->has_mtime &= !KEY("mtime");
+		p->has_major &= !KEY("SCHILY.devmajor");
+		p->has_minor &= !KEY("SCHILY.devminor");
+		return 0;
 	}
 	if (KEY("size"))
 		ok = p->has_size = parse_u64(val, vlen, &p->size);
@@ -551,22 +653,14 @@ static int pax_record(struct tar *t, struct pax *p, const char *key,
 	else if (KEY("SCHILY.devminor"))
 		ok = p->has_minor = parse_u64(val, vlen, &p->minor);
 	else if (PREFIX("GNU.sparse."))
-		return erofs_err_ret(-EOPNOTSUPP,
-			"sparse tar members are not supported (pax '%.*s')",
-			(int)klen, key);
-	else if (PREFIX("SCHILY.xattr.")) {
-		size_t off = sizeof("SCHILY.xattr.") - 1;
-		char *name = strndup(key + off, klen - off);
-		u8 *value = malloc(vlen ? vlen : 1);
-
-		if (!name || !value) {
-			free(name);
-			free(value);
-			return -ENOMEM;
-		}
-		memcpy(value, val, vlen);
-		return pax_add_xattr(p, name, value, vlen);
-	} else if (PREFIX("LIBARCHIVE.xattr.")) {
+		p->sparse = true;	/* refused with the member's name */
+	else if (PREFIX("SCHILY.xattr."))
+		return pax_copy_xattr(p, key + sizeof("SCHILY.xattr.") - 1,
+				      klen - (sizeof("SCHILY.xattr.") - 1),
+				      val, vlen);
+	else if (KEY("RHT.security.selinux"))	/* tar --selinux alone */
+		return pax_selinux(p, val, vlen);
+	else if (PREFIX("LIBARCHIVE.xattr.")) {
 		size_t off = sizeof("LIBARCHIVE.xattr.") - 1;
 
 		return pax_libarchive_xattr(p, key + off, klen - off, val, vlen);
@@ -877,6 +971,7 @@ nomem:
 /* ---- members ------------------------------------------------------------- */
 
 struct member {
+	const char *name;	/* as the archive gives it */
 	char *path;		/* normalized */
 	char *link;		/* symlink target or hard-link path, raw */
 	char type;
@@ -912,19 +1007,27 @@ static int cmp_acl(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static bool acl_id(const char *s, bool user, u32 *id)
+static bool acl_num(const char *s, u32 *id)
 {
 	char *end;
 	unsigned long v;
-	struct passwd *pw;
-	struct group *gr;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*s && !*end && !errno && v < ACL_NO_ID) {
+	if (*s >= '0' && *s <= '9' && !*end && !errno && v < ACL_NO_ID) {
 		*id = v;
 		return true;
 	}
+	return false;
+}
+
+static bool acl_id(const char *s, bool user, u32 *id)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (acl_num(s, id))
+		return true;
 	/* a name, as GNU tar extraction resolves it: on this host */
 	if (user && (pw = getpwnam(s)))
 		*id = pw->pw_uid;
@@ -939,18 +1042,26 @@ static bool acl_id(const char *s, bool user, u32 *id)
 static int acl_parse_entry(char *e, struct acl_ent *out, const char *path)
 {
 	char *q = strchr(e, ':'), *perm = q ? strchr(q + 1, ':') : NULL;
+	char *extra = NULL;
 	bool user;
 
 	if (!perm || strlen(perm + 1) < 3)
 		goto bad;
 	*q++ = '\0';
 	*perm++ = '\0';
+	/* bsdtar adds the number to a name: "user:alice:r-x:1000" */
+	if (perm[3] == ':')
+		extra = perm + 4;
+	else if (perm[3])
+		goto bad;
 	user = !strcmp(e, "user") || !strcmp(e, "u");
 	if (user || !strcmp(e, "group") || !strcmp(e, "g")) {
 		out->tag = *q ? (user ? ACL_USER : ACL_GROUP) :
 			   (user ? ACL_USER_OBJ : ACL_GROUP_OBJ);
 		out->id = ACL_NO_ID;
-		if (*q && !acl_id(q, user, &out->id))
+		/* the name first, then the number, as bsdtar extracts */
+		if (*q && !acl_id(q, user, &out->id) &&
+		    !(extra && acl_num(extra, &out->id)))
 			return erofs_err_ret(-EINVAL,
 				"tar member '%s': ACL names unknown %s '%s'",
 				path, user ? "user" : "group", q);
@@ -973,9 +1084,67 @@ bad:
 	return erofs_err_ret(-EINVAL, "tar member '%s': bad ACL entry", path);
 }
 
-/* SCHILY.acl text ("user::rw-\nuser:1000:r--\n...") as an xattr value */
-static int acl_from_text(const char *text, const char *path, u8 **out,
-			 size_t *len)
+/*
+ * What the kernel accepts (@ents sorted): one owner, group and other
+ * entry, a mask when there are named entries, no name twice.
+ */
+static bool acl_valid(const struct acl_ent *ents, u32 n)
+{
+	u32 count[0x21] = { 0 };
+
+	for (u32 i = 0; i < n; i++) {
+		if (i && ents[i].tag == ents[i - 1].tag &&
+		    ents[i].id == ents[i - 1].id)
+			return false;
+		count[ents[i].tag]++;
+	}
+	return count[ACL_USER_OBJ] == 1 && count[ACL_GROUP_OBJ] == 1 &&
+	       count[ACL_OTHER] == 1 && count[ACL_MASK] <= 1 &&
+	       (count[ACL_MASK] || !(count[ACL_USER] || count[ACL_GROUP]));
+}
+
+/*
+ * Setting an access ACL sets the mode's permission bits as well, the
+ * group bits from the mask when there is one, as the kernel does; true
+ * when the ACL has nothing more than those bits, and so is not kept.
+ */
+static bool acl_to_mode(const struct acl_ent *ents, u32 n, u32 *mode)
+{
+	u32 bits = *mode & 0777, group = 0;
+	bool minimal = true, mask = false;
+
+	for (u32 i = 0; i < n; i++) {
+		switch (ents[i].tag) {
+		case ACL_USER_OBJ:
+			bits = (bits & ~0700) | ents[i].perm << 6;
+			break;
+		case ACL_GROUP_OBJ:
+			group = ents[i].perm;
+			bits = (bits & ~0070) | (mask ? bits & 0070 : group << 3);
+			break;
+		case ACL_MASK:
+			mask = true;
+			bits = (bits & ~0070) | ents[i].perm << 3;
+			break;
+		case ACL_OTHER:
+			bits = (bits & ~0007) | ents[i].perm;
+			break;
+		default:
+			minimal = false;
+		}
+	}
+	*mode = (*mode & ~0777) | bits;
+	return minimal && !mask;
+}
+
+/*
+ * SCHILY.acl text ("user::rw-\nuser:1000:r--\n...") as an xattr value.
+ * With @mode (an access ACL), the ACL's bits go into *mode, and *len is
+ * 0 when the ACL says no more than them: the kernel keeps no xattr then.
+ * bsdtar's header mode has the owning group's bits, not the mask's.
+ */
+static int acl_from_text(const char *text, const char *path, u32 *mode,
+			 u8 **out, size_t *len)
 {
 	char *copy = strdup(text), *save = NULL, *e;
 	struct acl_ent *ents = calloc(ACL_MAX, sizeof(*ents));
@@ -1005,6 +1174,16 @@ static int acl_from_text(const char *text, const char *path, u8 **out,
 	if (err)
 		goto out;
 	qsort(ents, n, sizeof(*ents), cmp_acl);
+	if (n && !acl_valid(ents, n)) {
+		err = erofs_err_ret(-EINVAL,
+			"tar member '%s': invalid ACL: an entry missing or twice",
+			path);
+		goto out;
+	}
+	if (mode && acl_to_mode(ents, n, mode)) {
+		*len = 0;
+		goto out;
+	}
 	*len = 4 + 8 * (size_t)n;
 	*out = malloc(*len);
 	if (!*out) {
@@ -1057,7 +1236,11 @@ static int add_text_acls(struct tar *t, struct mkfs_inode *in,
 		if (!text || pax_has_xattr(&t->local, names[i]) ||
 		    pax_has_xattr(&t->global, names[i]))
 			continue;
-		err = acl_from_text(text, path, &value, &len);
+		/* the kernel allows no default ACL but on a directory */
+		if (i == 1 && !S_ISDIR(in->mode))
+			continue;
+		err = acl_from_text(text, path, i == 0 ? &in->mode : NULL,
+				    &value, &len);
 		if (!err && len > 4)
 			err = mkfs_xattr_add(t->ctx, in, names[i], value, len,
 					     path);
@@ -1146,6 +1329,21 @@ static int aufs_member(struct tar *t, struct member *m, bool *done)
 	return 0;
 }
 
+static bool excluded(const struct erofs_mkfs_cfg *cfg, char *path)
+{
+	bool ex = false;
+
+	if (!cfg->n_exclude_paths && !cfg->n_exclude_regexes)
+		return false;
+	/* a member inside an excluded directory goes with it */
+	for (char *p = path; !ex && (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		ex = mkfs_is_excluded(cfg, path);
+		*p = '/';
+	}
+	return ex || mkfs_is_excluded(cfg, path);
+}
+
 static int add_member(struct tar *t, struct member *m)
 {
 	struct tar_node *node;
@@ -1155,26 +1353,34 @@ static int add_member(struct tar *t, struct member *m)
 
 	if (m->type == '1') {
 		struct tar_node *target;
+		const char *why;
 		char *tpath;
 
 		err = normalize(m->link, &tpath);
 		if (err)
 			return err;
 		target = node_find(t, tpath);
+		why = target ? "a directory" :
+		      excluded(t->ctx->cfg, tpath) ? "which is excluded" :
+		      "which is not in the archive before it";
 		free(tpath);
 		if (!target || S_ISDIR(target->in->mode))
 			return erofs_err_ret(-EINVAL,
 				"tar member '%s': hard link to '%s', %s", m->path,
-				m->link, target ? "a directory" :
-				"which is not in the archive before it");
+				m->link, why);
+		if (!*m->path)
+			return erofs_err_ret(-EINVAL,
+				"tar member '%s' would replace the root directory",
+				m->name);
 		node = node_get(t, m->path, &err);
 		if (!node)
 			return err;
 		if (node == target)
 			return 0;
+		in = target->in;	/* the target may be inside @node */
 		if (S_ISDIR(node->in->mode))
 			node_free_subtree(t, node);
-		node->in = target->in;
+		node->in = in;
 		return 0;
 	}
 	node = node_get(t, m->path, &err);
@@ -1183,7 +1389,7 @@ static int add_member(struct tar *t, struct member *m)
 	if (node == t->root && !S_ISDIR(mode))
 		return erofs_err_ret(-EINVAL,
 			"tar member '%s' would replace the root directory",
-			m->path);
+			m->name);
 	if (S_ISDIR(mode) && S_ISDIR(node->in->mode)) {
 		in = node->in;		/* a directory again: new attributes */
 		drop_xattrs(in);
@@ -1210,10 +1416,12 @@ static int add_member(struct tar *t, struct member *m)
 	} else if (S_ISLNK(mode)) {
 		size_t len = strlen(m->link);
 
-		if (len >= PATH_MAX)
-			return erofs_err_ret(-ENAMETOOLONG,
-				"symlink target too long: '%s'", m->path);
-		in->data = malloc(len ? len : 1);
+		/* symlink(2) refuses an empty target, and so does fsck */
+		if (!len || len >= PATH_MAX)
+			return erofs_err_ret(len ? -ENAMETOOLONG : -EINVAL,
+				"tar member '%s': symlink target %s", m->name,
+				len ? "too long" : "empty");
+		in->data = malloc(len);
 		if (!in->data)
 			return -ENOMEM;
 		memcpy(in->data, m->link, len);
@@ -1227,21 +1435,6 @@ static int add_member(struct tar *t, struct member *m)
 		in->rdev = erofs_encode_dev(m->major, m->minor);
 	}
 	return add_pax_xattrs(t, in, m->path);
-}
-
-static bool excluded(const struct erofs_mkfs_cfg *cfg, char *path)
-{
-	bool ex = false;
-
-	if (!cfg->n_exclude_paths && !cfg->n_exclude_regexes)
-		return false;
-	/* a member inside an excluded directory goes with it */
-	for (char *p = path; !ex && (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		ex = mkfs_is_excluded(cfg, path);
-		*p = '/';
-	}
-	return ex || mkfs_is_excluded(cfg, path);
 }
 
 static bool block_is_zero(const u8 *b)
@@ -1291,9 +1484,13 @@ static int read_member(struct tar *t, bool *end)
 	if (m.type != 'x' && m.type != 'g' && m.type != 'L' && m.type != 'K' &&
 	    t->local.has_size)
 		m.size = t->local.size;
-	/* these carry no data, whatever the size field says */
+	/*
+	 * These carry no data, whatever the size field says; a hard link
+	 * neither, but when a pax 'size' says so (POSIX.1-2001), as GNU tar
+	 * and libarchive read it.
+	 */
 	if (m.type == '2' || m.type == '3' || m.type == '4' || m.type == '5' ||
-	    m.type == '6')
+	    m.type == '6' || (m.type == '1' && !t->local.has_size))
 		m.size = 0;
 	if (m.size > t->size)
 		return erofs_err_ret(-EINVAL,
@@ -1369,13 +1566,24 @@ static int read_member(struct tar *t, bool *end)
 		PICK(minor, 337, 8, false);
 	}
 #undef PICK
+	if (m.uid > UINT32_MAX || m.gid > UINT32_MAX) {
+		err = erofs_err_ret(-ERANGE,
+			"tar member '%s': owner %llu:%llu out of range", name,
+			(unsigned long long)m.uid, (unsigned long long)m.gid);
+		goto out;
+	}
 	/* a trailing slash marks a directory in pre-POSIX archives */
-	if ((m.type == '0' || m.type == '\0') && *name &&
+	if ((m.type == '0' || m.type == '\0' || m.type == '7') && *name &&
 	    name[strlen(name) - 1] == '/')
 		m.type = '5';
+	if (t->local.sparse)	/* pax sparse formats 0.x and 1.0 */
+		m.type = 'S';
 	switch (m.type) {
 	case '0': case '\0': case '7': case '1': case '2': case '3': case '4':
 	case '5': case '6':
+		break;
+	case 'D':		/* GNU dumpdir: a directory, its listing skipped */
+		m.type = '5';
 		break;
 	case 'S':
 		err = erofs_err_ret(-EOPNOTSUPP,
@@ -1389,6 +1597,7 @@ static int read_member(struct tar *t, bool *end)
 			"tar member '%s': unsupported type '%c'", name, m.type);
 		goto out;
 	}
+	m.name = name;
 	err = normalize(name, &m.path);
 	if (err)
 		goto out;

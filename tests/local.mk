@@ -104,7 +104,8 @@ MKFS_INPUT_TESTS = \
 	tests/mkfs/bad-env.sh \
 	tests/mkfs/blockdev.sh \
 	tests/mkfs/debian-fsck.sh \
-	tests/mkfs/tar.sh
+	tests/mkfs/tar.sh \
+	tests/mkfs/tar-peers.sh
 TESTS += $(MKFS_INPUT_TESTS)
 EXTRA_DIST += $(MKFS_INPUT_TESTS)
 

@@ -34,8 +34,8 @@ if [ -x "$top_builddir/fsck/fsck.erofs" ]; then
 fi
 
 note "same image from a pipe, gzip and xz"
-gzip -c "$WORK/t.tar" >"$WORK/t.tgz"
-xz -c "$WORK/t.tar" >"$WORK/t.txz"
+gzip -1 -c "$WORK/t.tar" >"$WORK/t.tgz"
+xz -0 -c "$WORK/t.tar" >"$WORK/t.txz"
 want=$(sha_of "$WORK/t.img")
 cat "$WORK/t.tar" | mkfs_ok --tar --ishare_key -T0 --mkfs-time -Uclear "$WORK/p.img"
 [ "$(sha_of "$WORK/p.img")" = "$want" ] || fail "stdin image differs"
@@ -94,6 +94,15 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
         member(tf, "h/one", data=b"linked\n", mode=0o640)
         member(tf, "h/two", tarfile.LNKTYPE, linkname="h/one")
         member(tf, "./h/three", tarfile.LNKTYPE, linkname="./h/one")
+        # a hard link replacing the directory that holds its target
+        member(tf, "hd", tarfile.DIRTYPE)
+        member(tf, "hd/f", data=b"in hd\n")
+        member(tf, "hd", tarfile.LNKTYPE, linkname="hd/f")
+        # a GNU dumpdir (tar --listed-incremental): a directory
+        ti = tarfile.TarInfo("dump")
+        ti.type, ti.size, ti.mode = b"D", 8, 0o711
+        tf.addfile(ti, io.BytesIO(b"Yfile\0\0\0"))
+        member(tf, "dump/file", data=b"d\n")
         # devices, a fifo, odd owners and times
         member(tf, "dev/null", tarfile.CHRTYPE, devmajor=1, devminor=3)
         member(tf, "dev/sda", tarfile.BLKTYPE, devmajor=8, devminor=0)
@@ -113,8 +122,24 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
                               "SCHILY.xattr.trusted.two": "two",
                               "SCHILY.xattr.trusted.erofs.fingerprint":
                                   "sha256:forged-forged-forged-forged!",
-                              "mtime": "1700000000.123456789"}
+                              "mtime": "1700000000.123456789",
+                              # bsdtar: base64, without '=' padding
+                              "LIBARCHIVE.xattr.user.b64": "YWI",
+                              "LIBARCHIVE.xattr.user.pad": "YWI=",
+                              "LIBARCHIVE.xattr.user.%41": "AP8"}
             tf.addfile(ti, io.BytesIO(b"abc"))
+            # bsdtar's ACL text: numbers after names, the owning
+            # group's bits in the mode where extraction takes the mask's
+            ti = tarfile.TarInfo("x/acl-bsd")
+            ti.mode = 0o644
+            ti.pax_headers = {"SCHILY.acl.access":
+                "user::rw-,group::r--,other::r--,user:no-such-user-erofs:"
+                "r-x:4321,user:root:rwx:77,mask::rwx"}
+            tf.addfile(ti, io.BytesIO(b""))
+            # an empty value takes a keyword back: the header's uid
+            ti = tarfile.TarInfo("x/empty-uid")
+            ti.uid, ti.pax_headers = 77, {"uid": ""}
+            tf.addfile(ti, io.BytesIO(b""))
             # ACLs as GNU tar --acls writes them, as text only
             ti = tarfile.TarInfo("x/acl")
             ti.type = tarfile.DIRTYPE
@@ -126,6 +151,17 @@ for fmt, tag in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
                     "mask::rwx,other::---"}
             tf.addfile(ti)
 
+# a hard link whose header gives the size of its target, and no data:
+# GNU tar and bsdtar ignore the size of a hard link outside pax
+def hdr(name, type, size=0, link=""):
+    ti = tarfile.TarInfo(name)
+    ti.type, ti.size, ti.linkname, ti.mode = type, size, link, 0o644
+    return ti.tobuf(format=tarfile.GNU_FORMAT)
+open(f"{work}/odd-lnksize.tar", "wb").write(
+    hdr("f", tarfile.REGTYPE, 2) + b"hi".ljust(512, b"\0") +
+    hdr("l", tarfile.LNKTYPE, 2, "f") +
+    hdr("g", tarfile.REGTYPE, 2) + b"yo".ljust(512, b"\0") + bytes(1024))
+
 # bad archives
 good = open(f"{work}/odd-gnu.tar", "rb").read()
 open(f"{work}/bad-trunc.tar", "wb").write(good[:3000])
@@ -136,6 +172,17 @@ with tarfile.open(f"{work}/bad-dotdot.tar", "w", format=tarfile.GNU_FORMAT) as t
     member(tf, "a/../../escape", data=b"2")
 with tarfile.open(f"{work}/bad-link.tar", "w", format=tarfile.GNU_FORMAT) as tf:
     member(tf, "l", tarfile.LNKTYPE, linkname="missing")
+with tarfile.open(f"{work}/bad-rootlink.tar", "w", format=tarfile.GNU_FORMAT) as tf:
+    member(tf, "f", data=b"1")
+    member(tf, "./", tarfile.LNKTYPE, linkname="f")
+with tarfile.open(f"{work}/bad-uid.tar", "w", format=tarfile.PAX_FORMAT) as tf:
+    member(tf, "f", data=b"1", pax_headers={"uid": str(2**32)})
+with tarfile.open(f"{work}/bad-b64.tar", "w", format=tarfile.PAX_FORMAT) as tf:
+    member(tf, "f", pax_headers={"LIBARCHIVE.xattr.user.x": "===="})
+with tarfile.open(f"{work}/bad-symlink.tar", "w", format=tarfile.GNU_FORMAT) as tf:
+    member(tf, "s", tarfile.SYMTYPE, linkname="")
+with tarfile.open(f"{work}/bad-acl.tar", "w", format=tarfile.PAX_FORMAT) as tf:
+    member(tf, "f", pax_headers={"SCHILY.acl.access": "user:1:rwx\n"})
 open(f"{work}/bad-empty.tar", "wb").write(b"not a tar archive at all" * 40)
 with tarfile.open(f"{work}/bad-deep.tar", "w", format=tarfile.PAX_FORMAT) as tf:
     member(tf, "d/" * 3000 + "f", data=b"1")
@@ -165,6 +212,10 @@ check_odd() {
 		fail "$tag: hard links: $(stat -c %h:%i "$d/h/one" "$d/h/two")"
 	[ "$(stat -c %i "$d/h/three")" = "$(stat -c %i "$d/h/one")" ] ||
 		fail "$tag: hard link with ./"
+	[ -f "$d/hd" ] && [ "$(cat "$d/hd")" = "in hd" ] ||
+		fail "$tag: hard link over its target's directory"
+	[ "$(stat -c %F:%a "$d/dump")" = directory:711 ] &&
+	[ "$(cat "$d/dump/file")" = d ] || fail "$tag: GNU dumpdir"
 	[ "$(stat -c %F:%t:%T "$d/dev/null")" = "character special file:1:3" ] ||
 		fail "$tag: char device"
 	[ "$(stat -c %F:%t:%T "$d/dev/sda")" = "block special file:8:0" ] ||
@@ -188,6 +239,11 @@ d=$WORK/mnt-pax
 [ "$(getfattr --absolute-names -n user.one --only-values "$d/x/attrs")" = 1 ] &&
 [ "$(getfattr --absolute-names -n trusted.two --only-values "$d/x/attrs")" = two ] ||
 	fail "pax xattrs"
+[ "$(getfattr --absolute-names -n user.b64 --only-values "$d/x/attrs")" = ab ] &&
+[ "$(getfattr --absolute-names -n user.pad --only-values "$d/x/attrs")" = ab ] &&
+getfattr --absolute-names -e hex -n user.A "$d/x/attrs" | grep -qx 'user.A=0x00ff' ||
+	fail "LIBARCHIVE.xattr values: $(getfattr -d -e hex "$d/x/attrs" 2>&1)"
+[ "$(stat -c %u "$d/x/empty-uid")" = 77 ] || fail "pax uid= (empty)"
 [ "$(stat -c %y "$d/x/attrs")" = "$(date -d @1700000000 '+%Y-%m-%d %H:%M:%S').123456789 $(date -d @1700000000 +%z)" ] ||
 	fail "pax nanosecond mtime: $(stat -c %y "$d/x/attrs")"
 $PYTHON - "$d/x/attrs" <<'PY' || fail "a forged fingerprint from the archive survived"
@@ -199,6 +255,16 @@ PY
 [ "$(getfacl -cnp "$d/x/acl" 2>/dev/null | grep . | tr '\n' ' ')" = \
   "user::rwx user:1234:r-x group::r-x group:0:rwx mask::rwx other::r-x default:user::rwx default:user:0:rw- default:group::r-x default:mask::rwx default:other::--- " ] ||
 	fail "text ACLs: $(getfacl -cn "$d/x/acl" 2>&1 | tr '\n' ' ')"
+[ "$(stat -c %a "$d/x/acl-bsd"):$(getfacl -cnp "$d/x/acl-bsd" 2>/dev/null | grep . | tr '\n' ' ')" = \
+  "674:user::rw- user:0:rwx user:4321:r-x group::r-- mask::rwx other::r-- " ] ||
+	fail "bsdtar ACL text: $(stat -c %a "$d/x/acl-bsd") $(getfacl -cn "$d/x/acl-bsd" 2>&1 | tr '\n' ' ')"
+
+mkfs_ok --tar "$WORK/lnksize.img" "$WORK/odd-lnksize.tar"
+mount_image "$WORK/lnksize.img" "$WORK/mnt-lnksize"
+d=$WORK/mnt-lnksize
+[ "$(cat "$d/l"):$(cat "$d/g"):$(stat -c %h "$d/f")" = hi:yo:2 ] ||
+	fail "hard link with a size field: $(ls -l "$d")"
+
 
 note "--aufs"
 mkfs_ok --tar --aufs "$WORK/aufs.img" "$WORK/odd-gnu.tar"
@@ -288,25 +354,62 @@ expect_fail "$dest" "checksum|offset 0" -- "$MKFS_EROFS" --tar "$dest" "$WORK/ba
 expect_fail "$dest" "'..'|escape" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-dotdot.tar"
 expect_fail "$dest" "hard link|missing" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-link.tar"
 expect_fail "$dest" "longer than" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-deep.tar"
+expect_fail "$dest" "'./' would replace the root" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-rootlink.tar"
+expect_fail "$dest" "'f': owner 4294967296:0 out of range" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-uid.tar"
+expect_fail "$dest" "bad base64|user.x" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-b64.tar"
+expect_fail "$dest" "'s': symlink target empty" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-symlink.tar"
+mkdir "$WORK/sp"
+truncate -s 1M "$WORK/sp/sparse"
+echo end >>"$WORK/sp/sparse"
+for f in gnu posix; do
+	tar -C "$WORK/sp" --sparse --format=$f -cf "$WORK/bad-sparse.tar" sparse
+	expect_fail "$dest" "'sparse': GNU sparse" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-sparse.tar"
+done
+expect_fail "$dest" "'f': invalid ACL" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-acl.tar"
+expect_fail "$dest" "'h/two': hard link to 'h/one', which is excluded" -- \
+	"$MKFS_EROFS" --tar --exclude-path=h/one "$dest" "$WORK/odd-gnu.tar"
 expect_fail "$dest" "not a tar" -- "$MKFS_EROFS" --tar "$dest" "$WORK/bad-empty.tar"
 expect_fail "$dest" "directory" -- "$MKFS_EROFS" --tar "$dest" "$WORK"
 expect_fail "$dest" "cannot open|nope" -- "$MKFS_EROFS" --tar "$dest" "$WORK/nope.tar"
 gzip -c "$WORK/odd-gnu.tar" | head -c 300 >"$WORK/bad.tgz"
 expect_fail "$dest" "gzip" -- "$MKFS_EROFS" --tar --ungzip "$dest" "$WORK/bad.tgz"
+# zeros after the gzip stream are skipped, as gzip -d does; not garbage
+(gzip -c "$WORK/odd-gnu.tar"; head -c 1000 /dev/zero) >"$WORK/pad.tgz"
+mkfs_ok --tar --ungzip "$WORK/pad.img" "$WORK/pad.tgz"
+(gzip -c "$WORK/odd-gnu.tar"; echo garbage) >"$WORK/bad.tgz"
+expect_fail "$dest" "bad gzip data" -- "$MKFS_EROFS" --tar --ungzip "$dest" "$WORK/bad.tgz"
 expect_fail "$dest" "--tar=f|'i'" -- "$MKFS_EROFS" --tar=i "$dest" "$WORK/odd-gnu.tar"
 expect_fail "$dest" "--aufs needs --tar" -- "$MKFS_EROFS" --aufs "$dest" "$WORK"
 [ ! -e "$dest" ] || fail "a failed build left $dest"
 
-note "200 archives with random bytes changed: exit 0 or 1, never a crash"
-$PYTHON - "$MKFS_EROFS" "$WORK" <<'PY' || fail "mkfs crashed on a damaged archive"
-import random, subprocess, sys
-mkfs, work = sys.argv[1:]
+note "200 damaged archives: exit 0 or 1, never a crash, fsck takes the image"
+$PYTHON - "$MKFS_EROFS" "$WORK" "$top_builddir/fsck/fsck.erofs" <<'PY' ||
+import os, random, subprocess, sys
+mkfs, work, fsck = sys.argv[1:]
 random.seed(20261126)
 good = open(f"{work}/odd-pax.tar", "rb").read()
+heads = [o for o in range(0, len(good), 512) if good[o + 257:o + 262] == b"ustar"]
+# header fields, and values that a checksum alone would not stop
+FIELDS = ((0, 100), (100, 8), (108, 8), (124, 12), (136, 12), (156, 1),
+          (157, 100), (329, 8), (337, 8), (345, 155))
+VALUES = (b"", b".", b"/", b"./", b"..", b"x/", b"dup", b"h/one", b"d",
+          b"0", b"1", b"2", b"5", b"D", b"L", b"x", b"g", b"S",
+          b"\x80" + b"\xff" * 11, b"\xff" * 12, b"77777777777", b" " * 12)
+
+def edit_header(b):
+    o = random.choice(heads)
+    f, n = random.choice(FIELDS)
+    b[o + f:o + f + n] = random.choice(VALUES)[:n].ljust(n, b"\0")
+    b[o + 148:o + 156] = b" " * 8
+    b[o + 148:o + 156] = b"%06o\0 " % sum(b[o:o + 512])
+
 for i in range(200):
     b = bytearray(good)
     for _ in range(random.randint(1, 6)):
-        b[random.randrange(len(b))] = random.randrange(256)
+        if i % 2:
+            edit_header(b)
+        else:
+            b[random.randrange(len(b))] = random.randrange(256)
     open(f"{work}/fz.tar", "wb").write(b)
     r = subprocess.run(["timeout", "30", mkfs, "--quiet", "--tar", "--aufs",
                         f"{work}/fz.img", f"{work}/fz.tar"],
@@ -316,5 +419,10 @@ for i in range(200):
             "runtime error" in err or err.count("\n") > 1:
         open(f"{work}/fz-crash.tar", "wb").write(b)
         sys.exit(f"case {i}: exit {r.returncode}: {err[-400:]}")
+    if r.returncode == 0 and i % 4 == 1 and os.access(fsck, os.X_OK):
+        f = subprocess.run([fsck, f"{work}/fz.img"], capture_output=True)
+        if f.returncode:
+            sys.exit(f"case {i}: fsck: {f.stdout[-300:]} {f.stderr[-300:]}")
 PY
+	fail "mkfs crashed on a damaged archive, or made a bad image"
 echo "PASS: $T_NAME"
