@@ -16,8 +16,7 @@
 #include "liberofs_fsck.h"
 
 #define CHUNK		(256U << 10)	/* read and hashed at a time */
-#define WINDOW		(4U << 20)	/* mapped and hashed at a time */
-#define MAP_MIN		(64U << 10)	/* smaller pieces are copied */
+#define WINDOW		(4U << 20)	/* hashed from the mapping at a time */
 #define SLOTS_PER_WORKER 16	/* a job is about 1 KiB */
 #define SLOTS_MAX	256
 #define RESULTS_MAX	4096	/* waiting to print: then the walk waits */
@@ -90,29 +89,23 @@ static int read_failed(struct fsck_job *job, int err)
 }
 
 /*
- * Hash a stored extent straight from the page cache through a window
- * mapping, saving the copy pread makes (a third of the time otherwise);
- * without a fingerprint, populating the window is the whole read.
- * *n gets the bytes done, 0 to fall back to pread.
+ * Hash a stored extent straight from the image's mapping, saving the copy
+ * a read makes; without a fingerprint, touching the pages is the whole
+ * read.  *n gets the bytes done, 0 to fall back to pread.
  */
 static int mapped_piece(struct erofs_image *img, struct worker *w,
 			struct fsck_job *job, const struct erofs_map *map,
 			u64 done, u64 *n)
 {
-	size_t maplen;
-	void *base;
 	const u8 *p;
-	int err;
 
 	*n = map->llen - done < WINDOW ? map->llen - done : WINDOW;
-	if (!img->map_data || *n < MAP_MIN ||
-	    !(p = erofs_image_map(img, map->pa + done, *n, &base, &maplen))) {
+	p = erofs_image_map(img, map->pa + done, *n);
+	if (!p) {
 		*n = 0;
 		return 0;
 	}
-	err = hash_and_write(w, job, p, *n, map->la + done);
-	erofs_image_unmap(base, maplen);
-	return err;
+	return hash_and_write(w, job, p, *n, map->la + done);
 }
 
 /* one extent, CHUNK bytes at a time; holes are hashed, never written */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 /*
  * The reader's access to the image: a read-only descriptor, bounded reads,
- * a small cache of metadata blocks, and problem reports.
+ * a small cache of metadata blocks or a mapping of the whole image, and
+ * problem reports.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -23,28 +24,23 @@
 #define MCACHE_BYTES	(1U << 20)
 
 /*
- * With img->map_data, metadata is copied out of a few mapped windows of
- * the image instead: no block is copied whole into the cache, only the
- * bytes asked for (an inode, not the file tails packed beside it).
+ * With img->map_data the whole image is mapped once, read-only, and file
+ * data and metadata are read straight from the mapping: no system call,
+ * and no copy into a cache.  The pages it touches count in the resident
+ * set, so after every ZAP_BYTES handed out the mapping's page table
+ * entries are dropped: the pages stay in the page cache, and a later
+ * touch maps them again, also in a thread still reading them.
  */
-#define MWIN_SHIFT	20
-#define MWIN_COUNT	8
-
-struct erofs_mwin {
-	u64 tag;		/* window number + 1; 0: unused */
-	u64 used;		/* for least-recently-used eviction */
-	u8 *base;
-	size_t len;
-};
+#define ZAP_BYTES	(8U << 20)
 
 struct erofs_mcache {
 	pthread_mutex_t lock;
 	unsigned int nslots;
 	u64 *tags;		/* block number + 1; 0 for an empty slot */
 	u8 *data;
-	bool mapped;
-	u64 tick;
-	struct erofs_mwin win[MWIN_COUNT];
+	u8 *whole;		/* the image file mapped, or NULL */
+	size_t whole_len;
+	u64 handed;		/* bytes handed out since the last drop */
 };
 
 static const struct {
@@ -166,60 +162,46 @@ int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos)
 	return 0;
 }
 
-const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len,
-			    void **base, size_t *maplen)
+const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len)
 {
-	u64 page = (u64)sysconf(_SC_PAGESIZE), off, start;
-	void *p;
+	struct erofs_mcache *mc = img->mcache;
 
-	if (!len || !erofs_image_range_ok(img, pos, len))
+	if (!mc || !mc->whole || !erofs_image_range_ok(img, pos, len))
 		return NULL;
-	off = img->offset + pos;
-	start = off & ~(page - 1);
-	p = mmap(NULL, len + (off - start), PROT_READ, MAP_SHARED, img->fd,
-		 start);
-	if (p == MAP_FAILED)
-		return NULL;
-#ifdef MADV_POPULATE_READ
-	/*
-	 * Read it all in now, in one call rather than a fault per page, and
-	 * get an I/O error as an error (pread then reports it), not SIGBUS.
-	 */
-	if (madvise(p, len + (off - start), MADV_POPULATE_READ) &&
-	    errno != EINVAL) {
-		munmap(p, len + (off - start));
-		return NULL;
-	}
-#endif
-	*base = p;
-	*maplen = len + (off - start);
-	return (const u8 *)p + (off - start);
-}
-
-void erofs_image_unmap(void *base, size_t maplen)
-{
-	munmap(base, maplen);
+	if (__atomic_add_fetch(&mc->handed, len, __ATOMIC_RELAXED) >=
+	    ZAP_BYTES &&
+	    __atomic_exchange_n(&mc->handed, 0, __ATOMIC_RELAXED) >= ZAP_BYTES)
+		madvise(mc->whole, mc->whole_len, MADV_DONTNEED);
+	return mc->whole + img->offset + pos;
 }
 
 int erofs_mcache_init(struct erofs_image *img)
 {
 	unsigned int blksz = erofs_blksiz(&img->sbi);
 	struct erofs_mcache *mc = calloc(1, sizeof(*mc));
+	u64 len = img->offset + img->size;
 
 	if (!mc)
 		return -ENOMEM;
+	pthread_mutex_init(&mc->lock, NULL);
+	img->mcache = mc;
+	/* not when it is too big for the address space */
+	if (img->map_data && (size_t)len == len) {
+		void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, img->fd, 0);
+
+		if (p != MAP_FAILED) {
+			mc->whole = p;
+			mc->whole_len = len;
+			return 0;
+		}
+	}
 	mc->nslots = MCACHE_BYTES / blksz;
 	mc->tags = calloc(mc->nslots, sizeof(*mc->tags));
 	mc->data = malloc((size_t)mc->nslots * blksz);
 	if (!mc->tags || !mc->data) {
-		free(mc->tags);
-		free(mc->data);
-		free(mc);
+		erofs_mcache_release(img);
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&mc->lock, NULL);
-	mc->mapped = img->map_data;
-	img->mcache = mc;
 	return 0;
 }
 
@@ -229,9 +211,8 @@ void erofs_mcache_release(struct erofs_image *img)
 
 	if (!mc)
 		return;
-	for (unsigned int i = 0; i < MWIN_COUNT; i++)
-		if (mc->win[i].tag)
-			munmap(mc->win[i].base, mc->win[i].len);
+	if (mc->whole)
+		munmap(mc->whole, mc->whole_len);
 	pthread_mutex_destroy(&mc->lock);
 	free(mc->tags);
 	free(mc->data);
@@ -265,62 +246,6 @@ static int mcache_copy(struct erofs_image *img, u64 blk, unsigned int off,
 	return err;
 }
 
-/* the window holding file offset @off, mapped if need be (locked) */
-static struct erofs_mwin *mwin_get(struct erofs_image *img, u64 off)
-{
-	struct erofs_mcache *mc = img->mcache;
-	u64 tag = (off >> MWIN_SHIFT) + 1, start = off & ~((1ULL << MWIN_SHIFT) - 1);
-	u64 end = img->offset + img->size;
-	struct erofs_mwin *w = &mc->win[0];
-	void *p;
-
-	for (unsigned int i = 0; i < MWIN_COUNT; i++) {
-		if (mc->win[i].tag == tag) {
-			w = &mc->win[i];
-			goto found;
-		}
-		if (mc->win[i].used < w->used)
-			w = &mc->win[i];
-	}
-	if (w->tag)
-		munmap(w->base, w->len);
-	w->tag = 0;
-	w->len = end - start < (1ULL << MWIN_SHIFT) ? end - start :
-						      1ULL << MWIN_SHIFT;
-	p = mmap(NULL, w->len, PROT_READ, MAP_SHARED, img->fd, start);
-	if (p == MAP_FAILED)
-		return NULL;
-	w->base = p;
-	w->tag = tag;
-found:
-	w->used = ++mc->tick;
-	return w;
-}
-
-/* copy from mapped windows; false: mapping failed, read instead */
-static bool mwin_copy(struct erofs_image *img, u8 *p, size_t len, u64 pos)
-{
-	struct erofs_mcache *mc = img->mcache;
-	u64 off = img->offset + pos;
-	bool ok = true;
-
-	pthread_mutex_lock(&mc->lock);
-	while (len && ok) {
-		struct erofs_mwin *w = mwin_get(img, off);
-		u64 in = off & ((1ULL << MWIN_SHIFT) - 1);
-		size_t n = w && w->len - in < len ? w->len - in : len;
-
-		ok = w != NULL;
-		if (ok)
-			memcpy(p, w->base + in, n);
-		p += n;
-		off += n;
-		len -= n;
-	}
-	pthread_mutex_unlock(&mc->lock);
-	return ok;
-}
-
 int erofs_meta_read(struct erofs_image *img, void *buf, size_t len, u64 pos)
 {
 	unsigned int blksz = erofs_blksiz(&img->sbi);
@@ -330,8 +255,10 @@ int erofs_meta_read(struct erofs_image *img, void *buf, size_t len, u64 pos)
 		return -EFSCORRUPTED;
 	if (!img->mcache)
 		return erofs_image_pread(img, buf, len, pos);
-	if (img->mcache->mapped && mwin_copy(img, buf, len, pos))
+	if (img->mcache->whole) {
+		memcpy(buf, erofs_image_map(img, pos, len), len);
 		return 0;
+	}
 	while (len) {
 		unsigned int off = pos & (blksz - 1);
 		unsigned int n = blksz - off < len ? blksz - off : len;

@@ -37,14 +37,14 @@ struct erofs_image {
 	unsigned int sb_size;	/* 128 + 16 * sb_extslots */
 	/* set after erofs_image_open(), before erofs_image_read_super() */
 	bool skip_csum;		/* do not verify the superblock checksum */
-	bool map_data;		/* read through mappings: caller handles SIGBUS */
+	bool map_data;		/* read through a mapping: caller handles SIGBUS */
 	bool sb_csum_ok;	/* checksum present and right */
 	bool has_fingerprints;	/* ISHARE_XATTRS with a valid prefix id */
 	bool *prefix_bad;	/* per long prefix: unusable table entry */
 	u32 prefix_reported[4];	/* bad long prefixes already reported */
 	u32 filter_reported[4];	/* and name filter misses per prefix */
 	u64 shared_faults;	/* problems in shared xattrs (first shown) */
-	struct erofs_mcache *mcache;	/* small cache of metadata blocks */
+	struct erofs_mcache *mcache;	/* metadata block cache, or the mapping */
 
 	/* compression, from the superblock and its cfgs records */
 	u16 z_algs;		/* bit per Z_EROFS_COMPRESSION_* in use */
@@ -80,15 +80,13 @@ int erofs_image_read_super(struct erofs_image *img);
 int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos);
 
 /*
- * Map [pos, pos + len) of the image read-only and read it in, for reading
- * without a copy: returns the bytes, or NULL on any failure, read errors
- * included (then use erofs_image_pread(), which reports them).  Give *base
- * and *maplen to erofs_image_unmap().  The image file shrinking while it
- * is mapped raises SIGBUS: only a caller that handles it should map.
+ * [pos, pos + len) of the image, read without a copy from the image's
+ * mapping (made when img->map_data is set), or NULL: then read it with
+ * erofs_image_pread().  A read error, or the image file shrinking, raises
+ * SIGBUS as the bytes are touched: only a caller that handles it should
+ * set img->map_data.
  */
-const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len,
-			    void **base, size_t *maplen);
-void erofs_image_unmap(void *base, size_t maplen);
+const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len);
 
 /* whether [pos, pos + len) lies inside the image, without overflow */
 bool erofs_image_range_ok(const struct erofs_image *img, u64 pos, u64 len);
