@@ -32,6 +32,7 @@
  * touch maps them again, also in a thread still reading them.
  */
 #define ZAP_BYTES	(8U << 20)
+#define AROUND_BYTES	(64U << 10)	/* the kernel's default fault_around_bytes */
 
 struct erofs_mcache {
 	pthread_mutex_t lock;
@@ -40,7 +41,8 @@ struct erofs_mcache {
 	u8 *data;
 	u8 *whole;		/* the image file mapped, or NULL */
 	size_t whole_len;
-	u64 handed;		/* bytes handed out since the last drop */
+	u64 handed;		/* bytes counted since the last drop */
+	u64 last_region;	/* the region last counted, + 1 */
 };
 
 static const struct {
@@ -162,17 +164,40 @@ int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos)
 	return 0;
 }
 
+/*
+ * Count what a read through the mapping may make resident, and drop the
+ * page table entries when it adds up to ZAP_BYTES.  A fault maps the
+ * cached pages of its whole AROUND_BYTES-aligned region (fault-around),
+ * so reads count whole regions, and a read in the region last counted
+ * counts nothing (a directory's inodes, one after the other).
+ */
+static void account(struct erofs_mcache *mc, const u8 *p, size_t len)
+{
+	u64 first = (uintptr_t)p / AROUND_BYTES;
+	u64 last = ((uintptr_t)p + len - !!len) / AROUND_BYTES;
+
+	if (first == last &&
+	    __atomic_load_n(&mc->last_region, __ATOMIC_RELAXED) == last + 1)
+		return;
+	__atomic_store_n(&mc->last_region, last + 1, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&mc->handed, (last - first + 1) * AROUND_BYTES,
+			       __ATOMIC_RELAXED) < ZAP_BYTES ||
+	    __atomic_exchange_n(&mc->handed, 0, __ATOMIC_RELAXED) < ZAP_BYTES)
+		return;
+	__atomic_store_n(&mc->last_region, 0, __ATOMIC_RELAXED);
+	madvise(mc->whole, mc->whole_len, MADV_DONTNEED);
+}
+
 const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len)
 {
 	struct erofs_mcache *mc = img->mcache;
+	const u8 *p;
 
 	if (!mc || !mc->whole || !erofs_image_range_ok(img, pos, len))
 		return NULL;
-	if (__atomic_add_fetch(&mc->handed, len, __ATOMIC_RELAXED) >=
-	    ZAP_BYTES &&
-	    __atomic_exchange_n(&mc->handed, 0, __ATOMIC_RELAXED) >= ZAP_BYTES)
-		madvise(mc->whole, mc->whole_len, MADV_DONTNEED);
-	return mc->whole + img->offset + pos;
+	p = mc->whole + img->offset + pos;
+	account(mc, p, len);
+	return p;
 }
 
 int erofs_mcache_init(struct erofs_image *img)
