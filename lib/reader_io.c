@@ -27,12 +27,17 @@
  * With img->map_data the whole image is mapped once, read-only, and file
  * data and metadata are read straight from the mapping: no system call,
  * and no copy into a cache.  The pages it touches count in the resident
- * set, so after every ZAP_BYTES handed out the mapping's page table
- * entries are dropped: the pages stay in the page cache, and a later
- * touch maps them again, also in a thread still reading them.
+ * set, so once reads could have made ZAP_BYTES resident the mapping's
+ * page table entries are dropped: the pages stay in the page cache, and a
+ * later touch maps them again, also in a thread still reading them.
+ *
+ * One fault maps at most what one page table covers, REGION_BYTES with 4
+ * KiB pages: a huge page cache folio whole, or fault-around's neighbours
+ * (64 KiB unless raised).
  */
-#define ZAP_BYTES	(8U << 20)
-#define AROUND_BYTES	(64U << 10)	/* the kernel's default fault_around_bytes */
+#define ZAP_BYTES	(16U << 20)
+#define REGION_BYTES	(2U << 20)
+#define COUNTED_MAX	(1U << 20)	/* bitmap bytes: images up to 16 TiB */
 
 struct erofs_mcache {
 	pthread_mutex_t lock;
@@ -42,7 +47,8 @@ struct erofs_mcache {
 	u8 *whole;		/* the image file mapped, or NULL */
 	size_t whole_len;
 	u64 handed;		/* bytes counted since the last drop */
-	u64 last_region;	/* the region last counted, + 1 */
+	u64 *counted;		/* a bit per region counted since then */
+	u64 nwords;
 };
 
 static const struct {
@@ -165,26 +171,31 @@ int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos)
 }
 
 /*
- * Count what a read through the mapping may make resident, and drop the
- * page table entries when it adds up to ZAP_BYTES.  A fault maps the
- * cached pages of its whole AROUND_BYTES-aligned region (fault-around),
- * so reads count whole regions, and a read in the region last counted
- * counts nothing (a directory's inodes, one after the other).
+ * Count what a read through the mapping may make resident: each region
+ * it touches, once between two drops (a bit per region says it counted);
+ * drop the page table entries when the count reaches ZAP_BYTES.
  */
 static void account(struct erofs_mcache *mc, const u8 *p, size_t len)
 {
-	u64 first = (uintptr_t)p / AROUND_BYTES;
-	u64 last = ((uintptr_t)p + len - !!len) / AROUND_BYTES;
+	/* regions as the page tables see them: by address, not offset */
+	u64 base = (uintptr_t)mc->whole / REGION_BYTES;
+	u64 first = (uintptr_t)p / REGION_BYTES - base;
+	u64 last = ((uintptr_t)p + len - !!len) / REGION_BYTES - base;
+	u64 n = 0;
 
-	if (first == last &&
-	    __atomic_load_n(&mc->last_region, __ATOMIC_RELAXED) == last + 1)
-		return;
-	__atomic_store_n(&mc->last_region, last + 1, __ATOMIC_RELAXED);
-	if (__atomic_add_fetch(&mc->handed, (last - first + 1) * AROUND_BYTES,
-			       __ATOMIC_RELAXED) < ZAP_BYTES ||
+	for (u64 r = first; r <= last; r++) {
+		u64 bit = 1ULL << (r % 64);
+
+		if (!(__atomic_fetch_or(&mc->counted[r / 64], bit,
+					__ATOMIC_RELAXED) & bit))
+			n += REGION_BYTES;
+	}
+	if (!n || __atomic_add_fetch(&mc->handed, n, __ATOMIC_RELAXED) <
+		  ZAP_BYTES ||
 	    __atomic_exchange_n(&mc->handed, 0, __ATOMIC_RELAXED) < ZAP_BYTES)
 		return;
-	__atomic_store_n(&mc->last_region, 0, __ATOMIC_RELAXED);
+	for (u64 i = 0; i < mc->nwords; i++)
+		__atomic_store_n(&mc->counted[i], 0, __ATOMIC_RELAXED);
 	madvise(mc->whole, mc->whole_len, MADV_DONTNEED);
 }
 
@@ -210,15 +221,22 @@ int erofs_mcache_init(struct erofs_image *img)
 		return -ENOMEM;
 	pthread_mutex_init(&mc->lock, NULL);
 	img->mcache = mc;
-	/* not when it is too big for the address space */
-	if (img->map_data && (size_t)len == len) {
+	/* not when it is too big for the address space or the bitmap */
+	if (img->map_data && (size_t)len == len && len / REGION_BYTES <
+	    (u64)COUNTED_MAX * 8) {
 		void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, img->fd, 0);
 
-		if (p != MAP_FAILED) {
+		mc->nwords = len / REGION_BYTES / 64 + 2;
+		mc->counted = calloc(mc->nwords, sizeof(*mc->counted));
+		if (p != MAP_FAILED && mc->counted) {
 			mc->whole = p;
 			mc->whole_len = len;
 			return 0;
 		}
+		if (p != MAP_FAILED)
+			munmap(p, len);
+		free(mc->counted);
+		mc->counted = NULL;
 	}
 	mc->nslots = MCACHE_BYTES / blksz;
 	mc->tags = calloc(mc->nslots, sizeof(*mc->tags));
@@ -238,6 +256,7 @@ void erofs_mcache_release(struct erofs_image *img)
 		return;
 	if (mc->whole)
 		munmap(mc->whole, mc->whole_len);
+	free(mc->counted);
 	pthread_mutex_destroy(&mc->lock);
 	free(mc->tags);
 	free(mc->data);
