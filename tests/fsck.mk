@@ -8,11 +8,13 @@ FSCK_TESTS = \
 	tests/fsck/debian.sh \
 	tests/fsck/corrupt.sh \
 	tests/fsck/zroundtrip.sh \
-	tests/fsck/zcorrupt.sh
+	tests/fsck/zcorrupt.sh \
+	tests/fsck/shrink.sh
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \
 	tests/fsck/gentree.py \
+	tests/fsck/shrink.py \
 	tests/fsck/treecmp.py \
 	tests/fsck/fpsame.py \
 	tests/fsck/erofs_image.py \
