@@ -19,6 +19,7 @@
 #define WINDOW		(4U << 20)	/* hashed from the mapping at a time */
 #define SLOTS_PER_WORKER 16	/* a job is about 1 KiB */
 #define SLOTS_MAX	256
+#define PUBLISH_BATCH	8	/* jobs handed to the workers at once */
 #define RESULTS_MAX	4096	/* waiting to print: then the walk waits */
 
 enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING };
@@ -32,6 +33,8 @@ struct fsck_pool {
 	unsigned int *free, nfree;	/* free slot indexes (a stack) */
 	unsigned int *queue;		/* queued slot indexes (a FIFO) */
 	u64 qhead, qtail;
+	/* filled by the walk, not yet queued: published a batch at a time */
+	unsigned int pending[PUBLISH_BATCH], npending;
 	unsigned int busy;		/* slots queued or running */
 	u64 seq;			/* of the next job submitted */
 	struct fsck_job *results;	/* finished jobs with news, by seq */
@@ -365,14 +368,40 @@ static void wait_done(struct fsck_pool *p, unsigned int nfree)
 	p->main_waits = false;
 }
 
+/*
+ * Queue the jobs the walk filled since the last time (locked): a batch at
+ * a time, so that a worker is woken, and the lock taken, once per batch
+ * rather than once per file.
+ */
+static void publish(struct fsck_pool *p)
+{
+	for (unsigned int i = 0; i < p->npending; i++) {
+		struct fsck_job *job = &p->slots[p->pending[i]];
+
+		job->seq = p->seq++;
+		job->state = JOB_QUEUED;
+		p->queue[p->qhead++ % p->nslots] = p->pending[i];
+		p->busy++;
+	}
+	if (p->npending > 1)
+		pthread_cond_broadcast(&p->work);
+	else if (p->npending)
+		pthread_cond_signal(&p->work);
+	p->npending = 0;
+}
+
 struct fsck_job *fsck_pool_slot(struct fsck_pool *p)
 {
 	struct fsck_job *job;
 
 	pthread_mutex_lock(&p->lock);
+	if (p->npending == PUBLISH_BATCH || !p->nfree)
+		publish(p);
 	print_ready(p);
 	/* room for a result from every busy job, so none is ever dropped */
-	while (!p->nfree || p->nresults + p->busy >= p->results_cap) {
+	while (!p->nfree || p->nresults + p->busy + p->npending >=
+			    p->results_cap) {
+		publish(p);
 		wait_done(p, p->nslots / 2);
 		print_ready(p);
 	}
@@ -383,17 +412,10 @@ struct fsck_job *fsck_pool_slot(struct fsck_pool *p)
 	return job;
 }
 
+/* the walk's alone until published, so no lock */
 void fsck_pool_submit(struct fsck_pool *p, struct fsck_job *job)
 {
-	unsigned int i = job - p->slots;
-
-	pthread_mutex_lock(&p->lock);
-	p->slots[i].seq = p->seq++;
-	p->slots[i].state = JOB_QUEUED;
-	p->queue[p->qhead++ % p->nslots] = i;
-	p->busy++;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->lock);
+	p->pending[p->npending++] = job - p->slots;
 }
 
 void fsck_pool_flush(struct fsck_pool *p)
@@ -401,6 +423,7 @@ void fsck_pool_flush(struct fsck_pool *p)
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
+	publish(p);
 	while (p->busy)
 		wait_done(p, p->nslots);
 	print_ready(p);
