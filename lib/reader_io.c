@@ -27,15 +27,20 @@
  * With img->map_data the whole image is mapped once, read-only, and file
  * data and metadata are read straight from the mapping: no system call,
  * and no copy into a cache.  The pages it touches count in the resident
- * set, so once reads could have made ZAP_BYTES resident the mapping's
- * page table entries are dropped: the pages stay in the page cache, and a
- * later touch maps them again, also in a thread still reading them.
+ * set, so once ZAP_BYTES of the image are mapped the mapping's page table
+ * entries are dropped: the pages stay in the page cache, and a later
+ * touch maps them again, also in a thread still reading them.
  *
- * One fault maps at most what one page table covers, REGION_BYTES with 4
- * KiB pages: a huge page cache folio whole, or fault-around's neighbours
- * (64 KiB unless raised).
+ * What is mapped is estimated as reads go: one fault maps at most what
+ * one page table covers, REGION_BYTES with 4 KiB pages (a huge page cache
+ * folio whole, or fault-around's neighbours), so every region a read
+ * touches counts whole, once per CHECK_BYTES.  Small reads make that a
+ * gross overestimate, so at each CHECK_BYTES the kernel's own count of
+ * mapped file pages (/proc/self/statm) decides; without it, the estimate
+ * does.  At most ZAP_BYTES + CHECK_BYTES of the image are ever mapped.
  */
-#define ZAP_BYTES	(16U << 20)
+#define CHECK_BYTES	(8U << 20)
+#define ZAP_BYTES	(24U << 20)
 #define REGION_BYTES	(2U << 20)
 #define COUNTED_MAX	(1U << 20)	/* bitmap bytes: images up to 16 TiB */
 
@@ -46,9 +51,11 @@ struct erofs_mcache {
 	u8 *data;
 	u8 *whole;		/* the image file mapped, or NULL */
 	size_t whole_len;
-	u64 handed;		/* bytes counted since the last drop */
+	u64 handed;		/* bytes counted since the last check */
 	u64 *counted;		/* a bit per region counted since then */
 	u64 nwords;
+	int statm_fd;		/* /proc/self/statm, or -1 */
+	u64 file_bytes;		/* file pages mapped before the image */
 };
 
 static const struct {
@@ -149,10 +156,16 @@ bool erofs_image_range_ok(const struct erofs_image *img, u64 pos, u64 len)
 
 int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos)
 {
+	const void *mapped;
 	u8 *p = buf;
 
 	if (!erofs_image_range_ok(img, pos, len))
 		return -EFSCORRUPTED;
+	mapped = erofs_image_map(img, pos, len);
+	if (mapped) {
+		memcpy(buf, mapped, len);
+		return 0;
+	}
 	pos += img->offset;
 	while (len) {
 		ssize_t n = pread(img->fd, p, len, pos);
@@ -170,10 +183,25 @@ int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos)
 	return 0;
 }
 
+/* bytes of file pages mapped now, or -1: shared pages in /proc/self/statm */
+static s64 mapped_file_bytes(int fd)
+{
+	unsigned long long size, resident, shared;
+	char buf[128];
+	ssize_t n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu %llu", &size, &resident, &shared) != 3)
+		return -1;
+	return (s64)shared * sysconf(_SC_PAGESIZE);
+}
+
 /*
- * Count what a read through the mapping may make resident: each region
- * it touches, once between two drops (a bit per region says it counted);
- * drop the page table entries when the count reaches ZAP_BYTES.
+ * Count the regions a read through the mapping touches, each once per
+ * check; at CHECK_BYTES, drop the page table entries if ZAP_BYTES of the
+ * image may be mapped.
  */
 static void account(struct erofs_mcache *mc, const u8 *p, size_t len)
 {
@@ -182,6 +210,7 @@ static void account(struct erofs_mcache *mc, const u8 *p, size_t len)
 	u64 first = (uintptr_t)p / REGION_BYTES - base;
 	u64 last = ((uintptr_t)p + len - !!len) / REGION_BYTES - base;
 	u64 n = 0;
+	s64 now;
 
 	for (u64 r = first; r <= last; r++) {
 		u64 bit = 1ULL << (r % 64);
@@ -191,12 +220,14 @@ static void account(struct erofs_mcache *mc, const u8 *p, size_t len)
 			n += REGION_BYTES;
 	}
 	if (!n || __atomic_add_fetch(&mc->handed, n, __ATOMIC_RELAXED) <
-		  ZAP_BYTES ||
-	    __atomic_exchange_n(&mc->handed, 0, __ATOMIC_RELAXED) < ZAP_BYTES)
+		  CHECK_BYTES ||
+	    __atomic_exchange_n(&mc->handed, 0, __ATOMIC_RELAXED) < CHECK_BYTES)
 		return;
 	for (u64 i = 0; i < mc->nwords; i++)
 		__atomic_store_n(&mc->counted[i], 0, __ATOMIC_RELAXED);
-	madvise(mc->whole, mc->whole_len, MADV_DONTNEED);
+	now = mapped_file_bytes(mc->statm_fd);
+	if (now < 0 || (u64)now >= mc->file_bytes + ZAP_BYTES)
+		madvise(mc->whole, mc->whole_len, MADV_DONTNEED);
 }
 
 const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len)
@@ -219,6 +250,7 @@ int erofs_mcache_init(struct erofs_image *img)
 
 	if (!mc)
 		return -ENOMEM;
+	mc->statm_fd = -1;
 	pthread_mutex_init(&mc->lock, NULL);
 	img->mcache = mc;
 	/* not when it is too big for the address space or the bitmap */
@@ -229,8 +261,14 @@ int erofs_mcache_init(struct erofs_image *img)
 		mc->nwords = len / REGION_BYTES / 64 + 2;
 		mc->counted = calloc(mc->nwords, sizeof(*mc->counted));
 		if (p != MAP_FAILED && mc->counted) {
+			s64 now;
+
 			mc->whole = p;
 			mc->whole_len = len;
+			mc->statm_fd = open("/proc/self/statm",
+					    O_RDONLY | O_CLOEXEC);
+			now = mapped_file_bytes(mc->statm_fd);
+			mc->file_bytes = now < 0 ? 0 : now;
 			return 0;
 		}
 		if (p != MAP_FAILED)
@@ -256,6 +294,8 @@ void erofs_mcache_release(struct erofs_image *img)
 		return;
 	if (mc->whole)
 		munmap(mc->whole, mc->whole_len);
+	if (mc->statm_fd >= 0)
+		close(mc->statm_fd);
 	free(mc->counted);
 	pthread_mutex_destroy(&mc->lock);
 	free(mc->tags);
@@ -297,12 +337,8 @@ int erofs_meta_read(struct erofs_image *img, void *buf, size_t len, u64 pos)
 
 	if (!erofs_image_range_ok(img, pos, len))
 		return -EFSCORRUPTED;
-	if (!img->mcache)
+	if (!img->mcache || img->mcache->whole)
 		return erofs_image_pread(img, buf, len, pos);
-	if (img->mcache->whole) {
-		memcpy(buf, erofs_image_map(img, pos, len), len);
-		return 0;
-	}
 	while (len) {
 		unsigned int off = pos & (blksz - 1);
 		unsigned int n = blksz - off < len ? blksz - off : len;

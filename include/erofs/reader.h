@@ -76,7 +76,10 @@ void erofs_image_close(struct erofs_image *img);
  */
 int erofs_image_read_super(struct erofs_image *img);
 
-/* @len bytes at image position @pos; -EFSCORRUPTED if outside the image */
+/*
+ * @len bytes at image position @pos, copied from the image's mapping when
+ * there is one; -EFSCORRUPTED if outside the image
+ */
 int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos);
 
 /*
