@@ -65,6 +65,25 @@ static u64 z_header_pos(const struct erofs_inode *vi)
 	return round_up(erofs_inode_meta_end(vi), 8ULL);
 }
 
+/*
+ * Read @len bytes of lcluster @lcn's index at @pos into @buf, and start
+ * *@l afresh for it: the reset both index layouts share.
+ */
+static int z_read_index(struct z_walk *w, u64 lcn, void *buf,
+			unsigned int len, u64 pos, struct z_lcl *l)
+{
+	int err = erofs_meta_read(w->img, buf, len, pos);
+
+	if (err)
+		return zbad(w, err == -EIO ? EROFS_PB_IO : EROFS_PB_Z_INDEX,
+			    "cannot read the index of lcluster %llu: %s",
+			    (unsigned long long)lcn, erofs_strerror(err));
+	memset(l, 0, sizeof(*l));
+	l->lcn = lcn;
+	l->nextpos = pos + len;
+	return 0;
+}
+
 /* ---- full indexes ---- */
 
 static int z_load_full(struct z_walk *w, u64 lcn, struct z_lcl *l)
@@ -74,15 +93,10 @@ static int z_load_full(struct z_walk *w, u64 lcn, struct z_lcl *l)
 	u64 pos = z_header_pos(vi) + sizeof(struct z_erofs_map_header) + 8 +
 		  lcn * sizeof(di);
 	u16 advise;
-	int err = erofs_meta_read(w->img, &di, sizeof(di), pos);
+	int err = z_read_index(w, lcn, &di, sizeof(di), pos, l);
 
 	if (err)
-		return zbad(w, err == -EIO ? EROFS_PB_IO : EROFS_PB_Z_INDEX,
-			    "cannot read the index of lcluster %llu: %s",
-			    (unsigned long long)lcn, erofs_strerror(err));
-	memset(l, 0, sizeof(*l));
-	l->lcn = lcn;
-	l->nextpos = pos + sizeof(di);
+		return err;
 	advise = le16_to_cpu(di.di_advise);
 	l->type = advise & Z_EROFS_LI_LCLUSTER_TYPE_MASK;
 	if (l->type != Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
@@ -220,14 +234,9 @@ static int z_load_compact(struct z_walk *w, u64 lcn, bool lookahead,
 	int err;
 
 	z_compact_locate(vi, DIV_ROUND_UP(vi->size, (u64)blksz), lcn, &c);
-	err = erofs_meta_read(w->img, pack, c.packsize, c.pack);
+	err = z_read_index(w, lcn, pack, c.packsize, c.pack, l);
 	if (err)
-		return zbad(w, err == -EIO ? EROFS_PB_IO : EROFS_PB_Z_INDEX,
-			    "cannot read the index of lcluster %llu: %s",
-			    (unsigned long long)lcn, erofs_strerror(err));
-	memset(l, 0, sizeof(*l));
-	l->lcn = lcn;
-	l->nextpos = c.pack + c.packsize;
+		return err;
 	lo = z_erofs_compact_entry(pack, c.packsize, c.vcnt, lobits, c.slot,
 				   &type);
 	l->type = type;

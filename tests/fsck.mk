@@ -9,7 +9,8 @@ FSCK_TESTS = \
 	tests/fsck/corrupt.sh \
 	tests/fsck/zroundtrip.sh \
 	tests/fsck/zcorrupt.sh \
-	tests/fsck/shrink.sh
+	tests/fsck/shrink.sh \
+	tests/fsck/fiemap.sh
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \
@@ -20,6 +21,7 @@ EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/erofs_image.py \
 	tests/fsck/corrupt.py \
 	tests/fsck/corrupt_z.py \
+	tests/fsck/fiemap.py \
 	tests/fsck/patch.py \
 	tests/fsck/make-fixtures.sh \
 	tests/fsck/fixtures

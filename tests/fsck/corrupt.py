@@ -50,7 +50,14 @@ def xor(buf, off, val):
     buf[off] ^= val
 
 
+def setter(off, fmt, val):
+    """a mutation that writes @val at @off"""
+    return lambda b: put(b, off, fmt, val)
+
+
 class Cases:
+    """The cases to run; corrupt_z.py adds those of compressed files."""
+
     def __init__(self, im, rng, per_kind):
         self.im, self.rng, self.per = im, rng, per_kind
         self.list = []
@@ -58,17 +65,43 @@ class Cases:
     def add(self, name, mutate, expect=None, kind='targeted', one=False):
         self.list.append((kind, name, mutate, expect, one))
 
+    def put(self, name, off, fmt, val, expect=None, kind='targeted',
+            one=False):
+        """a case that writes @val at @off"""
+        self.add(name, setter(off, fmt, val), expect, kind, one)
+
     def sample(self, items):
         items = list(items)
         return self.rng.sample(items, min(self.per, len(items)))
+
+    def add_detect(self, prefix, offsets, n):
+        """@n changes, each of one byte of @offsets (offset, mask) within
+        its mask, that fsck must find"""
+        for k in range(n if offsets else 0):
+            off, mask = self.rng.choice(offsets)
+            val = 0
+            while not val:
+                val = self.rng.randrange(256) & mask
+            self.add('%s-%d @%d^%02x' % (prefix, k, off, val),
+                     lambda b, o=off, v=val: xor(b, o, v), kind='detect')
+
+    def add_anywhere(self, prefix, offsets, n, counts):
+        """@n changes of a few bytes of @offsets each (how many: one of
+        @counts), which must only not crash fsck"""
+        for k in range(n if offsets else 0):
+            flips = [(self.rng.choice(offsets), self.rng.randrange(1, 256))
+                     for _ in range(self.rng.choice(counts))]
+            self.add('%s-%d %s' % (prefix, k,
+                                   ' '.join('@%d^%02x' % f for f in flips)),
+                     lambda b, fl=flips: [xor(b, o, v) for o, v in fl],
+                     kind='anywhere')
 
 
 def sb_cases(c):
     im = c.im
     c.add('sb-checksum', lambda b: xor(b, E.SB + 4, 0x55), {'badSbChecksum'})
     c.add('sb-magic', lambda b: xor(b, E.SB, 0x01), {'badSbMagic'})
-    c.add('sb-blkszbits', lambda b: put(b, E.SB + 0x0C, '<B', 20),
-          {'badSbBlockSize'})
+    c.put('sb-blkszbits', E.SB + 0x0C, '<B', 20, {'badSbBlockSize'})
 
     def fixed(fn):
         def m(b):
@@ -76,29 +109,30 @@ def sb_cases(c):
             E.fix_checksum(b)
         return m
     c.add('sb-incompat-unknown',
-          fixed(lambda b: put(b, E.SB + 0x50, '<I', im.incompat | 0x10000)),
+          fixed(setter(E.SB + 0x50, '<I', im.incompat | 0x10000)),
           {'unsupportedFeature'})
     c.add('sb-incompat-48bit',
-          fixed(lambda b: put(b, E.SB + 0x50, '<I', im.incompat | 0x80)),
+          fixed(setter(E.SB + 0x50, '<I', im.incompat | 0x80)),
           {'unsupportedFeature'})
-    c.add('sb-inos', fixed(lambda b: put(b, E.SB + 0x10, '<Q', im.inos + 1)),
+    c.add('sb-inos', fixed(setter(E.SB + 0x10, '<Q', im.inos + 1)),
           {'badSbInodeCount'})
-    c.add('sb-blocks', fixed(lambda b: put(b, E.SB + 0x24, '<I', 1 << 30)),
+    c.add('sb-blocks', fixed(setter(E.SB + 0x24, '<I', 1 << 30)),
           {'badSbBlocks'})
     c.add('sb-root-nid-garbage',
-          fixed(lambda b: put(b, E.SB + 0x0E, '<H', im.root_nid + 1)))
+          fixed(setter(E.SB + 0x0E, '<H', im.root_nid + 1)))
     c.add('sb-meta-blkaddr',
-          fixed(lambda b: put(b, E.SB + 0x28, '<I', 1 << 30)),
+          fixed(setter(E.SB + 0x28, '<I', 1 << 30)),
           {'badSbMetaAddr', 'badSbRootNid'})
-    c.add('sb-extslots', fixed(lambda b: put(b, E.SB + 0x0D, '<B', 250)),
+    c.add('sb-extslots', fixed(setter(E.SB + 0x0D, '<B', 250)),
           {'badSbSize'})
     if im.ishare_id is not None:
-        c.add('sb-ishare-id', fixed(lambda b: put(b, E.SB + 0x69, '<B', 9)),
+        c.add('sb-ishare-id', fixed(setter(E.SB + 0x69, '<B', 9)),
               {'badSbIshareId'})
-        c.add('sb-prefix-count', fixed(lambda b: put(b, E.SB + 0x5B, '<B', 0)),
+        c.add('sb-prefix-count', fixed(setter(E.SB + 0x5B, '<B', 0)),
               {'badSbIshareId'})
-        c.add('sb-prefix-len', fixed(lambda b: put(
-            b, im.prefix_start * 4, '<H', 0x4000)), {'badXattrPrefixTable'})
+        c.add('sb-prefix-len', fixed(setter(im.prefix_start * 4, '<H',
+                                            0x4000)),
+              {'badXattrPrefixTable'})
     def truncate(b):
         del b[len(b) - 2 * im.blksz:]
     c.add('truncated', truncate, {'badSbBlocks'})
@@ -110,56 +144,46 @@ def dirent_cases(c):
     ents = [(d, de) for d in dirs for de in d.dirents]
     plain = [(d, de) for d, de in ents if de.name not in (b'.', b'..')]
     for d, de in c.sample(plain):
-        c.add('dirent-nid-huge %s' % d.path,
-              lambda b, de=de: put(b, de.off, '<Q', 1 << 40), {'badDirentNid'})
-        c.add('dirent-nid-self %s' % d.path,
-              lambda b, de=de, d=d: put(b, de.off, '<Q', d.nid),
+        c.put('dirent-nid-huge %s' % d.path, de.off, '<Q', 1 << 40,
+              {'badDirentNid'})
+        c.put('dirent-nid-self %s' % d.path, de.off, '<Q', d.nid,
               {'badDirentNid'})
     subdirs = [(d, de) for d, de in plain
                if de.ftype == E.FT_DIR and d.nid != im.root_nid]
     for d, de in c.sample(subdirs):
-        c.add('dirent-cycle %s' % d.path,
-              lambda b, de=de: put(b, de.off, '<Q', im.root_nid),
+        c.put('dirent-cycle %s' % d.path, de.off, '<Q', im.root_nid,
               {'dirMultiplyLinked'})
     for d, de in c.sample([(d, de) for d, de in ents if de.idx == 0]):
-        c.add('dirent-first-nameoff %s' % d.path,
-              lambda b, de=de: put(b, de.off + 8, '<H', de.nameoff + 1),
-              {'badDirentNameoff'})
+        c.put('dirent-first-nameoff %s' % d.path, de.off + 8, '<H',
+              de.nameoff + 1, {'badDirentNameoff'})
     for d, de in c.sample([(d, de) for d, de in ents if de.idx > 0]):
-        c.add('dirent-nameoff-past-block %s' % d.path,
-              lambda b, de=de: put(b, de.off + 8, '<H', im.blksz + 10),
-              {'badDirentNameoff'})
+        c.put('dirent-nameoff-past-block %s' % d.path, de.off + 8, '<H',
+              im.blksz + 10, {'badDirentNameoff'})
     for d, de in c.sample(plain):
-        c.add('dirent-name-slash %s' % d.path,
-              lambda b, de=de: put(b, de.name_off, '<B', ord('/')),
+        c.put('dirent-name-slash %s' % d.path, de.name_off, '<B', ord('/'),
               {'badDirentName', 'badDirentOrder'})
     later = [(d, de) for d, de in plain
              if de is not d.dirents[0] and de.name[:1] > b'\x01']
     for d, de in c.sample(later):
-        c.add('dirent-order %s' % d.path,
-              lambda b, de=de: put(b, de.name_off, '<B', 1),
+        c.put('dirent-order %s' % d.path, de.name_off, '<B', 1,
               {'badDirentOrder'})
     for d, de in c.sample(plain):
         other = E.FT_DIR if de.ftype != E.FT_DIR else 1
-        c.add('dirent-ftype %s' % d.path,
-              lambda b, de=de, o=other: put(b, de.off + 10, '<B', o),
+        c.put('dirent-ftype %s' % d.path, de.off + 10, '<B', other,
               {'badDirentFtype'})
-        c.add('dirent-ftype-bad %s' % d.path,
-              lambda b, de=de: put(b, de.off + 10, '<B', 9),
+        c.put('dirent-ftype-bad %s' % d.path, de.off + 10, '<B', 9,
               {'badDirentFtype'})
     for d in c.sample(dirs):
         dot = [de for de in d.dirents if de.name == b'.']
         dotdot = [de for de in d.dirents if de.name == b'..']
         if dot:
-            c.add('dirent-dot %s' % d.path,
-                  lambda b, de=dot[0]: put(b, de.off, '<Q', de.nid + 1),
+            c.put('dirent-dot %s' % d.path, dot[0].off, '<Q', dot[0].nid + 1,
                   {'badDirDot'})
         if dotdot:
-            c.add('dirent-dotdot %s' % d.path,
-                  lambda b, de=dotdot[0]: put(b, de.off, '<Q', de.nid + 1),
-                  {'badDirDotdot'})
-        c.add('dir-size-zero %s' % d.path,
-              lambda b, d=d: put(b, d.f_size.off, '<I', 0), {'badInodeSize'})
+            c.put('dirent-dotdot %s' % d.path, dotdot[0].off, '<Q',
+                  dotdot[0].nid + 1, {'badDirDotdot'})
+        c.put('dir-size-zero %s' % d.path, d.f_size.off, '<I', 0,
+              {'badInodeSize'})
 
 
 def inode_cases(c):
@@ -167,40 +191,30 @@ def inode_cases(c):
     allino = [i for i in im.inodes.values()]
     for i in c.sample(allino):
         fmt = '<H' if i.f_nlink.width == 2 else '<I'
-        c.add('nlink %s' % i.path,
-              lambda b, i=i, f=fmt: put(b, i.f_nlink.off, f, i.nlink + 1),
+        c.put('nlink %s' % i.path, i.f_nlink.off, fmt, i.nlink + 1,
               {'badInodeNlink'})
-        c.add('i_format-bits %s' % i.path,
-              lambda b, i=i: put(b, i.iloc, '<H', i.fmt | 0x20),
+        c.put('i_format-bits %s' % i.path, i.iloc, '<H', i.fmt | 0x20,
               {'badInodeFormat'})
-        c.add('i_format-layout %s' % i.path,
-              lambda b, i=i: put(b, i.iloc, '<H', (i.fmt & 1) | 7 << 1),
-              {'badInodeFormat'})
+        c.put('i_format-layout %s' % i.path, i.iloc, '<H',
+              (i.fmt & 1) | 7 << 1, {'badInodeFormat'})
     regs = im.of_type(S_IFREG)
     for i in c.sample([r for r in regs if r.size]):
-        c.add('mode-socket %s' % i.path,
-              lambda b, i=i: put(b, i.f_mode.off, '<H',
-                                 (i.mode & 0o7777) | 0o140000),
-              {'badInodeSize', 'badDirentFtype'})
-        c.add('mode-bad-type %s' % i.path,
-              lambda b, i=i: put(b, i.f_mode.off, '<H', i.mode & 0o7777),
+        c.put('mode-socket %s' % i.path, i.f_mode.off, '<H',
+              (i.mode & 0o7777) | 0o140000, {'badInodeSize', 'badDirentFtype'})
+        c.put('mode-bad-type %s' % i.path, i.f_mode.off, '<H', i.mode & 0o7777,
               {'badInodeMode'})
     blocks = [r for r in regs if r.ranges and r.ranges[0][0] == r.u * im.blksz
               and r.ranges[0][1] >= im.blksz]
     for i in c.sample(blocks):
-        c.add('startblk-past-end %s' % i.path,
-              lambda b, i=i: put(b, i.f_u.off, '<I', 0xFFFFFFF0),
+        c.put('startblk-past-end %s' % i.path, i.f_u.off, '<I', 0xFFFFFFF0,
               {'badInodeDataAddr'})
-        c.add('size-huge %s' % i.path,
-              lambda b, i=i: put(b, i.f_size.off, '<I', 0xFFFFFFF0),
+        c.put('size-huge %s' % i.path, i.f_size.off, '<I', 0xFFFFFFF0,
               {'badInodeDataAddr', 'badInodeInline'})
     links = im.of_type(S_IFLNK)
     for i in c.sample(links):
-        c.add('symlink-nul %s' % i.path,
-              lambda b, i=i: put(b, i.ranges[-1][0], '<B', 0),
+        c.put('symlink-nul %s' % i.path, i.ranges[-1][0], '<B', 0,
               {'badSymlink'})
-        c.add('symlink-size %s' % i.path,
-              lambda b, i=i: put(b, i.f_size.off, '<I', 5000),
+        c.put('symlink-size %s' % i.path, i.f_size.off, '<I', 5000,
               {'badInodeSize'})
 
 
@@ -208,24 +222,21 @@ def xattr_cases(c):
     im = c.im
     withx = [i for i in im.inodes.values() if i.xattr_isize]
     for i in c.sample(withx):
-        c.add('xattr-icount-1 %s' % i.path,
-              lambda b, i=i: put(b, i.f_icount.off, '<H', 1), {'badXattrSize'})
-        c.add('xattr-shared-count %s' % i.path,
-              lambda b, i=i: put(b, i.f_shared_count.off, '<B', 255),
+        c.put('xattr-icount-1 %s' % i.path, i.f_icount.off, '<H', 1,
               {'badXattrSize'})
-        c.add('xattr-filter %s' % i.path,
-              lambda b, i=i: put(b, i.f_filter.off, '<I', 0xFFFFFFFF),
+        c.put('xattr-shared-count %s' % i.path, i.f_shared_count.off, '<B',
+              255, {'badXattrSize'})
+        c.put('xattr-filter %s' % i.path, i.f_filter.off, '<I', 0xFFFFFFFF,
               {'badXattrFilter'} if im.compat & 4 else None)
     entries = [(i, x) for i in withx for x in i.xattrs]
     for i, x in c.sample(entries):
-        c.add('xattr-value-size %s' % i.path,
-              lambda b, x=x: put(b, x.off + 2, '<H', 0xFFFF), {'badXattrEntry'})
-        c.add('xattr-index %s' % i.path,
-              lambda b, x=x: put(b, x.off + 1, '<B', 9), {'badXattrIndex'})
+        c.put('xattr-value-size %s' % i.path, x.off + 2, '<H', 0xFFFF,
+              {'badXattrEntry'})
+        c.put('xattr-index %s' % i.path, x.off + 1, '<B', 9, {'badXattrIndex'})
     shared = [(i, f) for i in withx for f in i.shared_ids]
     for i, f in c.sample(shared):
-        c.add('xattr-shared-id %s' % i.path,
-              lambda b, f=f: put(b, f.off, '<I', 0xFFFFFFF0), {'badXattrShared'})
+        c.put('xattr-shared-id %s' % i.path, f.off, '<I', 0xFFFFFFF0,
+              {'badXattrShared'})
 
 
 def fingerprint_cases(c):
@@ -244,7 +255,8 @@ def fingerprint_cases(c):
         c.add('data-byte %s' % i.path,
               lambda b, o=off + c.rng.randrange(n): xor(b, o, 0x01),
               {'fingerprintMismatch'})
-    tails = [i for i in fps if len(i.ranges) and i.ranges[-1][0] < im.meta_end()]
+    tails = [i for i in fps
+             if len(i.ranges) and i.ranges[-1][0] < im.meta_end()]
     for i in c.sample(tails):
         off, n = i.ranges[-1]
         c.add('inline-byte %s' % i.path,
@@ -274,25 +286,14 @@ def detectable_offsets(im):
 
 
 def random_cases(c, n_detect, n_any):
-    im, rng = c.im, c.rng
-    det = detectable_offsets(im)
-    for k in range(n_detect):
-        off, mask = rng.choice(det)
-        val = 0
-        while not val:
-            val = rng.randrange(256) & mask
-        c.add('detect-%d @%d^%02x' % (k, off, val),
-              lambda b, o=off, v=val: xor(b, o, v), kind='detect')
+    im = c.im
+    c.add_detect('detect', detectable_offsets(im), n_detect)
     meta = list(range(E.SB, im.meta_end()))
     for i in im.of_type(S_IFDIR):
         for off, ln in i.ranges:
             if off >= im.meta_end():
                 meta += range(off, off + ln)
-    for k in range(n_any):
-        flips = [(rng.choice(meta), rng.randrange(1, 256))
-                 for _ in range(rng.choice((1, 1, 1, 2, 3)))]
-        c.add('anywhere-%d %s' % (k, ' '.join('@%d^%02x' % f for f in flips)),
-              lambda b, fl=flips: [xor(b, o, v) for o, v in fl], kind='anywhere')
+    c.add_anywhere('anywhere', meta, n_any, (1, 1, 1, 2, 3))
 
 
 def consequence(line):
@@ -358,6 +359,19 @@ def run_case(args, base, case, slot, seq):
     return case, why, err, (p.returncode, len(lines))
 
 
+def build_cases(args, im):
+    c = Cases(im, random.Random(args.seed), args.per_kind)
+    for f in (sb_cases, dirent_cases, inode_cases, xattr_cases,
+              fingerprint_cases):
+        f(c)
+    random_cases(c, args.detect, args.anywhere)
+    if args.compressed:
+        import corrupt_z
+        corrupt_z.cases(c)
+        corrupt_z.random_cases(c, args.zdetect, args.zanywhere)
+    return c
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--fsck', required=True)
@@ -375,16 +389,7 @@ def main():
                     default=[])
     args = ap.parse_args()
     base = open(args.image, 'rb').read()
-    im = E.Image(base)
-    c = Cases(im, random.Random(args.seed), args.per_kind)
-    for f in (sb_cases, dirent_cases, inode_cases, xattr_cases,
-              fingerprint_cases):
-        f(c)
-    random_cases(c, args.detect, args.anywhere)
-    if args.compressed:
-        import corrupt_z
-        corrupt_z.cases(c)
-        corrupt_z.random_cases(c, args.zdetect, args.zanywhere)
+    c = build_cases(args, E.Image(base))
 
     stats = {'targeted': [0, 0], 'detect': [0, 0], 'anywhere': [0, 0]}
     found, maxlines, fails = 0, 0, []

@@ -11,18 +11,13 @@ so that a change to their decoded bytes is always detectable.
 import struct
 
 import erofs_image as E
+from corrupt import setter, xor
 
 # what damage to the bytes a file decodes to may be reported as
 DECODE = {'badZData', 'badZIndex', 'badZExtent', 'fingerprintMismatch'}
 ZMETA = {'badZMapHeader', 'badZIndex', 'badZExtent', 'badZAlgorithm'}
-
-
-def put(buf, off, fmt, val):
-    struct.pack_into(fmt, buf, off, val)
-
-
-def xor(buf, off, val):
-    buf[off] ^= val
+# what a wrong block address or count may be reported as
+ZADDR = {'badZExtent', 'badZIndex'}
 
 
 def zfiles(im):
@@ -57,21 +52,17 @@ def pclusters(im, ino):
 def header_cases(c, files):
     for i in c.sample([i for i in files if i.z.nlc]):
         h = i.z.hdr
-        c.add('z-advise-unknown %s' % i.path,
-              lambda b, h=h, a=i.z.advise: put(b, h + 4, '<H', a | 0x4000),
+        c.put('z-advise-unknown %s' % i.path, h + 4, '<H', i.z.advise | 0x4000,
               {'badZMapHeader'}, one=True)
         # an algorithm the format does not define is damage (exit 4)
-        c.add('z-algorithm %s' % i.path,
-              lambda b, h=h, a=i.z.algs: put(b, h + 6, '<B', a | 0x0E),
-              ZMETA, one=True)
+        c.put('z-algorithm %s' % i.path, h + 6, '<B', i.z.algs | 0x0E, ZMETA,
+              one=True)
         # bigger lclusters may map the same extents (a file of one
         # extent): this one only must not crash
-        c.add('z-clusterbits %s' % i.path,
-              lambda b, h=h, v=i.z.clusterbits: put(b, h + 7, '<B', v + 3),
+        c.put('z-clusterbits %s' % i.path, h + 7, '<B', i.z.clusterbits + 3,
               kind='anywhere')
-        c.add('z-clusterbits-huge %s' % i.path,
-              lambda b, h=h, v=i.z.clusterbits: put(b, h + 7, '<B', v | 15),
-              ZMETA, one=True)
+        c.put('z-clusterbits-huge %s' % i.path, h + 7, '<B',
+              i.z.clusterbits | 15, ZMETA, one=True)
 
 
 def full_cases(c, files):
@@ -83,65 +74,51 @@ def full_cases(c, files):
         nons = [lc for lc in lcs if lc.type == E.LC_NONHEAD]
         first = lcs[0]
         if first.type in (E.LC_HEAD1, E.LC_HEAD2):
-            c.add('z-lc-head-to-nonhead %s' % i.path,
-                  lambda b, o=first.off, a=first.advise:
-                  put(b, o, '<H', (a & ~3) | E.LC_NONHEAD),
-                  {'badZIndex'}, one=True)
+            c.put('z-lc-head-to-nonhead %s' % i.path, first.off, '<H',
+                  (first.advise & ~3) | E.LC_NONHEAD, {'badZIndex'}, one=True)
         first = heads[0]
-        c.add('z-blkaddr-past-end %s' % i.path,
-              lambda b, o=first.off: put(b, o + 4, '<I', im.blocks),
-              {'badZExtent', 'badZIndex'}, one=True)
-        c.add('z-blkaddr-huge %s' % i.path,
-              lambda b, o=first.off: put(b, o + 4, '<I', 0xFFFFFFF0),
-              {'badZExtent', 'badZIndex'}, one=True)
+        c.put('z-blkaddr-past-end %s' % i.path, first.off + 4, '<I', im.blocks,
+              ZADDR, one=True)
+        c.put('z-blkaddr-huge %s' % i.path, first.off + 4, '<I', 0xFFFFFFF0,
+              ZADDR, one=True)
         if first is lcs[0]:
-            c.add('z-clusterofs-first %s' % i.path,
-                  lambda b, o=first.off: put(b, o + 2, '<H', 100),
-                  {'badZIndex', 'badZExtent'}, one=True)
+            c.put('z-clusterofs-first %s' % i.path, first.off + 2, '<H', 100,
+                  ZADDR, one=True)
         later = [lc for lc in lcs[1:]
                  if lc.type != E.LC_NONHEAD and not lc.eof]
         if later:
             lc = c.rng.choice(later)
-            c.add('z-clusterofs %s' % i.path,
-                  lambda b, o=lc.off, v=lc.clusterofs:
-                  put(b, o + 2, '<H', v ^ 1), DECODE, one=True)
+            c.put('z-clusterofs %s' % i.path, lc.off + 2, '<H',
+                  lc.clusterofs ^ 1, DECODE, one=True)
         if nons:
             lc = c.rng.choice(nons)
-            c.add('z-lc-nonhead-to-plain %s' % i.path,
-                  lambda b, o=lc.off, a=lc.advise:
-                  put(b, o, '<H', (a & ~3) | E.LC_PLAIN),
-                  ZMETA | DECODE, one=True)
+            c.put('z-lc-nonhead-to-plain %s' % i.path, lc.off, '<H',
+                  (lc.advise & ~3) | E.LC_PLAIN, ZMETA | DECODE, one=True)
             plain = [n for n in nons if not n.delta[0] & E.LI_D0_CBLKCNT]
             if plain:
                 lc = c.rng.choice(plain)
-                c.add('z-delta0-huge %s' % i.path,
-                      lambda b, o=lc.off: put(b, o + 4, '<H', 0x7FF),
+                c.put('z-delta0-huge %s' % i.path, lc.off + 4, '<H', 0x7FF,
                       {'badZIndex'}, one=True)
-                c.add('z-delta0-zero %s' % i.path,
-                      lambda b, o=lc.off: put(b, o + 4, '<H', 0),
+                c.put('z-delta0-zero %s' % i.path, lc.off + 4, '<H', 0,
                       {'badZIndex'}, one=True)
-            c.add('z-delta1-huge %s' % i.path,
-                  lambda b, o=lc.off: put(b, o + 6, '<H', 0xFFFF),
+            c.put('z-delta1-huge %s' % i.path, lc.off + 6, '<H', 0xFFFF,
                   {'badZIndex'}, one=True)
             gap_cases(c, i, nons, lambda lc: (lc.off + 6, None))
         big = [n for n in nons if n.delta[0] & E.LI_D0_CBLKCNT]
         if big:
             lc = big[0]
-            c.add('z-cblkcnt-zero %s' % i.path,
-                  lambda b, o=lc.off: put(b, o + 4, '<H', E.LI_D0_CBLKCNT),
-                  {'badZIndex', 'badZExtent'}, one=True)
-            c.add('z-cblkcnt-huge %s' % i.path,
-                  lambda b, o=lc.off: put(b, o + 4, '<H', 0xFFF),
-                  {'badZIndex', 'badZExtent'}, one=True)
+            c.put('z-cblkcnt-zero %s' % i.path, lc.off + 4, '<H',
+                  E.LI_D0_CBLKCNT, ZADDR, one=True)
+            c.put('z-cblkcnt-huge %s' % i.path, lc.off + 4, '<H', 0xFFF, ZADDR,
+                  one=True)
         pcs = [p for p in pclusters(im, i) if p[0] + p[1] <= len(im.data)]
         if pcs:
             off, n = c.rng.choice(pcs)
             # the last byte: compressed data ends the pcluster (0padding)
             c.add('z-data-byte %s' % i.path,
                   lambda b, o=off + n - 1: xor(b, o, 0x5A), DECODE, one=True)
-            c.add('z-pcluster-past-end %s' % i.path,
-                  lambda b, o=heads[-1].off:
-                  put(b, o + 4, '<I', im.blocks - 1), DECODE | ZMETA)
+            c.put('z-pcluster-past-end %s' % i.path, heads[-1].off + 4, '<I',
+                  im.blocks - 1, DECODE | ZMETA)
 
 
 def gap_cases(c, ino, nonheads, where):
@@ -154,8 +131,7 @@ def gap_cases(c, ino, nonheads, where):
     lc = c.rng.choice(nonheads)
     off, bit = where(lc)
     if bit is None:
-        def m(b, o=off):
-            put(b, o, '<H', 0)
+        m = setter(off, '<H', 0)
     else:
         lobits = c.im.blkszbits + (ino.z.clusterbits & 15)
 
@@ -207,12 +183,10 @@ def compact_cases(c, files):
         packs = i.z.packs()
         off = compact_block_heads(im, i)[0].pack
         size = dict(packs)[off]
-        c.add('z-pack-base-huge %s' % i.path,
-              lambda b, o=off + size - 4: put(b, o, '<I', 0xFFFFFFF0),
-              {'badZExtent', 'badZIndex'}, one=True)
-        c.add('z-pack-base-past-end %s' % i.path,
-              lambda b, o=off + size - 4: put(b, o, '<I', im.blocks),
-              {'badZExtent', 'badZIndex'}, one=True)
+        c.put('z-pack-base-huge %s' % i.path, off + size - 4, '<I', 0xFFFFFFF0,
+              ZADDR, one=True)
+        c.put('z-pack-base-past-end %s' % i.path, off + size - 4, '<I',
+              im.blocks, ZADDR, one=True)
         # the lowest bit of a head's clusterofs, of a big pcluster's block
         # count, or of a delta[0] that then points before its head (a
         # shorter one may still reach it through other nonheads: valid)
@@ -239,14 +213,11 @@ def tail_cases(c, files):
     for i in c.sample(inl):
         h = i.z.hdr
         n = i.z.idata_size
-        c.add('z-idata-size-zero %s' % i.path,
-              lambda b, h=h: put(b, h + 2, '<H', 0),
+        c.put('z-idata-size-zero %s' % i.path, h + 2, '<H', 0,
               {'badZMapHeader'}, one=True)
-        c.add('z-idata-size-huge %s' % i.path,
-              lambda b, h=h: put(b, h + 2, '<H', 0xFFFF),
+        c.put('z-idata-size-huge %s' % i.path, h + 2, '<H', 0xFFFF,
               {'badZMapHeader'}, one=True)
-        c.add('z-idata-size-less %s' % i.path,
-              lambda b, h=h, n=n: put(b, h + 2, '<H', n - 1),
+        c.put('z-idata-size-less %s' % i.path, h + 2, '<H', n - 1,
               ZMETA | DECODE | {'badInodeInline'}, one=True)
         off, n = i.z.inline
         c.add('z-inline-byte %s' % i.path,
@@ -260,25 +231,20 @@ def fragment_cases(c, files):
     frag = [i for i in files if i.z.advise & E.ADV_FRAGMENT]
     for i in c.sample(frag):
         h = i.z.hdr
-        c.add('z-fragoff-past-packed %s' % i.path,
-              lambda b, h=h: put(b, h, '<I', im.packed.size + 1),
+        c.put('z-fragoff-past-packed %s' % i.path, h, '<I', im.packed.size + 1,
               {'badFragment'}, one=True)
-        c.add('z-fragoff-huge %s' % i.path,
-              lambda b, h=h: put(b, h, '<I', 0xFFFFFF00),
+        c.put('z-fragoff-huge %s' % i.path, h, '<I', 0xFFFFFF00,
               {'badFragment'}, one=True)
         if i.z.whole_fragment or i.z.fragmentoff:
-            c.add('z-fragoff-shift %s' % i.path,
-                  lambda b, h=h, v=i.z.fragmentoff: put(b, h, '<I', v ^ 1),
+            c.put('z-fragoff-shift %s' % i.path, h, '<I', i.z.fragmentoff ^ 1,
                   {'badFragment', 'fingerprintMismatch'}, one=True)
     p = im.packed
     if p.z:
         h = p.z.hdr
         # damage to the packed inode is damage to every file in it
-        c.add('z-packed-advise',
-              lambda b: put(b, h + 4, '<H', p.z.advise | 0x4000),
+        c.put('z-packed-advise', h + 4, '<H', p.z.advise | 0x4000,
               {'badZMapHeader', 'badFragment'})
-        c.add('z-packed-algorithm',
-              lambda b: put(b, h + 6, '<B', p.z.algs | 0x0E),
+        c.put('z-packed-algorithm', h + 6, '<B', p.z.algs | 0x0E,
               ZMETA | {'badFragment', 'unsupportedCompressed'})
 
 
@@ -327,20 +293,6 @@ def anywhere(im, files):
 
 
 def random_cases(c, n_detect, n_any):
-    im, rng = c.im, c.rng
-    files = zfiles(im)
-    det = detectable(im, files)
-    for k in range(n_detect if det else 0):
-        off, mask = rng.choice(det)
-        val = 0
-        while not val:
-            val = rng.randrange(256) & mask
-        c.add('zdetect-%d @%d^%02x' % (k, off, val),
-              lambda b, o=off, v=val: xor(b, o, v), kind='detect')
-    meta = anywhere(im, files)
-    for k in range(n_any if meta else 0):
-        flips = [(rng.choice(meta), rng.randrange(1, 256))
-                 for _ in range(rng.choice((1, 1, 2, 3)))]
-        c.add('zanywhere-%d %s' % (k, ' '.join('@%d^%02x' % f for f in flips)),
-              lambda b, fl=flips: [xor(b, o, v) for o, v in fl],
-              kind='anywhere')
+    files = zfiles(c.im)
+    c.add_detect('zdetect', detectable(c.im, files), n_detect)
+    c.add_anywhere('zanywhere', anywhere(c.im, files), n_any, (1, 1, 2, 3))

@@ -60,57 +60,65 @@ static void test_entries(void)
 	CHECK_EQ(lo, 0x0801);
 }
 
+/* a 2B pack (16 entries, lobits 12) of @n entries {type, lo}, @base */
+static void put_pack(u8 *pack, const unsigned int (*ent)[2], unsigned int n,
+		     u32 base)
+{
+	memset(pack, 0, 32);
+	for (unsigned int i = 0; i < n; i++)
+		put_entry(pack, 32, 16, 12, i, ent[i][0], ent[i][1]);
+	put_base(pack, 32, base);
+}
+
+/* the block of each head {slot, block} in @want */
+static void check_pblks(const u8 *pack, bool big,
+			const unsigned int (*want)[2], unsigned int n)
+{
+	u64 pblk = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, want[i][0], big,
+					      &pblk), 0);
+		CHECK_EQ(pblk, want[i][1]);
+	}
+}
+
 /* one-block pclusters: each head before ours adds a block */
 static void test_pblk_small(void)
 {
-	u8 pack[32] = { 0 };
-	u64 pblk = 0;
-
 	/* H N N H H N H ...: extents of 3, 1, 2 lclusters */
-	put_entry(pack, 32, 16, 12, 0, HEAD1, 0);
-	put_entry(pack, 32, 16, 12, 1, NONHEAD, 1);
-	put_entry(pack, 32, 16, 12, 2, NONHEAD, 2);
-	put_entry(pack, 32, 16, 12, 3, HEAD1, 100);
-	put_entry(pack, 32, 16, 12, 4, PLAIN, 7);
-	put_entry(pack, 32, 16, 12, 5, NONHEAD, 1);
-	put_entry(pack, 32, 16, 12, 6, HEAD1, 0);
+	static const unsigned int ent[][2] = {
+		{ HEAD1, 0 }, { NONHEAD, 1 }, { NONHEAD, 2 }, { HEAD1, 100 },
+		{ PLAIN, 7 }, { NONHEAD, 1 }, { HEAD1, 0 },
+	};
+	static const unsigned int want[][2] = {
+		{ 0, 1000 }, { 3, 1001 }, { 4, 1002 }, { 6, 1003 },
+	};
+	u8 pack[32];
+
 	/* the base is one less than the first head's block */
-	put_base(pack, 32, 999);
-	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 0, false, &pblk), 0);
-	CHECK_EQ(pblk, 1000);
-	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 3, false, &pblk), 0);
-	CHECK_EQ(pblk, 1001);
-	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 4, false, &pblk), 0);
-	CHECK_EQ(pblk, 1002);
-	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 6, false, &pblk), 0);
-	CHECK_EQ(pblk, 1003);
+	put_pack(pack, ent, ARRAY_SIZE(ent), 999);
+	check_pblks(pack, false, want, ARRAY_SIZE(want));
 }
 
 /* big pclusters: CBLKCNT in the first NONHEAD gives the size */
 static void test_pblk_big(void)
 {
 	const unsigned int cblk = 1U << 11;
-	u8 pack[32] = { 0 };
+	/* H(4 blocks) N N N H(1 block) H(2 blocks) N H */
+	const unsigned int ent[][2] = {
+		{ HEAD1, 0 }, { NONHEAD, cblk | 4 }, { NONHEAD, 2 },
+		{ NONHEAD, 3 }, { HEAD1, 10 }, { HEAD2, 20 },
+		{ NONHEAD, cblk | 2 }, { HEAD1, 30 },
+	};
+	static const unsigned int want[][2] = {
+		{ 0, 500 }, { 4, 504 }, { 5, 505 }, { 7, 507 },
+	};
+	u8 pack[32];
 	u64 pblk = 0;
 
-	/* H(4 blocks) N N N H(1 block) H(2 blocks) N H */
-	put_entry(pack, 32, 16, 12, 0, HEAD1, 0);
-	put_entry(pack, 32, 16, 12, 1, NONHEAD, cblk | 4);
-	put_entry(pack, 32, 16, 12, 2, NONHEAD, 2);
-	put_entry(pack, 32, 16, 12, 3, NONHEAD, 3);
-	put_entry(pack, 32, 16, 12, 4, HEAD1, 10);
-	put_entry(pack, 32, 16, 12, 5, HEAD2, 20);
-	put_entry(pack, 32, 16, 12, 6, NONHEAD, cblk | 2);
-	put_entry(pack, 32, 16, 12, 7, HEAD1, 30);
-	put_base(pack, 32, 500);
-	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 0, true, &pblk), 0);
-	CHECK_EQ(pblk, 500);
-	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 4, true, &pblk), 0);
-	CHECK_EQ(pblk, 504);
-	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 5, true, &pblk), 0);
-	CHECK_EQ(pblk, 505);
-	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 7, true, &pblk), 0);
-	CHECK_EQ(pblk, 507);
+	put_pack(pack, ent, ARRAY_SIZE(ent), 500);
+	check_pblks(pack, true, want, ARRAY_SIZE(want));
 	/* a plain NONHEAD with delta 1 cannot exist with big pclusters */
 	put_entry(pack, 32, 16, 12, 9, NONHEAD, 1);
 	CHECK_EQ(z_erofs_compact_pblk(pack, 32, 16, 12, 10, true, &pblk),
@@ -150,38 +158,52 @@ static int decode(struct erofs_zreader *zr, const u8 *in, unsigned int inlen,
 	return z_erofs_decode(zr, &rq, why, sizeof(why));
 }
 
+/*
+ * @pc, a pcluster of @psize bytes, holds the @n bytes of @src compressed
+ * with @alg behind 0padding: it decodes whole, and partially to @less
+ * bytes short of its end; asking for @less fewer or @more more bytes
+ * without a partial decode is an error, and so is @pc once damaged.
+ */
+static void check_stream(struct erofs_zreader *zr, u8 *pc,
+			 unsigned int psize, const u8 *src, unsigned int n,
+			 unsigned int alg, unsigned int less,
+			 unsigned int more)
+{
+	u8 *out = malloc(n + more);
+
+	CHECK_EQ(decode(zr, pc, psize, out, n, alg, false, true), 0);
+	CHECK(!memcmp(out, src, n));
+	CHECK_EQ(decode(zr, pc, psize, out, n - less, alg, false, true),
+		 -EFSCORRUPTED);
+	CHECK_EQ(decode(zr, pc, psize, out, n - less, alg, true, true), 0);
+	CHECK(!memcmp(out, src, n - less));
+	CHECK_EQ(decode(zr, pc, psize, out, n + more, alg, false, true),
+		 -EFSCORRUPTED);
+	/* damage: an error, never more than @outlen written */
+	memset(pc, 0, psize);
+	CHECK_EQ(decode(zr, pc, psize, out, n, alg, false, true),
+		 -EFSCORRUPTED);
+	free(out);
+}
+
 static void test_lz4(struct erofs_zreader *zr)
 {
 	const unsigned int n = 20000;
 	u8 *src = text(n), *c = malloc(LZ4_compressBound(n));
-	u8 *out = malloc(n + 64), *pc;
+	u8 *out = malloc(n), *pc = malloc(4096);
 	int clen = LZ4_compress_default((char *)src, (char *)c, n,
 					LZ4_compressBound(n));
 
 	CHECK(clen > 0 && clen < 4096);
-	pc = padded(c, clen, 4096);
-	CHECK_EQ(decode(zr, pc, 4096, out, n, Z_EROFS_COMPRESSION_LZ4, false,
-			true), 0);
-	CHECK(!memcmp(out, src, n));
-	/* asking for less than the stream holds: only a partial decode */
-	CHECK_EQ(decode(zr, pc, 4096, out, n - 100, Z_EROFS_COMPRESSION_LZ4,
-			false, true), -EFSCORRUPTED);
-	CHECK_EQ(decode(zr, pc, 4096, out, n - 100, Z_EROFS_COMPRESSION_LZ4,
-			true, true), 0);
-	CHECK(!memcmp(out, src, n - 100));
-	/* asking for more than it holds */
-	CHECK_EQ(decode(zr, pc, 4096, out, n + 64, Z_EROFS_COMPRESSION_LZ4,
-			false, true), -EFSCORRUPTED);
 	/* without 0padding the stream starts the pcluster */
 	memset(pc, 0xaa, 4096);
 	memcpy(pc, c, clen);
 	CHECK_EQ(decode(zr, pc, 4096, out, n, Z_EROFS_COMPRESSION_LZ4, false,
 			false), 0);
 	CHECK(!memcmp(out, src, n));
-	/* damage: an error, never more than @outlen written */
-	memset(pc, 0, 4096);
-	CHECK_EQ(decode(zr, pc, 4096, out, n, Z_EROFS_COMPRESSION_LZ4, false,
-			true), -EFSCORRUPTED);
+	free(pc);
+	pc = padded(c, clen, 4096);
+	check_stream(zr, pc, 4096, src, n, Z_EROFS_COMPRESSION_LZ4, 100, 64);
 	free(src), free(c), free(out), free(pc);
 }
 
@@ -205,41 +227,26 @@ static void test_lzma(struct erofs_zreader *zr)
 	clen = s.total_out;
 	lzma_end(&s);
 	pc = padded(c, clen, 8192);
-	CHECK_EQ(decode(zr, pc, 8192, out, n, Z_EROFS_COMPRESSION_LZMA, false,
-			true), 0);
-	CHECK(!memcmp(out, src, n));
-	CHECK_EQ(decode(zr, pc, 8192, out, n - 1000, Z_EROFS_COMPRESSION_LZMA,
-			true, true), 0);
-	CHECK(!memcmp(out, src, n - 1000));
+	/* a flipped byte inside the stream */
 	pc[8192 - clen + clen / 2] ^= 0x5a;
 	CHECK_EQ(decode(zr, pc, 8192, out, n, Z_EROFS_COMPRESSION_LZMA, false,
 			true), -EFSCORRUPTED);
+	pc[8192 - clen + clen / 2] ^= 0x5a;
+	check_stream(zr, pc, 8192, src, n, Z_EROFS_COMPRESSION_LZMA, 1000, 10);
 	free(src), free(out), free(pc);
 }
 
 static void test_zstd(struct erofs_zreader *zr)
 {
 	const unsigned int n = 50000;
-	u8 *src = text(n), *out = malloc(n + 10), *c = malloc(ZSTD_compressBound(n));
+	u8 *src = text(n), *c = malloc(ZSTD_compressBound(n));
 	size_t clen = ZSTD_compress(c, ZSTD_compressBound(n), src, n, 3);
 	u8 *pc;
 
 	CHECK(!ZSTD_isError(clen) && clen < 8192);
 	pc = padded(c, clen, 8192);
-	CHECK_EQ(decode(zr, pc, 8192, out, n, Z_EROFS_COMPRESSION_ZSTD, false,
-			true), 0);
-	CHECK(!memcmp(out, src, n));
-	CHECK_EQ(decode(zr, pc, 8192, out, n - 7, Z_EROFS_COMPRESSION_ZSTD,
-			false, true), -EFSCORRUPTED);
-	CHECK_EQ(decode(zr, pc, 8192, out, n - 7, Z_EROFS_COMPRESSION_ZSTD,
-			true, true), 0);
-	CHECK(!memcmp(out, src, n - 7));
-	CHECK_EQ(decode(zr, pc, 8192, out, n + 10, Z_EROFS_COMPRESSION_ZSTD,
-			false, true), -EFSCORRUPTED);
-	memset(pc, 0, 8192);
-	CHECK_EQ(decode(zr, pc, 8192, out, n, Z_EROFS_COMPRESSION_ZSTD, false,
-			true), -EFSCORRUPTED);
-	free(src), free(out), free(c), free(pc);
+	check_stream(zr, pc, 8192, src, n, Z_EROFS_COMPRESSION_ZSTD, 7, 10);
+	free(src), free(c), free(pc);
 }
 
 static void test_plain(struct erofs_zreader *zr)
