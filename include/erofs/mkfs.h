@@ -35,6 +35,9 @@ struct erofs_mkfs_cfg {
 	bool force_compact;		/* -E force-inode-compact */
 	bool force_extended;		/* -E force-inode-extended */
 	bool no_sbcrc;			/* -E nosbcrc: no superblock checksum */
+	bool no_xattr_filter;		/* -E ^xattr-name-filter */
+	unsigned int fsalignblks;	/* image size a multiple of this many
+					 * blocks (a power of 2); 0: any */
 	const char *const *exclude_paths;
 	unsigned int n_exclude_paths;
 	const regex_t *exclude_regexes;
