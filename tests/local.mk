@@ -85,6 +85,7 @@ MKFS_KERNEL_TESTS = \
 	tests/mkfs/roundtrip-4k.sh \
 	tests/mkfs/roundtrip-512.sh \
 	tests/mkfs/roundtrip-options.sh \
+	tests/mkfs/upstream-options.sh \
 	tests/mkfs/limits.sh
 TESTS += $(MKFS_KERNEL_TESTS)
 EXTRA_DIST += $(MKFS_KERNEL_TESTS)
