@@ -45,6 +45,13 @@ struct erofs_mkfs_cfg {
 	const char *const *xattr_prefixes;	/* --xattr-prefix */
 	unsigned int n_xattr_prefixes;
 	const char *ishare_name;	/* fingerprint NAME, NULL: none */
+	/*
+	 * --file-contexts, directory sources: the SELinux label of @rel (the
+	 * path below the source, "" for its root) of file type @mode, or
+	 * NULL for none.  It replaces the source's security.selinux.
+	 */
+	const char *(*selabel)(void *arg, const char *rel, u32 mode);
+	void *selabel_arg;
 	unsigned int workers;		/* 0: one per CPU */
 
 	/* compression: -z ALG[,LEVEL|,level=N][,dictsize=N][:ALG...] */
