@@ -18,6 +18,7 @@
 #include "erofs/mkfs.h"
 #include "erofs/print.h"
 #include "erofs/xattr.h"
+#include "selabel.h"
 
 enum {
 	OPT_HELP = 'h',
@@ -51,6 +52,7 @@ enum {
 	OPT_CLEAN,
 	OPT_ASYNC_QUEUE_LIMIT,
 	OPT_ZFEATURE_BITS,
+	OPT_FILE_CONTEXTS,
 	OPT_UNSUPPORTED,	/* + index into unsupported_opts[]: last */
 };
 
@@ -89,6 +91,7 @@ static const struct option long_options[] = {
 	{ "clean", optional_argument, NULL, OPT_CLEAN },
 	{ "async-queue-limit", required_argument, NULL, OPT_ASYNC_QUEUE_LIMIT },
 	{ "zfeature-bits", required_argument, NULL, OPT_ZFEATURE_BITS },
+	{ "file-contexts", required_argument, NULL, OPT_FILE_CONTEXTS },
 };
 
 /*
@@ -118,8 +121,6 @@ static const struct unsupported_opt {
 	{ "dsunit", required_argument, "data blocks are not aligned" },
 	{ "root-xattr-isize", required_argument,
 	  "the root's xattr area is not padded" },
-	{ "file-contexts", required_argument,
-	  "SELinux labels come from the source's xattrs only" },
 	{ "product-out", required_argument, "Android builds are not made" },
 	{ "fs-config-file", required_argument, "Android builds are not made" },
 	{ "random-pclusterblks", no_argument, "debugging options are not offered" },
@@ -230,17 +231,21 @@ static void usage(FILE *out)
 "                        N's bits say; bits 5-7 must be 0\n"
 "      --clean[=data]    a full build (the only kind)\n"
 "      --sort=path|none  no effect: data is laid out as always\n"
-"      --mount-point=PATH  no effect without --file-contexts\n"
 "      --async-queue-limit=N  no effect\n"
-"  Options for chunk-based, multi-device, incremental, remote, Android or\n"
-"  SELinux-labelled builds (--chunksize, --blobdev, --incremental, --s3,\n"
-"  --oci, --file-contexts, -m, ...) exit 1 saying they are not supported.\n"
+"  Options for chunk-based, multi-device, incremental, remote or Android\n"
+"  builds (--chunksize, --blobdev, --incremental, --s3, --oci, -m, ...)\n"
+"  exit 1 saying they are not supported.\n"
 "\n"
 "Extended attributes:\n"
 "  -x N                  store an xattr once in the shared area when more\n"
 "                        than N inodes carry it (default 2); N < 0 drops\n"
 "                        all xattrs\n"
 "      --xattr-prefix=P  store names starting with P as a long prefix\n"
+"      --file-contexts=FILE\n"
+"                        label every file of a directory SOURCE with the\n"
+"                        security.selinux that FILE's rules give it\n"
+"                        (selabel_file(5); replaces the source's label)\n"
+"      --mount-point=PATH  prefix PATH to the paths looked up in FILE\n"
 "\n"
 "Page-cache sharing:\n"
 "      --ishare_key[=NAME]\n"
@@ -316,6 +321,8 @@ struct mkfs_opts {
 	const char **prefixes;
 	unsigned int n_excl, n_regex, n_prefix;
 	u64 offset;		/* --offset: the image starts here */
+	const char *file_contexts, *mount_point;
+	struct mkfs_selabel *selabel;
 	int log_level;
 	bool ishare_seen;
 };
@@ -689,7 +696,11 @@ static void parse_compat(struct mkfs_opts *o, int c, const char *arg)
 	case OPT_ZFEATURE_BITS:
 		parse_zfeature_bits(o, arg);
 		break;
-	case OPT_MOUNT_POINT:	/* only --file-contexts would use it */
+	case OPT_MOUNT_POINT:
+		o->mount_point = arg;
+		break;
+	case OPT_FILE_CONTEXTS:
+		o->file_contexts = arg;
 		break;
 	case 'm':
 		unsupported(o, "-m", "metadata is never compressed");
@@ -962,8 +973,15 @@ int main(int argc, char **argv)
 	ret = erofs_mkfs_cfg_validate(&o.cfg);
 	if (ret)
 		fprintf(stderr, "Try '%s --help' for more information.\n", o.prog);
-	else
+	else if (o.file_contexts)
+		ret = mkfs_selabel_open(&o.selabel, o.file_contexts,
+					o.mount_point);
+	if (!ret) {
+		o.cfg.selabel = o.selabel ? mkfs_selabel_lookup : NULL;
+		o.cfg.selabel_arg = o.selabel;
 		ret = build(&o);
+	}
+	mkfs_selabel_close(o.selabel);
 	for (unsigned int i = 0; i < o.n_regex; i++)
 		regfree(&o.regexes[i]);
 	free(o.regexes);

@@ -162,7 +162,6 @@ refused --compress-hints --compress-hints=/dev/null
 refused --max-extent-bytes --max-extent-bytes=65536
 refused --dsunit --dsunit=512
 refused --root-xattr-isize --root-xattr-isize=64
-refused --file-contexts --file-contexts=/dev/null
 refused --product-out --product-out=/tmp
 refused --fs-config-file --fs-config-file=/dev/null
 refused --random-pclusterblks --random-pclusterblks
