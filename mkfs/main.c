@@ -313,6 +313,12 @@ static bool parse_size(const char *s, u64 max, u64 *out)
 	return true;
 }
 
+/* a number as erofs-utils reads most: decimal, 0x hex or 0 octal */
+static bool parse_count(const char *s, u64 max, u64 *out)
+{
+	return parse_size(s, max, out) && !strpbrk(s, "kKmMgG");
+}
+
 struct mkfs_opts {
 	struct erofs_mkfs_cfg cfg;
 	const char *prog;
@@ -494,6 +500,7 @@ static void parse_ishare(struct mkfs_opts *o, const char *arg,
 static void parse_general(struct mkfs_opts *o, int c, const char *arg)
 {
 	s64 v;
+	u64 u;
 
 	switch (c) {
 	case 'b':
@@ -506,9 +513,9 @@ static void parse_general(struct mkfs_opts *o, int c, const char *arg)
 		o->cfg.label = arg;
 		break;
 	case 'T':
-		if (!parse_s64(arg, 0, INT64_MAX, &v))
+		if (!parse_count(arg, INT64_MAX, &u))
 			usage_error(o->prog, "invalid timestamp", arg);
-		o->cfg.timestamp = v;
+		o->cfg.timestamp = u;
 		break;
 	case 'U':
 		parse_uuid(o, arg);
@@ -670,12 +677,12 @@ static void parse_compat(struct mkfs_opts *o, int c, const char *arg)
 
 	switch (c) {
 	case OPT_OFFSET:
-		if (!parse_size(arg, INT64_MAX, &v) || strpbrk(arg, "kKmMgG"))
+		if (!parse_count(arg, INT64_MAX, &v))
 			usage_error(o->prog, "invalid offset", arg);
 		o->offset = v;
 		break;
 	case OPT_FSALIGNBLKS:
-		if (!parse_size(arg, 1U << 31, &v) || strpbrk(arg, "kKmMgG"))
+		if (!parse_count(arg, 1U << 31, &v))
 			usage_error(o->prog, "invalid --fsalignblks", arg);
 		/* erofs-utils rounds it up to a power of 2 */
 		while (v & (v - 1))
@@ -687,7 +694,7 @@ static void parse_compat(struct mkfs_opts *o, int c, const char *arg)
 			usage_error(o->prog, "--sort takes path or none, not", arg);
 		break;
 	case OPT_ASYNC_QUEUE_LIMIT:
-		if (!parse_size(arg, UINT32_MAX, &v) || strpbrk(arg, "kKmMgG"))
+		if (!parse_count(arg, UINT32_MAX, &v))
 			usage_error(o->prog, "invalid --async-queue-limit", arg);
 		break;
 	case OPT_CLEAN:
