@@ -123,7 +123,10 @@ static int set_selabel(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 		return 0;
 	while (*rel == '/')
 		rel++;
+	errno = 0;
 	label = cfg->selabel(cfg->selabel_arg, rel, inode->mode);
+	if (!label && errno)
+		return -errno;	/* reported */
 	mkfs_xattr_remove(ctx, inode, "security.selinux");
 	if (label)
 		err = mkfs_xattr_add(ctx, inode, "security.selinux", label,

@@ -10,14 +10,19 @@
 struct mkfs_selabel;
 
 /*
- * Read @path (and @path.homedirs, .local, .subs, .subs_dist when they
- * exist); @mount_point (or NULL) prefixes every path looked up.  Returns
- * 0 or -errno after one error line naming the file and line.
+ * Open @path with libselinux's file backend (which also reads
+ * @path.homedirs, .local, .subs and .subs_dist); @mount_point (or NULL)
+ * prefixes every path looked up.  Returns 0 or -errno after one error
+ * line naming the file and, from libselinux, the line at fault.
  */
 int mkfs_selabel_open(struct mkfs_selabel **db, const char *path,
 		      const char *mount_point);
 
-/* the label of @rel ("" for the root) of type @mode, or NULL for none */
+/*
+ * the label of @rel ("" for the root) of type @mode; NULL with errno 0 for
+ * none, NULL with errno set (after one error line) when the rules cannot
+ * be applied
+ */
 const char *mkfs_selabel_lookup(void *db, const char *rel, u32 mode);
 
 void mkfs_selabel_close(struct mkfs_selabel *db);
