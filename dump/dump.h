@@ -72,6 +72,8 @@ int dump_nid_path(struct dump_image *d, u64 nid, char **path);
 u64 dump_ondisk_size(const struct dump_image *d, const struct erofs_inode *vi);
 
 void dump_show_super(struct dump_image *d, FILE *out);
+/* --blkid-udev: ID_FS_* lines for udev, as erofs-utils prints them */
+void dump_show_blkid_udev(struct dump_image *d, FILE *out);
 int dump_show_stats(struct dump_image *d, FILE *out);
 
 struct dump_target {

@@ -27,6 +27,8 @@ enum {
 	OPT_ISHARE_REPORT,
 	OPT_JSON,
 	OPT_TOP,
+	OPT_BLKID_UDEV,
+	OPT_DEVICE,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +43,8 @@ static const struct option long_options[] = {
 	{ "ishare_report", no_argument, NULL, OPT_ISHARE_REPORT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "blkid-udev", no_argument, NULL, OPT_BLKID_UDEV },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -60,6 +64,9 @@ static void usage(FILE *out)
 "  -S                    show statistics: files per type, a size\n"
 "                        histogram, the compression ratio when compressed\n"
 "      --offset=BYTES    the image starts BYTES into the file (default 0)\n"
+"      --blkid-udev      print only ID_FS_UUID, ID_FS_UUID_ENC, ID_FS_TYPE\n"
+"                        and ID_FS_USAGE lines, for udev\n"
+"      --device=PATH     extra devices: not supported\n"
 "\n"
 "One inode:\n"
 "      --nid=NID         show inode NID: fields, xattrs, fingerprint\n"
@@ -87,6 +94,7 @@ static void usage(FILE *out)
 struct dump_opts {
 	const char *prog;
 	bool super, stats, extents, ls, cat, report, json, top_set;
+	bool blkid_udev;
 	bool have_nid;
 	struct dump_target target;
 	struct dump_report_cfg rcfg;
@@ -136,6 +144,11 @@ static void parse_one(struct dump_opts *o, int opt, const char *arg)
 	case OPT_CAT: o->cat = true; break;
 	case OPT_ISHARE_REPORT: o->report = true; break;
 	case OPT_JSON: o->json = true; break;
+	case OPT_BLKID_UDEV: o->blkid_udev = true; break;
+	case OPT_DEVICE:
+		fprintf(stderr, "%s: --device is not supported: images with "
+			"extra devices are not read\n", o->prog);
+		exit(1);
 	case OPT_NID:
 		if (!parse_u64(arg, &o->target.nid))
 			usage_error(o->prog, "invalid nid", arg);
@@ -230,6 +243,11 @@ static int show(struct dump_opts *o, struct dump_image *d)
 	bool inode = o->have_nid || o->target.path || o->ls;
 	int err = 0;
 
+	/* as in erofs-utils, the udev lines replace everything else */
+	if (o->blkid_udev) {
+		dump_show_blkid_udev(d, stdout);
+		return 0;
+	}
 	if (o->cat)
 		return dump_cat(d, &o->target, stdout);
 	if (!o->super && !o->stats && !inode)

@@ -192,3 +192,17 @@ void dump_show_super(struct dump_image *d, FILE *out)
 		 d->img.sbi.feature_incompat);
 	devices_and_xattrs(out, d);
 }
+
+/*
+ * --blkid-udev: the udev properties erofs-utils' dump.erofs prints, for
+ * udev rules on hosts whose libblkid does not know EROFS.  A hex UUID
+ * needs no encoding, so ID_FS_UUID_ENC is the same string.
+ */
+void dump_show_blkid_udev(struct dump_image *d, FILE *out)
+{
+	char uuid[37];
+
+	uuid_unparse_lower(d->img.sbi.uuid, uuid);
+	fprintf(out, "ID_FS_UUID=%s\nID_FS_UUID_ENC=%s\nID_FS_TYPE=erofs\n"
+		"ID_FS_USAGE=filesystem\n", uuid, uuid);
+}

@@ -74,7 +74,8 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char short_options[] = "hVd:paAy";
+/* -a, -A, -y and -n: what fsck(8) and systemd-fsck pass; all no-ops */
+static const char short_options[] = "hVd:paAyn";
 
 struct fsck_opts {
 	const char *prog;
@@ -110,7 +111,8 @@ static void usage(FILE *out)
 "      --path=PATH       check (or extract) from PATH; wins over --nid\n"
 "      --no-sbcrc        do not verify the superblock checksum\n"
 "      --workers=N       threads reading file data (default: CPUs)\n"
-"  -a, -A, -y            accepted and ignored, as by other fsck programs\n"
+"  -a, -A, -y, -n        accepted and ignored, as by other fsck programs\n"
+"                        (nothing is ever repaired)\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n"
 "\n"
@@ -242,7 +244,7 @@ static int parse_one(struct fsck_opts *o, int opt, const char *arg)
 	case 'p':
 		o->print_ratio = true;
 		break;
-	case 'a': case 'A': case 'y':
+	case 'a': case 'A': case 'y': case 'n':
 		break;
 	case OPT_FORCE:
 		o->force = true;
@@ -309,8 +311,9 @@ static int parse_options(struct fsck_opts *o, int argc, char **argv)
 			return -1;
 		}
 		if (opt == OPT_VERSION) {
-			printf("fsck.erofs (%s) %s\n", PACKAGE_NAME,
-			       PACKAGE_VERSION);
+			printf("fsck.erofs (%s) %s\n"
+			       "available decompressors: lz4, lzma, zstd\n",
+			       PACKAGE_NAME, PACKAGE_VERSION);
 			return -1;
 		}
 		ret = parse_one(o, opt, optarg);

@@ -108,9 +108,39 @@ void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 	}
 }
 
-static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
-		      const struct stat *st, const char *path)
+/*
+ * cfg->selabel (--file-contexts): the label it gives the path relative to
+ * the source replaces the source's security.selinux; no label, no xattr.
+ */
+static int set_selabel(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		       const char *path, const char *rel)
 {
+	const struct erofs_mkfs_cfg *cfg = ctx->cfg;
+	const char *label;
+	int err = 0;
+
+	if (!cfg->selabel || cfg->xattr_tolerance < 0)
+		return 0;
+	while (*rel == '/')
+		rel++;
+	errno = 0;
+	label = cfg->selabel(cfg->selabel_arg, rel, inode->mode);
+	if (!label && errno)
+		return -errno;	/* reported */
+	mkfs_xattr_remove(ctx, inode, "security.selinux");
+	if (label)
+		err = mkfs_xattr_add(ctx, inode, "security.selinux", label,
+				     strlen(label), path);
+	mkfs_xattr_sort(inode);
+	return err;
+}
+
+static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		      const struct stat *st, const struct scan_path *sp)
+{
+	const char *path = sp->buf;
+	int err;
+
 	inode->mode = st->st_mode;
 	inode->src_dev = st->st_dev;
 	inode->src_ino = st->st_ino;
@@ -141,7 +171,8 @@ static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 		   !S_ISSOCK(st->st_mode)) {
 		return erofs_err_ret(-EINVAL, "unsupported file type: '%s'", path);
 	}
-	return mkfs_xattr_read(ctx, inode, path);
+	err = mkfs_xattr_read(ctx, inode, path);
+	return err ?: set_selabel(ctx, inode, path, path + sp->root_len);
 }
 
 bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel)
@@ -270,7 +301,7 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		*slot = inode;
 		ctx->nlinks_tab++;
 	}
-	err = fill_attrs(ctx, inode, &st, sp->buf);
+	err = fill_attrs(ctx, inode, &st, sp);
 	if (err)
 		return err;
 	if (S_ISREG(st.st_mode) && st.st_size) {
@@ -512,7 +543,7 @@ int mkfs_scan_tree(struct mkfs_ctx *ctx)
 		goto out;
 	}
 	ctx->root = root;
-	err = fill_attrs(ctx, root, &st, sp->buf);
+	err = fill_attrs(ctx, root, &st, sp);
 	if (!err)
 		err = scan_dir(ctx, root, sp);
 out:

@@ -348,6 +348,8 @@ static int layout(struct mkfs_ctx *ctx)
 		blk += n;
 	}
 	mkfs_z_share_blocks(ctx);
+	if (ctx->cfg->fsalignblks)
+		blk = round_up(blk, (u64)ctx->cfg->fsalignblks);
 	if (blk > UINT32_MAX)
 		return erofs_err_ret(-EFBIG, "image larger than 2^32 blocks");
 	ctx->total_blocks = blk;
@@ -800,7 +802,8 @@ static void set_features(struct mkfs_ctx *ctx)
 
 	sbi->feature_compat = ctx->cfg->no_sbcrc ? 0 :
 			      EROFS_FEATURE_COMPAT_SB_CHKSUM;
-	if (ctx->nxattr_items || sbi->ishare_prefix_id >= 0)
+	if ((ctx->nxattr_items || sbi->ishare_prefix_id >= 0) &&
+	    !ctx->cfg->no_xattr_filter)
 		sbi->feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
 	if (sbi->xattr_prefix_count) {
 		sbi->feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;

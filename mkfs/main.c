@@ -18,6 +18,7 @@
 #include "erofs/mkfs.h"
 #include "erofs/print.h"
 #include "erofs/xattr.h"
+#include "selabel.h"
 
 enum {
 	OPT_HELP = 'h',
@@ -44,6 +45,15 @@ enum {
 	OPT_UNXZ,
 	OPT_OVLFS_STRIP,
 	OPT_HARD_DEREFERENCE,
+	OPT_OFFSET,
+	OPT_FSALIGNBLKS,
+	OPT_MOUNT_POINT,
+	OPT_SORT,
+	OPT_CLEAN,
+	OPT_ASYNC_QUEUE_LIMIT,
+	OPT_ZFEATURE_BITS,
+	OPT_FILE_CONTEXTS,
+	OPT_UNSUPPORTED,	/* + index into unsupported_opts[]: last */
 };
 
 static const struct option long_options[] = {
@@ -68,15 +78,57 @@ static const struct option long_options[] = {
 	{ "preserve-mtime", no_argument, NULL, OPT_PRESERVE_MTIME },
 	{ "tar", optional_argument, NULL, OPT_TAR },
 	{ "aufs", no_argument, NULL, OPT_AUFS },
-	{ "ungzip", no_argument, NULL, OPT_UNGZIP },
+	{ "ungzip", optional_argument, NULL, OPT_UNGZIP },
 	{ "gzip", no_argument, NULL, OPT_UNGZIP },
-	{ "unxz", no_argument, NULL, OPT_UNXZ },
+	{ "unxz", optional_argument, NULL, OPT_UNXZ },
+	{ "unlzma", optional_argument, NULL, OPT_UNXZ },
 	{ "ovlfs-strip", optional_argument, NULL, OPT_OVLFS_STRIP },
 	{ "hard-dereference", no_argument, NULL, OPT_HARD_DEREFERENCE },
-	{ NULL, 0, NULL, 0 },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
+	{ "fsalignblks", required_argument, NULL, OPT_FSALIGNBLKS },
+	{ "mount-point", required_argument, NULL, OPT_MOUNT_POINT },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "clean", optional_argument, NULL, OPT_CLEAN },
+	{ "async-queue-limit", required_argument, NULL, OPT_ASYNC_QUEUE_LIMIT },
+	{ "zfeature-bits", required_argument, NULL, OPT_ZFEATURE_BITS },
+	{ "file-contexts", required_argument, NULL, OPT_FILE_CONTEXTS },
 };
 
-static const char short_options[] = "hVb:L:T:U:x:E:d:z:C:";
+/*
+ * Options of erofs-utils 1.8/1.9 that build what this tool does not:
+ * refused with the reason rather than as unknown options, so that a
+ * script written for erofs-utils fails with a message that says why.
+ */
+static const struct unsupported_opt {
+	const char *name;
+	int has_arg;
+	const char *why;
+} unsupported_opts[] = {
+	{ "blobdev", required_argument, "extra blob devices are not built" },
+	{ "chunksize", required_argument, "chunk-based files are not built" },
+	{ "vmdk-desc", required_argument, "multi-device images are not built" },
+	{ "incremental", optional_argument,
+	  "incremental builds into an existing image are not done" },
+	{ "s3", required_argument, "remote sources are not read" },
+	{ "oci", optional_argument, "remote sources are not read" },
+	{ "gzinfo", optional_argument, "SOCI gzip indexes are not written" },
+	{ "zD", optional_argument, "directories are never compressed" },
+	{ "MZ", optional_argument, "there is no metadata zone" },
+	{ "compress-hints", required_argument,
+	  "per-file compression hints are not read" },
+	{ "max-extent-bytes", required_argument,
+	  "the extent size follows -C only" },
+	{ "dsunit", required_argument, "data blocks are not aligned" },
+	{ "root-xattr-isize", required_argument,
+	  "the root's xattr area is not padded" },
+	{ "product-out", required_argument, "Android builds are not made" },
+	{ "fs-config-file", required_argument, "Android builds are not made" },
+	{ "random-pclusterblks", no_argument, "debugging options are not offered" },
+	{ "random-algorithms", no_argument, "debugging options are not offered" },
+};
+
+/* -m: erofs-utils' metadata compression */
+static const char short_options[] = "hVb:L:T:U:x:E:d:z:C:m:";
 
 static void usage(FILE *out)
 {
@@ -87,13 +139,14 @@ static void usage(FILE *out)
 "\n"
 "General:\n"
 "  -b SIZE               block size in bytes (512, 1024, 2048 or 4096;\n"
-"                        default 4096)\n"
+"                        default 4096); SIZE and -C's may end in k\n"
 "  -L LABEL              volume label (at most 15 bytes)\n"
 "  -T SECONDS            build time, also every file's mtime (see\n"
 "                        --mkfs-time); default SOURCE_DATE_EPOCH, else now\n"
 "  -U UUID               filesystem UUID, 'clear' or 'random' (default)\n"
 "  -E OPTS               extended options, comma-separated; ^OPT clears:\n"
 "                          noinline_data    keep no file tail in its inode\n"
+"                                           (^inline_data is the same)\n"
 "                          legacy-compress  full lcluster indexes, not\n"
 "                                           compact ones\n"
 "                          ztailpacking     keep the last compressed\n"
@@ -109,6 +162,8 @@ static void usage(FILE *out)
 "                                           mtime becomes the build time)\n"
 "                          force-inode-extended  64-byte inodes for all\n"
 "                          nosbcrc          no superblock checksum\n"
+"                          ^xattr-name-filter  no xattr name filter\n"
+"                          plain-xattr-prefixes  accepted: always so\n"
 "  -d LEVEL              message level: 0 errors only, 1 default, 2 debug\n"
 "      --quiet           print nothing but errors\n"
 "      --workers=N       worker threads reading and compressing files\n"
@@ -149,6 +204,7 @@ static void usage(FILE *out)
 "                        .wh..wh..opq the xattr trusted.overlay.opaque=y\n"
 "      --ungzip          the archive may be gzip-compressed (alias --gzip)\n"
 "      --unxz            the archive may be xz- or lzma-compressed\n"
+"                        (alias --unlzma)\n"
 "\n"
 "Overlayfs:\n"
 "      --ovlfs-strip[=0|1]\n"
@@ -163,11 +219,33 @@ static void usage(FILE *out)
 "      --exclude-path=PATH   leave out PATH (relative to SOURCE)\n"
 "      --exclude-regex=RE    leave out paths matching the extended regex RE\n"
 "\n"
+"Image placement:\n"
+"      --offset=N        write the image N bytes into DESTINATION, with\n"
+"                        zeroes before it\n"
+"      --fsalignblks=N   make the image a multiple of N blocks long (N is\n"
+"                        rounded up to a power of 2)\n"
+"\n"
+"Accepted for erofs-utils scripts:\n"
+"      --zfeature-bits=N set -E legacy-compress (bit 0), ztailpacking (1),\n"
+"                        fragments (2), all-fragments (3), dedupe (4) as\n"
+"                        N's bits say; bits 5-7 must be 0\n"
+"      --clean[=data]    a full build (the only kind)\n"
+"      --sort=path|none  no effect: data is laid out as always\n"
+"      --async-queue-limit=N  no effect\n"
+"  Options for chunk-based, multi-device, incremental, remote or Android\n"
+"  builds (--chunksize, --blobdev, --incremental, --s3, --oci, -m, ...)\n"
+"  exit 1 saying they are not supported.\n"
+"\n"
 "Extended attributes:\n"
 "  -x N                  store an xattr once in the shared area when more\n"
 "                        than N inodes carry it (default 2); N < 0 drops\n"
 "                        all xattrs\n"
 "      --xattr-prefix=P  store names starting with P as a long prefix\n"
+"      --file-contexts=FILE\n"
+"                        label every file of a directory SOURCE with the\n"
+"                        security.selinux that FILE's rules give it\n"
+"                        (selabel_file(5); replaces the source's label)\n"
+"      --mount-point=PATH  prefix PATH to the paths looked up in FILE\n"
 "\n"
 "Page-cache sharing:\n"
 "      --ishare_key[=NAME]\n"
@@ -210,6 +288,37 @@ static bool parse_s64(const char *s, s64 min, s64 max, s64 *out)
 	return true;
 }
 
+/* a size as erofs-utils reads -b and -C: 0x hex allowed, then k, m or g */
+static bool parse_size(const char *s, u64 max, u64 *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return false;
+	if (*end && strchr("kK", *end))
+		shift = 10;
+	else if (*end && strchr("mM", *end))
+		shift = 20;
+	else if (*end && strchr("gG", *end))
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v > (max >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+/* a number as erofs-utils reads most: decimal, 0x hex or 0 octal */
+static bool parse_count(const char *s, u64 max, u64 *out)
+{
+	return parse_size(s, max, out) && !strpbrk(s, "kKmMgG");
+}
+
 struct mkfs_opts {
 	struct erofs_mkfs_cfg cfg;
 	const char *prog;
@@ -217,6 +326,9 @@ struct mkfs_opts {
 	regex_t *regexes;
 	const char **prefixes;
 	unsigned int n_excl, n_regex, n_prefix;
+	u64 offset;		/* --offset: the image starts here */
+	const char *file_contexts, *mount_point;
+	struct mkfs_selabel *selabel;
 	int log_level;
 	bool ishare_seen;
 };
@@ -234,11 +346,11 @@ static void *grow(void *arr, unsigned int n, size_t size)
 
 static void parse_blocksize(struct mkfs_opts *o, const char *arg)
 {
-	s64 v;
+	u64 v;
 
-	if (!parse_s64(arg, 512, 65536, &v) || (v & (v - 1)))
+	if (!parse_size(arg, 65536, &v) || v < 512 || (v & (v - 1)))
 		usage_error(o->prog, "invalid block size", arg);
-	if (v > sysconf(_SC_PAGESIZE))
+	if (v > (u64)sysconf(_SC_PAGESIZE))
 		usage_error(o->prog,
 			    "block size larger than the page size the kernel "
 			    "can mount", arg);
@@ -259,12 +371,19 @@ static void parse_uuid(struct mkfs_opts *o, const char *arg)
 	}
 }
 
-/* -E NAME sets the flag, -E ^NAME clears it */
+/*
+ * -E NAME sets the flag, -E ^NAME clears it; inverted entries the other
+ * way round.  NOFLAG entries are accepted and change nothing: what they
+ * ask for is what the writer always does.
+ */
+#define NOFLAG SIZE_MAX
 static const struct {
 	const char *name;
 	size_t flag;		/* offset of a bool in erofs_mkfs_cfg */
+	bool invert;
 } extended_opts[] = {
 	{ "noinline_data", offsetof(struct erofs_mkfs_cfg, noinline_data) },
+	{ "inline_data", offsetof(struct erofs_mkfs_cfg, noinline_data), true },
 	{ "legacy-compress", offsetof(struct erofs_mkfs_cfg, full_indexes) },
 	{ "ztailpacking", offsetof(struct erofs_mkfs_cfg, ztailpacking) },
 	{ "fragments", offsetof(struct erofs_mkfs_cfg, fragments) },
@@ -274,7 +393,43 @@ static const struct {
 	{ "force-inode-extended",
 	  offsetof(struct erofs_mkfs_cfg, force_extended) },
 	{ "nosbcrc", offsetof(struct erofs_mkfs_cfg, no_sbcrc) },
+	{ "xattr-name-filter", offsetof(struct erofs_mkfs_cfg, no_xattr_filter),
+	  true },
+	{ "plain-xattr-prefixes", NOFLAG },
 };
+
+/* erofs-utils' -E features that are not written: ^NAME is what we do */
+static const char *const extended_unsupported[] = {
+	"fragdedupe", "48bit", "dot-omitted", "force-inode-blockmap",
+	"force-chunk-indexes",
+};
+
+/* --zfeature-bits: bit i toggles erofs-utils' compression feature i */
+static const char *const zfeature_names[] = {
+	"legacy-compress", "ztailpacking", "fragments", "all-fragments",
+	"dedupe", "fragdedupe", "48bit", "dot-omitted",
+};
+
+static bool set_extended(struct mkfs_opts *o, const char *name, bool clear)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(extended_opts); i++) {
+		if (strcmp(name, extended_opts[i].name))
+			continue;
+		if (extended_opts[i].flag != NOFLAG)
+			*(bool *)((char *)&o->cfg + extended_opts[i].flag) =
+				clear == extended_opts[i].invert;
+		return true;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(extended_unsupported); i++) {
+		if (strcmp(name, extended_unsupported[i]))
+			continue;
+		if (!clear)
+			usage_error(o->prog, "extended option not supported "
+				    "(this feature is never written):", name);
+		return true;
+	}
+	return false;
+}
 
 static void parse_extended(struct mkfs_opts *o, const char *arg)
 {
@@ -285,14 +440,12 @@ static void parse_extended(struct mkfs_opts *o, const char *arg)
 	for (tok = strtok_r(opts, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		bool clear = *tok == '^';
-		size_t i;
 
-		for (i = 0; i < ARRAY_SIZE(extended_opts); i++)
-			if (!strcmp(tok + clear, extended_opts[i].name))
-				break;
-		if (i == ARRAY_SIZE(extended_opts))
+		if (strchr(tok, '='))
+			usage_error(o->prog, "extended option values are not "
+				    "supported:", tok);
+		if (!set_extended(o, tok + clear, clear))
 			usage_error(o->prog, "unknown extended option", tok);
-		*(bool *)((char *)&o->cfg + extended_opts[i].flag) = !clear;
 	}
 	free(opts);
 	if (o->cfg.force_compact && o->cfg.force_extended)
@@ -300,11 +453,34 @@ static void parse_extended(struct mkfs_opts *o, const char *arg)
 			    "force-inode-extended exclude each other", NULL);
 }
 
+static void parse_zfeature_bits(struct mkfs_opts *o, const char *arg)
+{
+	unsigned long long bits;
+	char *end;
+
+	errno = 0;
+	bits = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || *arg == '-')
+		usage_error(o->prog, "invalid --zfeature-bits", arg);
+	for (size_t i = 0; bits; i++, bits >>= 1) {
+		char msg[80];
+
+		if (i == ARRAY_SIZE(zfeature_names))
+			usage_error(o->prog, "unknown bit in --zfeature-bits", arg);
+		/* the features after dedupe are never written */
+		snprintf(msg, sizeof(msg), "--zfeature-bits: bit %zu (%s) is "
+			 "not supported:", i, zfeature_names[i]);
+		if ((bits & 1) && i > 4)
+			usage_error(o->prog, msg, arg);
+		set_extended(o, zfeature_names[i], !(bits & 1));
+	}
+}
+
 static void parse_pclustersize(struct mkfs_opts *o, const char *arg)
 {
-	s64 v;
+	u64 v;
 
-	if (!parse_s64(arg, 1, UINT32_MAX, &v))
+	if (!parse_size(arg, UINT32_MAX, &v) || !v)
 		usage_error(o->prog, "invalid physical cluster size", arg);
 	o->cfg.pclustersize = v;
 }
@@ -324,6 +500,7 @@ static void parse_ishare(struct mkfs_opts *o, const char *arg,
 static void parse_general(struct mkfs_opts *o, int c, const char *arg)
 {
 	s64 v;
+	u64 u;
 
 	switch (c) {
 	case 'b':
@@ -336,9 +513,9 @@ static void parse_general(struct mkfs_opts *o, int c, const char *arg)
 		o->cfg.label = arg;
 		break;
 	case 'T':
-		if (!parse_s64(arg, 0, INT64_MAX, &v))
+		if (!parse_count(arg, INT64_MAX, &u))
 			usage_error(o->prog, "invalid timestamp", arg);
-		o->cfg.timestamp = v;
+		o->cfg.timestamp = u;
 		break;
 	case 'U':
 		parse_uuid(o, arg);
@@ -374,6 +551,7 @@ static void parse_tar(struct mkfs_opts *o, int c, const char *arg)
 	case OPT_TAR:
 		if (arg && strcmp(arg, "f"))
 			usage_error(o->prog, !strcmp(arg, "i") ||
+				    !strcmp(arg, "0") ||
 				    !strcmp(arg, "headerball") ?
 				    "only full tar images are supported: --tar=f, not" :
 				    "invalid tar mode", arg);
@@ -383,10 +561,13 @@ static void parse_tar(struct mkfs_opts *o, int c, const char *arg)
 		o->cfg.aufs = true;
 		break;
 	case OPT_UNGZIP:
-		o->cfg.tar_filter = "gzip";
-		break;
 	case OPT_UNXZ:
-		o->cfg.tar_filter = "xz";
+		/* erofs-utils' =FILE keeps a copy of the decompressed stream */
+		if (arg)
+			usage_error(o->prog, "a copy of the tar stream "
+				    "(--ungzip=FILE, --unxz=FILE) is not "
+				    "supported:", arg);
+		o->cfg.tar_filter = c == OPT_UNGZIP ? "gzip" : "xz";
 		break;
 	case OPT_HARD_DEREFERENCE:
 		o->cfg.hard_dereference = true;
@@ -471,6 +652,97 @@ static void parse_selection_xattr(struct mkfs_opts *o, int c, const char *arg)
 	}
 }
 
+static void unsupported(struct mkfs_opts *o, const char *opt,
+			const char *why)
+{
+	fprintf(stderr, "%s: %s is not supported: %s\n", o->prog, opt, why);
+	exit(1);
+}
+
+/* --clean[=data] is the only build there is; the other modes need one */
+static void parse_clean(struct mkfs_opts *o, const char *arg)
+{
+	if (arg && strcmp(arg, "data")) {
+		fprintf(stderr, "%s: --clean=%s is not supported: file data "
+			"is always copied into the image (--clean=data)\n",
+			o->prog, arg);
+		exit(1);
+	}
+}
+
+/* erofs-utils options that change little or nothing here */
+static void parse_compat(struct mkfs_opts *o, int c, const char *arg)
+{
+	u64 v;
+
+	switch (c) {
+	case OPT_OFFSET:
+		if (!parse_count(arg, INT64_MAX, &v))
+			usage_error(o->prog, "invalid offset", arg);
+		o->offset = v;
+		break;
+	case OPT_FSALIGNBLKS:
+		if (!parse_count(arg, 1U << 31, &v))
+			usage_error(o->prog, "invalid --fsalignblks", arg);
+		/* erofs-utils rounds it up to a power of 2 */
+		while (v & (v - 1))
+			v += v & -v;
+		o->cfg.fsalignblks = v > 1 ? v : 0;
+		break;
+	case OPT_SORT:
+		if (strcmp(arg, "path") && strcmp(arg, "none"))
+			usage_error(o->prog, "--sort takes path or none, not", arg);
+		break;
+	case OPT_ASYNC_QUEUE_LIMIT:
+		if (!parse_count(arg, UINT32_MAX, &v))
+			usage_error(o->prog, "invalid --async-queue-limit", arg);
+		break;
+	case OPT_CLEAN:
+		parse_clean(o, arg);
+		break;
+	case OPT_ZFEATURE_BITS:
+		parse_zfeature_bits(o, arg);
+		break;
+	case OPT_MOUNT_POINT:
+		o->mount_point = arg;
+		break;
+	case OPT_FILE_CONTEXTS:
+		o->file_contexts = arg;
+		break;
+	case 'm':
+		unsupported(o, "-m", "metadata is never compressed");
+		break;
+	default:
+		c -= OPT_UNSUPPORTED;
+		fprintf(stderr, "%s: --%s is not supported: %s\n", o->prog,
+			unsupported_opts[c].name, unsupported_opts[c].why);
+		exit(1);
+	}
+}
+
+/* the long options: ours, then those refused with a reason */
+static const struct option *all_options(void)
+{
+	static struct option all[ARRAY_SIZE(long_options) +
+				 ARRAY_SIZE(unsupported_opts) + 1];
+	size_t n = ARRAY_SIZE(long_options);
+
+	memcpy(all, long_options, sizeof(long_options));
+	for (size_t i = 0; i < ARRAY_SIZE(unsupported_opts); i++)
+		all[n + i] = (struct option){
+			.name = unsupported_opts[i].name,
+			.has_arg = unsupported_opts[i].has_arg,
+			.val = OPT_UNSUPPORTED + (int)i,
+		};
+	return all;
+}
+
+static void print_version(void)
+{
+	printf("mkfs.erofs (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+	printf("available compressors: lz4, lz4hc, lzma, zstd\n");
+}
+
 static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
@@ -480,14 +752,14 @@ static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 	o->log_level = EROFS_LOG_INFO;
 	if (sde && *sde && !parse_s64(sde, 0, INT64_MAX, &o->cfg.timestamp))
 		usage_error(o->prog, "invalid SOURCE_DATE_EPOCH", sde);
-	while ((c = getopt_long(argc, argv, short_options, long_options,
+	while ((c = getopt_long(argc, argv, short_options, all_options(),
 				NULL)) != -1) {
 		switch (c) {
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
 		case OPT_VERSION:
-			printf("mkfs.erofs (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			print_version();
 			exit(0);
 		case '?':
 			fprintf(stderr, "Try '%s --help' for more information.\n",
@@ -507,7 +779,10 @@ static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 			parse_tar(o, c, optarg);
 			break;
 		default:
-			parse_general(o, c, optarg);
+			if (c >= OPT_OFFSET || c == 'm')
+				parse_compat(o, c, optarg);
+			else
+				parse_general(o, c, optarg);
 		}
 	}
 	if ((o->cfg.aufs || o->cfg.tar_filter) && !o->cfg.tar)
@@ -582,6 +857,73 @@ static int finish_temp(int fd, const char *dest)
 	return 0;
 }
 
+/* one whole pread or pwrite; false with errno set */
+static bool io_full(bool write, int fd, char *buf, size_t len, u64 pos)
+{
+	while (len) {
+		ssize_t n = write ? pwrite(fd, buf, len, pos) :
+				    pread(fd, buf, len, pos);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (!n)
+				errno = EIO;
+			return false;
+		}
+		buf += n;
+		len -= n;
+		pos += n;
+	}
+	return true;
+}
+
+static bool all_zero(const char *buf, size_t len)
+{
+	return !len || (!buf[0] && !memcmp(buf, buf + 1, len - 1));
+}
+
+/*
+ * --offset: move the image in @fd up by @off bytes, last chunk first, and
+ * leave zeroes (a hole where the filesystem allows) in front of it.
+ * Chunks of zeroes that land past the old end stay holes.
+ */
+static int shift_image(int fd, u64 off, const char *dest)
+{
+	const size_t chunk = 1U << 20;
+	struct stat st;
+	char *buf;
+	u64 pos, size;
+	bool ok;
+
+	if (fstat(fd, &st) || !(buf = malloc(chunk)))
+		return erofs_err_ret(-1, "cannot write '%s': %s", dest,
+				     strerror(errno));
+	size = st.st_size;
+	ok = !ftruncate(fd, size + off);
+	for (pos = size; ok && pos; ) {
+		size_t n = pos < chunk ? pos : chunk;
+
+		pos -= n;
+		ok = io_full(false, fd, buf, n, pos);
+		if (ok && (pos + off < size || !all_zero(buf, n)))
+			ok = io_full(true, fd, buf, n, pos + off);
+	}
+	size = size < off ? size : off;
+	if (ok && size && fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+				    FALLOC_FL_KEEP_SIZE, 0, size)) {
+		memset(buf, 0, chunk);
+		for (pos = 0; ok && pos < size; pos += chunk)
+			ok = io_full(true, fd, buf, size - pos < chunk ?
+				     size - pos : chunk, pos);
+	}
+	free(buf);
+	if (!ok)
+		return erofs_err_ret(-1, "cannot write '%s': %s", dest,
+				     strerror(errno));
+	return 0;
+}
+
 static int build(struct mkfs_opts *o)
 {
 	const char *dest = o->cfg.image_name;
@@ -590,6 +932,9 @@ static int build(struct mkfs_opts *o)
 
 	/* a block device is written in place: there is nothing to rename */
 	if (!stat(dest, &st) && S_ISBLK(st.st_mode)) {
+		if (o->offset)
+			return erofs_err_ret(1, "--offset is not supported "
+					     "for a block device: '%s'", dest);
 		fd = open(dest, O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			return erofs_err_ret(1, "cannot open '%s': %s", dest,
@@ -609,6 +954,8 @@ static int build(struct mkfs_opts *o)
 	if (fd < 0)
 		return 1;
 	err = erofs_mkfs_build(&o->cfg, fd);
+	if (!err && o->offset)
+		err = shift_image(fd, o->offset, dest);
 	if (!err && !finish_temp(fd, dest))
 		return 0;
 	if (err)
@@ -633,8 +980,15 @@ int main(int argc, char **argv)
 	ret = erofs_mkfs_cfg_validate(&o.cfg);
 	if (ret)
 		fprintf(stderr, "Try '%s --help' for more information.\n", o.prog);
-	else
+	else if (o.file_contexts)
+		ret = mkfs_selabel_open(&o.selabel, o.file_contexts,
+					o.mount_point);
+	if (!ret) {
+		o.cfg.selabel = o.selabel ? mkfs_selabel_lookup : NULL;
+		o.cfg.selabel_arg = o.selabel;
 		ret = build(&o);
+	}
+	mkfs_selabel_close(o.selabel);
 	for (unsigned int i = 0; i < o.n_regex; i++)
 		regfree(&o.regexes[i]);
 	free(o.regexes);

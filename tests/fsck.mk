@@ -10,7 +10,8 @@ FSCK_TESTS = \
 	tests/fsck/zroundtrip.sh \
 	tests/fsck/zcorrupt.sh \
 	tests/fsck/shrink.sh \
-	tests/fsck/fiemap.sh
+	tests/fsck/fiemap.sh \
+	tests/fsck/upstream-options.sh
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \

@@ -85,6 +85,8 @@ MKFS_KERNEL_TESTS = \
 	tests/mkfs/roundtrip-4k.sh \
 	tests/mkfs/roundtrip-512.sh \
 	tests/mkfs/roundtrip-options.sh \
+	tests/mkfs/upstream-options.sh \
+	tests/mkfs/file-contexts.sh \
 	tests/mkfs/limits.sh
 TESTS += $(MKFS_KERNEL_TESTS)
 EXTRA_DIST += $(MKFS_KERNEL_TESTS)

@@ -35,6 +35,9 @@ struct erofs_mkfs_cfg {
 	bool force_compact;		/* -E force-inode-compact */
 	bool force_extended;		/* -E force-inode-extended */
 	bool no_sbcrc;			/* -E nosbcrc: no superblock checksum */
+	bool no_xattr_filter;		/* -E ^xattr-name-filter */
+	unsigned int fsalignblks;	/* image size a multiple of this many
+					 * blocks (a power of 2); 0: any */
 	const char *const *exclude_paths;
 	unsigned int n_exclude_paths;
 	const regex_t *exclude_regexes;
@@ -42,6 +45,13 @@ struct erofs_mkfs_cfg {
 	const char *const *xattr_prefixes;	/* --xattr-prefix */
 	unsigned int n_xattr_prefixes;
 	const char *ishare_name;	/* fingerprint NAME, NULL: none */
+	/*
+	 * --file-contexts, directory sources: the SELinux label of @rel (the
+	 * path below the source, "" for its root) of file type @mode, or
+	 * NULL for none.  It replaces the source's security.selinux.
+	 */
+	const char *(*selabel)(void *arg, const char *rel, u32 mode);
+	void *selabel_arg;
 	unsigned int workers;		/* 0: one per CPU */
 
 	/* compression: -z ALG[,LEVEL|,level=N][,dictsize=N][:ALG...] */
