@@ -47,6 +47,15 @@ bad "tolerance|x" -x x
 bad "extended option|bogus" -E noinline_data,bogus
 bad "regular expression|(" --exclude-regex='('
 bad "level|10" -d 10
+bad "--ovlfs-strip takes 0 or 1|'2'" --ovlfs-strip=2
+bad "--ovlfs-strip takes 0 or 1|'yes'" --ovlfs-strip=yes
+bad "--ovlfs-strip takes 0 or 1|''" --ovlfs-strip=
+bad "--ovlfs-strip takes 0 or 1|'01'" --ovlfs-strip=01
+bad "--ovlfs-strip takes 0 or 1|'-1'" --ovlfs-strip=-1
+both="-E force-inode-compact and force-inode-extended exclude each other"
+bad "$both" -E force-inode-compact,force-inode-extended
+bad "$both" -E force-inode-extended -E force-inode-compact
+bad "$both" -E force-inode-compact,force-inode-extended,^noinline_data
 
 note "SOURCE_DATE_EPOCH=abc"
 expect_fail "$dest" "SOURCE_DATE_EPOCH|abc" \
