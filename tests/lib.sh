@@ -67,6 +67,9 @@ need_kernel_mount() {
 }
 
 cleanup() {
+	# a failure inside expect_fail comes here with its IFS='|'
+	local IFS=$' \t\n'
+
 	set +e
 	cd /
 	for m in $MOUNTS; do
