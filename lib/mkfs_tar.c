@@ -7,9 +7,12 @@
  * is compressed (--ungzip, --unxz) is first copied, decompressed, into an
  * unlinked temporary file.
  *
- * Members may come in any order: missing parent directories are made
- * (0755, root, build time), a later member replaces an earlier one of the
- * same path (a directory over a directory only updates its attributes).
+ * Members may come in any order, and land where GNU tar's extraction
+ * puts them: missing parent directories are made (0755, root, build
+ * time), a symlink met as a parent is followed when tar would follow it,
+ * a later member replaces an earlier one of the same path but a non-empty
+ * directory, and a directory over a directory takes the new attributes
+ * and adds the new xattrs to the old.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -739,19 +742,18 @@ static int read_body(struct tar *t, u64 size, char **out)
 /* ---- paths and nodes ----------------------------------------------------- */
 
 /*
- * "./a//b/" -> "a/b"; "" is the root.  '..' is refused: an archive must
- * not reach outside the image's root.
+ * "./a//b/" -> "a/b"; "" is the root.  -EINVAL for a '..' component,
+ * -ENAMETOOLONG for a path or a name too long; the caller says which
+ * member it was.
  */
-static int normalize(const char *in, char **out)
+static int normalize_path(const char *in, char **out)
 {
 	size_t len = strlen(in), n = 0;
 	char *p;
 
 	/* also bounds the depth of the tree, which is walked recursively */
 	if (len >= PATH_MAX)
-		return erofs_err_ret(-ENAMETOOLONG,
-			"tar member '%.60s...' has a path longer than %d bytes",
-			in, PATH_MAX - 1);
+		return -ENAMETOOLONG;
 	p = malloc(len + 1);
 	if (!p)
 		return -ENOMEM;
@@ -760,16 +762,10 @@ static int normalize(const char *in, char **out)
 
 		while (j < len && in[j] != '/')
 			j++;
-		if (j - i == 2 && in[i] == '.' && in[i + 1] == '.') {
+		if ((j - i == 2 && in[i] == '.' && in[i + 1] == '.') ||
+		    j - i > EROFS_NAME_LEN) {
 			free(p);
-			return erofs_err_ret(-EINVAL,
-				"tar member '%s' has '..' in its path", in);
-		}
-		if (j - i > EROFS_NAME_LEN) {
-			free(p);
-			return erofs_err_ret(-ENAMETOOLONG,
-				"tar member '%.60s...' has a name longer than %d bytes",
-				in, EROFS_NAME_LEN);
+			return j - i == 2 ? -EINVAL : -ENAMETOOLONG;
 		}
 		if (j > i && !(j - i == 1 && in[i] == '.')) {
 			if (n)
@@ -782,6 +778,25 @@ static int normalize(const char *in, char **out)
 	p[n] = '\0';
 	*out = p;
 	return 0;
+}
+
+/* a member's path; '..' is refused: nothing may reach outside the root */
+static int normalize(const char *in, char **out)
+{
+	int err = normalize_path(in, out);
+
+	if (err == -EINVAL)
+		return erofs_err_ret(err, "tar member '%s' has '..' in its path",
+				     in);
+	if (err == -ENAMETOOLONG && strlen(in) >= PATH_MAX)
+		return erofs_err_ret(err,
+			"tar member '%.60s...' has a path longer than %d bytes",
+			in, PATH_MAX - 1);
+	if (err == -ENAMETOOLONG)
+		return erofs_err_ret(err,
+			"tar member '%.60s...' has a name longer than %d bytes",
+			in, EROFS_NAME_LEN);
+	return err;
 }
 
 static u64 path_hash(const char *s)
@@ -966,6 +981,141 @@ nomem:
 	free(node);
 	*err = -ENOMEM;
 	return NULL;
+}
+
+#define TAR_MAX_SYMLINKS	40	/* as many as a kernel path walk takes */
+
+static char *join_path(const char *dir, const char *rest)
+{
+	char *p;
+
+	if (!*dir || !*rest)
+		return strdup(*dir ? dir : rest);
+	return asprintf(&p, "%s/%s", dir, rest) < 0 ? NULL : p;
+}
+
+/* the number of components of a normalized path */
+static u32 path_depth(const char *p)
+{
+	u32 n = *p != '\0';
+
+	for (; (p = strchr(p, '/')); p++)
+		n++;
+	return n;
+}
+
+/*
+ * @rest, which starts with the symlink @link's name, with that name
+ * swapped for the symlink's target.  As GNU tar, only a relative target
+ * without '..' is followed (tar makes the others at the end, behind a
+ * placeholder file); 0 or -errno with @why set.
+ */
+static int follow_link(const struct tar_node *link, char **rest, u32 *linked,
+		       const char **why)
+{
+	char *target, *norm, *tail;
+	int err;
+
+	target = strndup((const char *)link->in->data, link->in->size);
+	if (!target)
+		return -ENOMEM;
+	err = *target == '/' ? -EINVAL : normalize_path(target, &norm);
+	free(target);
+	if (err == -EINVAL)
+		*why = "is a symlink to an absolute or '..' path, which tar "
+		       "extraction does not follow";
+	if (err == -ENAMETOOLONG)
+		*why = "is a symlink to a name too long";
+	if (err)
+		return err == -EINVAL ? -ENOTDIR : err;
+	tail = join_path(norm, strchr(*rest, '/') + 1);
+	*linked += path_depth(norm);
+	free(norm);
+	if (!tail)
+		return -ENOMEM;
+	free(*rest);
+	*rest = tail;
+	return 0;
+}
+
+/*
+ * Where extraction puts @path (normalized): every symlink before its last
+ * component is followed, as open() would, into a directory that must
+ * already be in the tree.  Missing directories on the member's own path
+ * are left for node_get() to make.
+ */
+static int resolve(struct tar *t, const char *name, const char *path,
+		   char **out)
+{
+	char *cur = strdup(""), *rest = strdup(path), *next = NULL, *slash;
+	char *via = NULL;		/* the last symlink followed */
+	const char *why = NULL;
+	u32 hops = 0, linked = 0;	/* leading parts of @rest from targets */
+	int err = 0;
+
+	while (cur && rest && (slash = strchr(rest, '/'))) {
+		struct tar_node *n;
+
+		*slash = '\0';
+		next = join_path(cur, rest);
+		*slash = '/';
+		if (!next) {
+			err = -ENOMEM;
+			goto out;
+		}
+		n = node_find(t, next);
+		if (!n && !linked)
+			break;		/* the rest is made as directories */
+		linked -= !!linked;
+		if (n && S_ISDIR(n->in->mode)) {
+			free(cur);
+			cur = next;
+			next = NULL;
+			memmove(rest, slash + 1, strlen(slash + 1) + 1);
+			continue;
+		}
+		if (!n) {
+			err = -ENOENT;
+			why = "is not in the archive before it";
+		} else if (!S_ISLNK(n->in->mode)) {
+			err = -ENOTDIR;
+			why = "is not a directory";
+		} else if (++hops > TAR_MAX_SYMLINKS) {
+			err = -ELOOP;
+			why = "leads through too many symlinks";
+			free(via);
+			via = NULL;
+		} else {
+			err = follow_link(n, &rest, &linked, &why);
+		}
+		if (err)
+			goto out;
+		free(via);
+		via = next;
+		next = NULL;
+	}
+	free(next);
+	next = NULL;
+	*out = cur && rest ? join_path(cur, rest) : NULL;
+	err = *out ? 0 : -ENOMEM;
+	if (*out && strlen(*out) >= PATH_MAX) {
+		free(*out);
+		err = -ENAMETOOLONG;
+		why = "leads to a path too long";
+	}
+out:
+	if (why && via && next)
+		err = erofs_err_ret(err,
+			"tar member '%s': '%s' (through symlink '%s') %s", name,
+			next, via, why);
+	else if (why)
+		err = erofs_err_ret(err, "tar member '%s': '%s' %s", name,
+				    next ? next : path, why);
+	free(via);
+	free(cur);
+	free(rest);
+	free(next);
+	return err;
 }
 
 /* ---- members ------------------------------------------------------------- */
@@ -1218,6 +1368,17 @@ static bool pax_has_xattr(const struct pax *p, const char *name)
 	return false;
 }
 
+/*
+ * @name = @value on @in, in place of any value it had: a directory met
+ * again keeps the xattrs the new member does not set, as setxattr() does
+ */
+static int put_xattr(struct tar *t, struct mkfs_inode *in, const char *name,
+		     const void *value, size_t len, const char *path)
+{
+	mkfs_xattr_remove(t->ctx, in, name);
+	return mkfs_xattr_add(t->ctx, in, name, value, len, path);
+}
+
 /* text ACLs, where the archive has no raw xattr of the same ACL */
 static int add_text_acls(struct tar *t, struct mkfs_inode *in,
 			 const char *path)
@@ -1242,8 +1403,7 @@ static int add_text_acls(struct tar *t, struct mkfs_inode *in,
 		err = acl_from_text(text, path, i == 0 ? &in->mode : NULL,
 				    &value, &len);
 		if (!err && len > 4)
-			err = mkfs_xattr_add(t->ctx, in, names[i], value, len,
-					     path);
+			err = put_xattr(t, in, names[i], value, len, path);
 		free(value);
 	}
 	return err;
@@ -1261,13 +1421,12 @@ static int add_pax_xattrs(struct tar *t, struct mkfs_inode *in,
 		for (u32 j = 0; j < t->local.nxattrs; j++)
 			overridden |= !strcmp(t->local.xattrs[j].name, x->name);
 		if (!overridden)
-			err = mkfs_xattr_add(t->ctx, in, x->name, x->value,
-					     x->len, path);
+			err = put_xattr(t, in, x->name, x->value, x->len, path);
 	}
 	for (u32 i = 0; i < t->local.nxattrs && !err; i++)
-		err = mkfs_xattr_add(t->ctx, in, t->local.xattrs[i].name,
-				     t->local.xattrs[i].value,
-				     t->local.xattrs[i].len, path);
+		err = put_xattr(t, in, t->local.xattrs[i].name,
+				t->local.xattrs[i].value, t->local.xattrs[i].len,
+				path);
 	if (!err)
 		mkfs_xattr_sort(in);
 	return err;
@@ -1311,8 +1470,8 @@ static int aufs_member(struct tar *t, struct member *m, bool *done)
 		if (dir->opaque)
 			return 0;
 		dir->opaque = true;
-		err = mkfs_xattr_add(t->ctx, dir->in, "trusted.overlay.opaque",
-				     "y", 1, m->path);
+		err = put_xattr(t, dir->in, "trusted.overlay.opaque", "y", 1,
+				m->path);
 		if (!err)
 			mkfs_xattr_sort(dir->in);
 		return err;
@@ -1344,6 +1503,75 @@ static bool excluded(const struct erofs_mkfs_cfg *cfg, char *path)
 	return ex || mkfs_is_excluded(cfg, path);
 }
 
+/*
+ * A non-directory member over @node: a directory goes only when empty,
+ * as GNU tar's rmdir() lets it ("Cannot open: File exists" otherwise).
+ */
+static int make_room(struct tar *t, struct tar_node *node,
+		     const struct member *m)
+{
+	if (node == t->root)
+		return erofs_err_ret(-EINVAL,
+			"tar member '%s' would replace the root directory",
+			m->name);
+	if (S_ISDIR(node->in->mode) && node->nkids)
+		return erofs_err_ret(-ENOTEMPTY,
+			"tar member '%s' would replace a non-empty directory",
+			m->name);
+	return 0;
+}
+
+static int add_hardlink(struct tar *t, struct member *m)
+{
+	struct tar_node *node, *target;
+	const char *why;
+	char *tpath, *rpath;
+	int err;
+
+	err = normalize(m->link, &tpath);
+	if (err)
+		return err;
+	err = resolve(t, m->name, tpath, &rpath);
+	if (err) {
+		free(tpath);
+		return err;
+	}
+	target = node_find(t, rpath);
+	why = target ? "a directory" :
+	      excluded(t->ctx->cfg, tpath) ? "which is excluded" :
+	      "which is not in the archive before it";
+	free(tpath);
+	free(rpath);
+	if (!target || S_ISDIR(target->in->mode))
+		return erofs_err_ret(-EINVAL,
+			"tar member '%s': hard link to '%s', %s", m->name,
+			m->link, why);
+	node = node_get(t, m->path, &err);
+	if (!node)
+		return err;
+	if (node == target)
+		return 0;
+	err = make_room(t, node, m);
+	if (!err) {
+		node->in = target->in;
+		node->opaque = false;
+	}
+	return err;
+}
+
+/* the member's path as extraction reaches it, through symlinks */
+static int resolve_member(struct tar *t, struct member *m)
+{
+	char *path;
+	int err = resolve(t, m->name, m->path, &path);
+
+	if (!err) {
+		free(m->path);
+		m->path = path;
+	}
+	return err;
+}
+
 static int add_member(struct tar *t, struct member *m)
 {
 	struct tar_node *node;
@@ -1351,56 +1579,32 @@ static int add_member(struct tar *t, struct member *m)
 	u32 mode = type_bits(m->type) | (m->mode & 07777);
 	int err = 0;
 
-	if (m->type == '1') {
-		struct tar_node *target;
-		const char *why;
-		char *tpath;
-
-		err = normalize(m->link, &tpath);
-		if (err)
-			return err;
-		target = node_find(t, tpath);
-		why = target ? "a directory" :
-		      excluded(t->ctx->cfg, tpath) ? "which is excluded" :
-		      "which is not in the archive before it";
-		free(tpath);
-		if (!target || S_ISDIR(target->in->mode))
-			return erofs_err_ret(-EINVAL,
-				"tar member '%s': hard link to '%s', %s", m->path,
-				m->link, why);
-		if (!*m->path)
-			return erofs_err_ret(-EINVAL,
-				"tar member '%s' would replace the root directory",
-				m->name);
-		node = node_get(t, m->path, &err);
-		if (!node)
-			return err;
-		if (node == target)
-			return 0;
-		in = target->in;	/* the target may be inside @node */
-		if (S_ISDIR(node->in->mode))
-			node_free_subtree(t, node);
-		node->in = in;
-		return 0;
-	}
+	if (m->type == '1')
+		return add_hardlink(t, m);
+	/* symlink(2) makes every symlink 0777, whatever the header says */
+	if (S_ISLNK(mode))
+		mode = S_IFLNK | 0777;
 	node = node_get(t, m->path, &err);
 	if (!node)
 		return err;
-	if (node == t->root && !S_ISDIR(mode))
-		return erofs_err_ret(-EINVAL,
-			"tar member '%s' would replace the root directory",
-			m->name);
+	/*
+	 * A directory again: new attributes, and its xattrs added to the old
+	 * ones; but ACLs go with the mode, as GNU tar --acls sets them: the
+	 * new member's, or none.
+	 */
 	if (S_ISDIR(mode) && S_ISDIR(node->in->mode)) {
-		in = node->in;		/* a directory again: new attributes */
-		drop_xattrs(in);
-		node->opaque = false;
+		in = node->in;
+		mkfs_xattr_remove(t->ctx, in, "system.posix_acl_access");
+		mkfs_xattr_remove(t->ctx, in, "system.posix_acl_default");
 	} else {
-		if (S_ISDIR(node->in->mode))
-			node_free_subtree(t, node);
+		err = make_room(t, node, m);
+		if (err)
+			return err;
 		in = inode_new(t);
 		if (!in)
 			return -ENOMEM;
 		node->in = in;
+		node->opaque = false;
 	}
 	in->mode = mode;
 	mkfs_set_owner_time(t->ctx, in, m->uid, m->gid, m->mtime,
@@ -1603,6 +1807,9 @@ static int read_member(struct tar *t, bool *end)
 		goto out;
 	if (excluded(cfg, m.path))
 		goto next;
+	err = resolve_member(t, &m);
+	if (err)
+		goto out;
 	if (cfg->aufs) {
 		bool done;
 
