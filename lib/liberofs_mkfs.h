@@ -10,11 +10,11 @@
 #include "erofs/internal.h"
 #include "erofs/mkfs.h"
 #include "erofs/xattr.h"
+#include "liberofs_hashtab.h"
 
 /* one distinct (name, value) pair, shared by every inode that has it */
 struct mkfs_xattr {
-	struct mkfs_xattr *hnext;
-	u32 hash;
+	struct erofs_hnode hnode;	/* in mkfs_ctx.xattrs, by name and value */
 	u8 index;		/* short index or 0x80 | long prefix id */
 	u8 name_len;		/* suffix length */
 	u16 value_len;
@@ -85,8 +85,7 @@ struct mkfs_ctx {
 	u64 links_cap, nlinks_tab;
 
 	/* distinct xattrs */
-	struct mkfs_xattr **xattr_tab;
-	u64 xattr_cap, nxattr_items;
+	struct erofs_hashtab xattrs;
 	struct mkfs_xattr **shared;
 	u64 nshared;
 	u64 shared_bytes;

@@ -6,6 +6,8 @@ lib_liberofs_a_SOURCES = \
 	lib/features.c \
 	lib/xattr_prefix.c \
 	lib/fingerprint.c \
+	lib/liberofs_hashtab.h \
+	lib/hashtab.c \
 	lib/ishare_report.c \
 	lib/liberofs_mkfs.h \
 	lib/mkfs_scan.c \

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "erofs/print.h"
+#include "liberofs_hashtab.h"
 #include "liberofs_mkfs.h"
 #include "liberofs_zmkfs.h"
 
@@ -36,7 +37,7 @@
 
 /* one path of the archive, and the inode it names now */
 struct tar_node {
-	struct tar_node *hnext;
+	struct erofs_hnode hnode;	/* in tar.tab, by path */
 	char *path;			/* normalized; "" for the root */
 	const char *name;		/* last component, in path */
 	struct mkfs_inode *in;
@@ -70,8 +71,7 @@ struct tar {
 	int fd;
 	u64 size;			/* of the archive */
 	u64 pos;			/* of the next header */
-	struct tar_node **tab;		/* path -> node, open addressing-free */
-	u64 tab_cap, nnodes;
+	struct erofs_hashtab tab;	/* path -> node */
 	struct tar_node *root;
 	struct mkfs_inode **all;	/* every inode made, reachable or not */
 	u64 nall, all_cap;
@@ -810,53 +810,17 @@ static u64 path_hash(const char *s)
 
 static struct tar_node *node_find(struct tar *t, const char *path)
 {
-	struct tar_node *n;
+	u64 h = path_hash(path);
 
-	if (!t->tab_cap)
-		return NULL;
-	for (n = t->tab[path_hash(path) & (t->tab_cap - 1)]; n; n = n->hnext)
-		if (!strcmp(n->path, path))
-			return n;
+	for (struct erofs_hnode *n = erofs_hashtab_chain(&t->tab, h); n;
+	     n = n->next) {
+		struct tar_node *node = erofs_hnode_entry(n, struct tar_node,
+							  hnode);
+
+		if (n->hash == h && !strcmp(node->path, path))
+			return node;
+	}
 	return NULL;
-}
-
-static int tab_insert(struct tar *t, struct tar_node *node)
-{
-	if (t->nnodes >= t->tab_cap / 2) {
-		u64 cap = t->tab_cap ? t->tab_cap * 2 : 1024;
-		struct tar_node **tab = calloc(cap, sizeof(*tab));
-
-		if (!tab)
-			return -ENOMEM;
-		for (u64 i = 0; i < t->tab_cap; i++) {
-			struct tar_node *n = t->tab[i], *next;
-
-			for (; n; n = next) {
-				next = n->hnext;
-				n->hnext = tab[path_hash(n->path) & (cap - 1)];
-				tab[path_hash(n->path) & (cap - 1)] = n;
-			}
-		}
-		free(t->tab);
-		t->tab = tab;
-		t->tab_cap = cap;
-	}
-	node->hnext = t->tab[path_hash(node->path) & (t->tab_cap - 1)];
-	t->tab[path_hash(node->path) & (t->tab_cap - 1)] = node;
-	t->nnodes++;
-	return 0;
-}
-
-static void tab_remove(struct tar *t, struct tar_node *node)
-{
-	struct tar_node **pp = &t->tab[path_hash(node->path) & (t->tab_cap - 1)];
-
-	while (*pp && *pp != node)
-		pp = &(*pp)->hnext;
-	if (*pp) {
-		*pp = node->hnext;
-		t->nnodes--;
-	}
 }
 
 static struct mkfs_inode *inode_new(struct tar *t)
@@ -905,7 +869,7 @@ static void node_free_subtree(struct tar *t, struct tar_node *node)
 {
 	for (u32 i = 0; i < node->nkids; i++) {
 		node_free_subtree(t, node->kids[i]);
-		tab_remove(t, node->kids[i]);
+		erofs_hashtab_remove(&t->tab, &node->kids[i]->hnode);
 		free(node->kids[i]->path);
 		free(node->kids[i]->kids);
 		free(node->kids[i]);
@@ -972,7 +936,7 @@ static struct tar_node *node_get(struct tar *t, const char *path, int *err)
 		dir->kids = p;
 		dir->kids_cap = cap;
 	}
-	if (tab_insert(t, node))
+	if (erofs_hashtab_insert(&t->tab, &node->hnode, path_hash(path)))
 		goto nomem;
 	dir->kids[dir->nkids++] = node;
 	return node;
@@ -1893,9 +1857,8 @@ static void free_nodes(struct tar *t)
 		free(t->root->path);
 		free(t->root);
 	}
-	free(t->tab);
+	erofs_hashtab_release(&t->tab);
 	t->root = NULL;
-	t->tab = NULL;
 }
 
 int mkfs_tar_scan(struct mkfs_ctx *ctx)

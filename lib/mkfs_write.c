@@ -802,7 +802,7 @@ static void set_features(struct mkfs_ctx *ctx)
 
 	sbi->feature_compat = ctx->cfg->no_sbcrc ? 0 :
 			      EROFS_FEATURE_COMPAT_SB_CHKSUM;
-	if ((ctx->nxattr_items || sbi->ishare_prefix_id >= 0) &&
+	if ((ctx->xattrs.count || sbi->ishare_prefix_id >= 0) &&
 	    !ctx->cfg->no_xattr_filter)
 		sbi->feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
 	if (sbi->xattr_prefix_count) {

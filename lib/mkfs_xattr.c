@@ -99,61 +99,60 @@ static bool map_name(const struct erofs_sb_info *sbi, const char *name,
 	return true;
 }
 
-static int xattr_tab_grow(struct mkfs_ctx *ctx)
+/* the item after @x (the first for NULL) in no useful order, or NULL */
+static struct mkfs_xattr *xattr_next(struct mkfs_ctx *ctx, struct mkfs_xattr *x)
 {
-	u64 cap = ctx->xattr_cap ? ctx->xattr_cap * 2 : 256;
-	struct mkfs_xattr **tab = calloc(cap, sizeof(*tab));
+	struct erofs_hnode *n = erofs_hashtab_next(&ctx->xattrs,
+						   x ? &x->hnode : NULL);
 
-	if (!tab)
-		return -ENOMEM;
-	for (u64 i = 0; i < ctx->xattr_cap; i++) {
-		struct mkfs_xattr *x = ctx->xattr_tab[i], *next;
-
-		for (; x; x = next) {
-			next = x->hnext;
-			x->hnext = tab[x->hash & (cap - 1)];
-			tab[x->hash & (cap - 1)] = x;
-		}
-	}
-	free(ctx->xattr_tab);
-	ctx->xattr_tab = tab;
-	ctx->xattr_cap = cap;
-	return 0;
+	return n ? erofs_hnode_entry(n, struct mkfs_xattr, hnode) : NULL;
 }
 
+static struct mkfs_xattr *xattr_new(u8 index, const char *name,
+				    size_t name_len, const void *value,
+				    size_t value_len)
+{
+	struct mkfs_xattr *x = calloc(1, sizeof(*x) + name_len + 1 + value_len);
+
+	if (!x)
+		return NULL;
+	x->index = index;
+	x->name_len = name_len;
+	x->value_len = value_len;
+	x->name = (char *)(x + 1);
+	x->value = (u8 *)x->name + name_len + 1;
+	memcpy(x->name, name, name_len);
+	memcpy(x->value, value, value_len);
+	return x;
+}
+
+/* the one item of this name and value, with one more inode counted */
 static struct mkfs_xattr *xattr_intern(struct mkfs_ctx *ctx, u8 index,
 				       const char *name, size_t name_len,
 				       const void *value, size_t value_len)
 {
 	XXH32_hash_t h = XXH32(name, name_len, index);
+	struct erofs_hnode *n;
 	struct mkfs_xattr *x;
 
 	h = XXH32(value, value_len, h);
-	if (ctx->nxattr_items >= ctx->xattr_cap && xattr_tab_grow(ctx))
-		return NULL;
-	for (x = ctx->xattr_tab[h & (ctx->xattr_cap - 1)]; x; x = x->hnext)
-		if (x->hash == h && x->index == index &&
+	for (n = erofs_hashtab_chain(&ctx->xattrs, h); n; n = n->next) {
+		x = erofs_hnode_entry(n, struct mkfs_xattr, hnode);
+		if (n->hash == h && x->index == index &&
 		    x->name_len == name_len && x->value_len == value_len &&
 		    !memcmp(x->name, name, name_len) &&
-		    !memcmp(x->value, value, value_len))
-			break;
-	if (!x) {
-		x = calloc(1, sizeof(*x) + name_len + 1 + value_len);
-		if (!x)
-			return NULL;
-		x->hash = h;
-		x->index = index;
-		x->name_len = name_len;
-		x->value_len = value_len;
-		x->name = (char *)(x + 1);
-		x->value = (u8 *)x->name + name_len + 1;
-		memcpy(x->name, name, name_len);
-		memcpy(x->value, value, value_len);
-		x->hnext = ctx->xattr_tab[h & (ctx->xattr_cap - 1)];
-		ctx->xattr_tab[h & (ctx->xattr_cap - 1)] = x;
-		ctx->nxattr_items++;
+		    !memcmp(x->value, value, value_len)) {
+			x->count++;
+			return x;
+		}
 	}
-	x->count++;
+	x = xattr_new(index, name, name_len, value, value_len);
+	if (x && erofs_hashtab_insert(&ctx->xattrs, &x->hnode, h)) {
+		free(x);
+		x = NULL;
+	}
+	if (x)
+		x->count = 1;
 	return x;
 }
 
@@ -307,20 +306,19 @@ static u32 item_size(const struct mkfs_xattr *x)
 int mkfs_xattr_layout(struct mkfs_ctx *ctx)
 {
 	long tol = ctx->cfg->xattr_tolerance;
+	struct mkfs_xattr *x;
 	u64 n = 0, off = 0;
 
-	for (u64 i = 0; i < ctx->xattr_cap; i++)
-		for (struct mkfs_xattr *x = ctx->xattr_tab[i]; x; x = x->hnext)
-			x->shared_id = -1;
-	if (tol < 0 || !ctx->nxattr_items)
+	for (x = xattr_next(ctx, NULL); x; x = xattr_next(ctx, x))
+		x->shared_id = -1;
+	if (tol < 0 || !ctx->xattrs.count)
 		return 0;
-	ctx->shared = malloc(ctx->nxattr_items * sizeof(*ctx->shared));
+	ctx->shared = malloc(ctx->xattrs.count * sizeof(*ctx->shared));
 	if (!ctx->shared)
 		return -ENOMEM;
-	for (u64 i = 0; i < ctx->xattr_cap; i++)
-		for (struct mkfs_xattr *x = ctx->xattr_tab[i]; x; x = x->hnext)
-			if (x->count > (unsigned long)tol)
-				ctx->shared[n++] = x;
+	for (x = xattr_next(ctx, NULL); x; x = xattr_next(ctx, x))
+		if (x->count > (unsigned long)tol)
+			ctx->shared[n++] = x;
 	qsort(ctx->shared, n, sizeof(*ctx->shared), cmp_items);
 	for (u64 i = 0; i < n; i++) {
 		if (off / 4 > UINT32_MAX)
@@ -446,17 +444,13 @@ void mkfs_xattr_fill_shared(struct mkfs_ctx *ctx, u8 *out)
 
 void mkfs_xattr_release(struct mkfs_ctx *ctx)
 {
-	for (u64 i = 0; i < ctx->xattr_cap; i++) {
-		struct mkfs_xattr *x = ctx->xattr_tab[i], *next;
+	struct mkfs_xattr *x, *next;
 
-		for (; x; x = next) {
-			next = x->hnext;
-			free(x);
-		}
+	for (x = xattr_next(ctx, NULL); x; x = next) {
+		next = xattr_next(ctx, x);
+		free(x);
 	}
-	free(ctx->xattr_tab);
+	erofs_hashtab_release(&ctx->xattrs);
 	free(ctx->shared);
-	ctx->xattr_tab = NULL;
 	ctx->shared = NULL;
-	ctx->xattr_cap = 0;
 }

@@ -13,7 +13,8 @@ UNIT_TESTS = \
 	tests/unit/xattr_prefix_test \
 	tests/unit/ondisk_test \
 	tests/unit/fingerprint_test \
-	tests/unit/zread_test
+	tests/unit/zread_test \
+	tests/unit/hashtab_test
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 tests_unit_crc32c_test_SOURCES = tests/unit/crc32c_test.c tests/unit/check.h
@@ -29,6 +30,9 @@ tests_unit_fingerprint_test_LDADD = $(EROFS_LIBS)
 tests_unit_zread_test_SOURCES = tests/unit/zread_test.c tests/unit/check.h
 tests_unit_zread_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 tests_unit_zread_test_LDADD = $(EROFS_LIBS)
+tests_unit_hashtab_test_SOURCES = tests/unit/hashtab_test.c tests/unit/check.h
+tests_unit_hashtab_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+tests_unit_hashtab_test_LDADD = $(EROFS_LIBS)
 
 # --- script tests: how they run -------------------------------------------
 TEST_EXTENSIONS = .sh
