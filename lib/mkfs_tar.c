@@ -52,15 +52,25 @@ struct pax_xattr {
 	size_t len;
 };
 
+/* pax records that stand for a header field */
+enum pax_num {
+	PAX_SIZE, PAX_UID, PAX_GID, PAX_MAJOR, PAX_MINOR, PAX_MTIME, PAX_NUMS
+};
+
+static const char *const pax_num_keys[PAX_NUMS] = {
+	[PAX_SIZE] = "size", [PAX_UID] = "uid", [PAX_GID] = "gid",
+	[PAX_MAJOR] = "SCHILY.devmajor", [PAX_MINOR] = "SCHILY.devminor",
+	[PAX_MTIME] = "mtime",
+};
+
 /* what pax records (or GNU long names) say of the next member */
 struct pax {
 	char *path, *linkpath;
-	bool has_size, has_uid, has_gid, has_mtime, has_major, has_minor;
+	bool has[PAX_NUMS];		/* a record gave num[i] */
+	u64 num[PAX_NUMS];		/* PAX_MTIME: an s64, in seconds */
+	u32 mtime_nsec;
 	bool sparse;			/* GNU.sparse.* records */
 	bool rht_label;			/* RHT.security.selinux seen */
-	u64 size, uid, gid, major, minor;
-	s64 mtime;
-	u32 mtime_nsec;
 	struct pax_xattr *xattrs;
 	u32 nxattrs;
 	char *acl[2];			/* SCHILY.acl.access, .default text */
@@ -615,11 +625,39 @@ nomem:
 	return -ENOMEM;
 }
 
+static int pax_num_of(const char *key, size_t klen)
+{
+	for (int i = 0; i < PAX_NUMS; i++)
+		if (strlen(pax_num_keys[i]) == klen &&
+		    !memcmp(key, pax_num_keys[i], klen))
+			return i;
+	return -1;
+}
+
+/* a record for a header field; an empty value takes it back */
+static bool pax_num(struct pax *p, enum pax_num i, const char *val,
+		    size_t vlen)
+{
+	s64 sec;
+
+	p->has[i] = false;
+	if (!vlen)
+		return true;
+	if (i != PAX_MTIME) {
+		p->has[i] = parse_u64(val, vlen, &p->num[i]);
+	} else if (parse_time(val, vlen, &sec, &p->mtime_nsec)) {
+		p->num[i] = (u64)sec;
+		p->has[i] = true;
+	}
+	return p->has[i];
+}
+
 static int pax_record(struct tar *t, struct pax *p, const char *key,
 		      size_t klen, const char *val, size_t vlen)
 {
 #define KEY(s)	(klen == sizeof(s) - 1 && !memcmp(key, s, klen))
 #define PREFIX(s) (klen > sizeof(s) - 1 && !memcmp(key, s, sizeof(s) - 1))
+	int num = pax_num_of(key, klen);
 	bool ok = true;
 
 	if (KEY("path") || KEY("linkpath") || KEY("GNU.sparse.name")) {
@@ -630,31 +668,8 @@ static int pax_record(struct tar *t, struct pax *p, const char *key,
 		*dst = vlen ? strndup(val, vlen) : NULL;
 		return *dst || !vlen ? 0 : -ENOMEM;
 	}
-	/* an empty value takes the keyword back: the header field counts */
-	if (!vlen && (KEY("size") || KEY("uid") || KEY("gid") ||
-		      KEY("mtime") || KEY("SCHILY.devmajor") ||
-		      KEY("SCHILY.devminor"))) {
-		p->has_size &= !KEY("size");
-		p->has_uid &= !KEY("uid");
-		p->has_gid &= !KEY("gid");
-		p->has_mtime &= !KEY("mtime");
-		p->has_major &= !KEY("SCHILY.devmajor");
-		p->has_minor &= !KEY("SCHILY.devminor");
-		return 0;
-	}
-	if (KEY("size"))
-		ok = p->has_size = parse_u64(val, vlen, &p->size);
-	else if (KEY("uid"))
-		ok = p->has_uid = parse_u64(val, vlen, &p->uid);
-	else if (KEY("gid"))
-		ok = p->has_gid = parse_u64(val, vlen, &p->gid);
-	else if (KEY("mtime"))
-		ok = p->has_mtime = parse_time(val, vlen, &p->mtime,
-					       &p->mtime_nsec);
-	else if (KEY("SCHILY.devmajor"))
-		ok = p->has_major = parse_u64(val, vlen, &p->major);
-	else if (KEY("SCHILY.devminor"))
-		ok = p->has_minor = parse_u64(val, vlen, &p->minor);
+	if (num >= 0)
+		ok = pax_num(p, num, val, vlen);
 	else if (PREFIX("GNU.sparse."))
 		p->sparse = true;	/* refused with the member's name */
 	else if (PREFIX("SCHILY.xattr."))
@@ -1613,6 +1628,40 @@ static bool block_is_zero(const u8 *b)
 	return true;
 }
 
+/* a number of the member's pax records, else the global ones, else @f's */
+static bool pick_num(const struct tar *t, enum pax_num i, const u8 *f,
+		     size_t len, bool sign, u64 *out)
+{
+	s64 v;
+
+	if (t->local.has[i] || t->global.has[i]) {
+		*out = (t->local.has[i] ? &t->local : &t->global)->num[i];
+		return true;
+	}
+	if (!field_num(f, len, sign, &v))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* owner, time and device numbers; false when a header field is bad */
+static bool member_nums(const struct tar *t, const u8 *h, struct member *m)
+{
+	bool dev = m->type == '3' || m->type == '4';
+	u64 mtime;
+
+	if (!pick_num(t, PAX_UID, h + 108, 8, false, &m->uid) ||
+	    !pick_num(t, PAX_GID, h + 116, 8, false, &m->gid) ||
+	    !pick_num(t, PAX_MTIME, h + 136, 12, true, &mtime) ||
+	    (dev && !pick_num(t, PAX_MAJOR, h + 329, 8, false, &m->major)) ||
+	    (dev && !pick_num(t, PAX_MINOR, h + 337, 8, false, &m->minor)))
+		return false;
+	m->mtime = (s64)mtime;
+	m->mtime_nsec = t->local.has[PAX_MTIME] ? t->local.mtime_nsec :
+			t->global.has[PAX_MTIME] ? t->global.mtime_nsec : 0;
+	return true;
+}
+
 /* the member whose header is at t->pos; *end at the archive's end */
 static int read_member(struct tar *t, bool *end)
 {
@@ -1650,15 +1699,15 @@ static int read_member(struct tar *t, bool *end)
 				     (unsigned long long)t->pos);
 	m.size = v;
 	if (m.type != 'x' && m.type != 'g' && m.type != 'L' && m.type != 'K' &&
-	    t->local.has_size)
-		m.size = t->local.size;
+	    t->local.has[PAX_SIZE])
+		m.size = t->local.num[PAX_SIZE];
 	/*
 	 * These carry no data, whatever the size field says; a hard link
 	 * neither, but when a pax 'size' says so (POSIX.1-2001), as GNU tar
 	 * and libarchive read it.
 	 */
 	if (m.type == '2' || m.type == '3' || m.type == '4' || m.type == '5' ||
-	    m.type == '6' || (m.type == '1' && !t->local.has_size))
+	    m.type == '6' || (m.type == '1' && !t->local.has[PAX_SIZE]))
 		m.size = 0;
 	if (m.size > t->size)
 		return erofs_err_ret(-EINVAL,
@@ -1714,26 +1763,8 @@ static int read_member(struct tar *t, bool *end)
 	if (!field_num(h + 100, 8, false, &v))
 		goto bad_field;
 	m.mode = v;
-#define PICK(f, hoff, hlen, sign) do {					\
-		if (t->local.has_##f)					\
-			m.f = t->local.f;				\
-		else if (t->global.has_##f)				\
-			m.f = t->global.f;				\
-		else if (!field_num(h + hoff, hlen, sign, &v))		\
-			goto bad_field;					\
-		else							\
-			m.f = v;					\
-	} while (0)
-	PICK(uid, 108, 8, false);
-	PICK(gid, 116, 8, false);
-	PICK(mtime, 136, 12, true);
-	m.mtime_nsec = t->local.has_mtime ? t->local.mtime_nsec :
-		       t->global.has_mtime ? t->global.mtime_nsec : 0;
-	if (m.type == '3' || m.type == '4') {
-		PICK(major, 329, 8, false);
-		PICK(minor, 337, 8, false);
-	}
-#undef PICK
+	if (!member_nums(t, h, &m))
+		goto bad_field;
 	if (m.uid > UINT32_MAX || m.gid > UINT32_MAX) {
 		err = erofs_err_ret(-ERANGE,
 			"tar member '%s': owner %llu:%llu out of range", name,
