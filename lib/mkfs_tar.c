@@ -41,6 +41,7 @@ struct tar_node {
 	char *path;			/* normalized; "" for the root */
 	const char *name;		/* last component, in path */
 	struct mkfs_inode *in;
+	struct tar_node *parent;
 	struct tar_node **kids;		/* directories */
 	u32 nkids, kids_cap;
 	bool opaque;			/* --aufs: has trusted.overlay.opaque */
@@ -954,6 +955,7 @@ static struct tar_node *node_get(struct tar *t, const char *path, int *err)
 	if (erofs_hashtab_insert(&t->tab, &node->hnode, path_hash(path)))
 		goto nomem;
 	dir->kids[dir->nkids++] = node;
+	node->parent = dir;
 	return node;
 nomem:
 	free(node->path);
@@ -1024,10 +1026,11 @@ static int follow_link(const struct tar_node *link, char **rest, u32 *linked,
  * are left for node_get() to make.
  */
 static int resolve(struct tar *t, const char *name, const char *path,
-		   char **out)
+		   char **out, struct tar_node **self)
 {
 	char *cur = strdup(""), *rest = strdup(path), *next = NULL, *slash;
 	char *via = NULL;		/* the last symlink followed */
+	struct tar_node *seen[TAR_MAX_SYMLINKS];
 	const char *why = NULL;
 	u32 hops = 0, linked = 0;	/* leading parts of @rest from targets */
 	int err = 0;
@@ -1065,6 +1068,7 @@ static int resolve(struct tar *t, const char *name, const char *path,
 			free(via);
 			via = NULL;
 		} else {
+			seen[hops - 1] = n;
 			err = follow_link(n, &rest, &linked, &why);
 		}
 		if (err)
@@ -1081,6 +1085,13 @@ static int resolve(struct tar *t, const char *name, const char *path,
 		free(*out);
 		err = -ENAMETOOLONG;
 		why = "leads to a path too long";
+	} else if (*out && self) {
+		struct tar_node *n = node_find(t, *out);
+
+		*self = NULL;
+		for (u32 i = 0; i < hops && n; i++)
+			if (seen[i] == n)
+				*self = n;
 	}
 out:
 	if (why && via && next)
@@ -1101,7 +1112,9 @@ out:
 
 struct member {
 	const char *name;	/* as the archive gives it */
-	char *path;		/* normalized */
+	char *lpath;		/* normalized */
+	char *path;		/* lpath through symlinks, as extraction goes */
+	struct tar_node *self;	/* a symlink that path names and goes through */
 	char *link;		/* symlink target or hard-link path, raw */
 	char type;
 	u32 mode;		/* permission bits */
@@ -1482,6 +1495,52 @@ static bool excluded(const struct erofs_mkfs_cfg *cfg, char *path)
 	return ex || mkfs_is_excluded(cfg, path);
 }
 
+/* take @node, which has no entries, out of the tree, as unlink() does */
+static void node_unlink(struct tar *t, struct tar_node *node)
+{
+	struct tar_node *dir = node->parent;
+
+	for (u32 i = 0; i < dir->nkids; i++) {
+		if (dir->kids[i] == node) {
+			dir->kids[i] = dir->kids[--dir->nkids];
+			break;
+		}
+	}
+	erofs_hashtab_remove(&t->tab, &node->hnode);
+	free(node->path);
+	free(node->kids);
+	free(node);
+}
+
+/*
+ * The member's path as extraction reaches it, through symlinks.  Where
+ * that names a symlink the walk went through ("s/s" with s -> .), GNU tar
+ * unlinks the symlink to make room and walks again (with @unlink): a
+ * directory takes its place.
+ */
+static int resolve_member(struct tar *t, struct member *m, bool unlink)
+{
+	struct tar_node *self = NULL;
+	char *path = NULL;
+	int err = 0;
+
+	for (int i = 0; !err && (!path || (unlink && self)); i++) {
+		if (path)
+			node_unlink(t, self);
+		free(path);
+		path = NULL;
+		err = i > TAR_MAX_SYMLINKS ? erofs_err_ret(-ELOOP,
+			"tar member '%s': too many symlinks", m->name) :
+		      resolve(t, m->name, m->lpath, &path, &self);
+	}
+	if (!err) {
+		free(m->path);
+		m->path = path;
+		m->self = self;
+	}
+	return err;
+}
+
 /*
  * A non-directory member over @node: a directory goes only when empty,
  * as GNU tar's rmdir() lets it ("Cannot open: File exists" otherwise).
@@ -1510,12 +1569,18 @@ static int add_hardlink(struct tar *t, struct member *m)
 	err = normalize(m->link, &tpath);
 	if (err)
 		return err;
-	err = resolve(t, m->name, tpath, &rpath);
+	err = resolve(t, m->name, tpath, &rpath, NULL);
 	if (err) {
 		free(tpath);
 		return err;
 	}
 	target = node_find(t, rpath);
+	/* a link to itself (tar -r of the same path): GNU tar skips it */
+	if (target && target == node_find(t, m->path)) {
+		free(tpath);
+		free(rpath);
+		return 0;
+	}
 	why = target ? "a directory" :
 	      excluded(t->ctx->cfg, tpath) ? "which is excluded" :
 	      "which is not in the archive before it";
@@ -1525,28 +1590,16 @@ static int add_hardlink(struct tar *t, struct member *m)
 		return erofs_err_ret(-EINVAL,
 			"tar member '%s': hard link to '%s', %s", m->name,
 			m->link, why);
+	err = m->self ? resolve_member(t, m, true) : 0;
+	if (err)
+		return err;
 	node = node_get(t, m->path, &err);
 	if (!node)
 		return err;
-	if (node == target)
-		return 0;
 	err = make_room(t, node, m);
 	if (!err) {
 		node->in = target->in;
 		node->opaque = false;
-	}
-	return err;
-}
-
-/* the member's path as extraction reaches it, through symlinks */
-static int resolve_member(struct tar *t, struct member *m)
-{
-	char *path;
-	int err = resolve(t, m->name, m->path, &path);
-
-	if (!err) {
-		free(m->path);
-		m->path = path;
 	}
 	return err;
 }
@@ -1797,12 +1850,13 @@ static int read_member(struct tar *t, bool *end)
 		goto out;
 	}
 	m.name = name;
-	err = normalize(name, &m.path);
+	err = normalize(name, &m.lpath);
 	if (err)
 		goto out;
-	if (excluded(cfg, m.path))
+	if (excluded(cfg, m.lpath))
 		goto next;
-	err = resolve_member(t, &m);
+	/* a hard link first looks whether it is there already */
+	err = resolve_member(t, &m, m.type != '1');
 	if (err)
 		goto out;
 	if (cfg->aufs) {
@@ -1818,6 +1872,7 @@ next:
 	pax_clear(&t->local);
 out:
 	free(name);
+	free(m.lpath);
 	free(m.path);
 	free(m.link);
 	return err;
