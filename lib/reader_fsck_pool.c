@@ -108,6 +108,9 @@ static int mapped_piece(struct erofs_image *img, struct worker *w,
 		*n = 0;
 		return 0;
 	}
+	/* nothing to hash or write: read it all the same, as fsck must */
+	if (!job->has_fp && job->fd < 0 && erofs_image_touch(p, *n))
+		return read_failed(job, -EIO);
 	return hash_and_write(w, job, p, *n, map->la + done);
 }
 

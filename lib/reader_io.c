@@ -242,6 +242,27 @@ const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len)
 	return p;
 }
 
+int erofs_image_touch(const void *p, size_t len)
+{
+	uintptr_t page = sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)p & ~(page - 1);
+	volatile const u8 *b = p;
+
+	if (!len)
+		return 0;
+#ifdef MADV_POPULATE_READ
+	if (!madvise((void *)start, (uintptr_t)p + len - start,
+		     MADV_POPULATE_READ))
+		return 0;
+	if (errno != EINVAL)
+		return -EIO;
+#endif
+	/* an older kernel: a load per page (an error is SIGBUS then) */
+	for (size_t off = 0; off < len; off += page - ((uintptr_t)(b + off) & (page - 1)))
+		(void)b[off];
+	return 0;
+}
+
 int erofs_mcache_init(struct erofs_image *img)
 {
 	unsigned int blksz = erofs_blksiz(&img->sbi);

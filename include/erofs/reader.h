@@ -90,6 +90,8 @@ int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos);
  * set img->map_data.
  */
 const void *erofs_image_map(struct erofs_image *img, u64 pos, size_t len);
+/* read in what erofs_image_map() gave, without using it: 0 or -EIO */
+int erofs_image_touch(const void *p, size_t len);
 
 /* whether [pos, pos + len) lies inside the image, without overflow */
 bool erofs_image_range_ok(const struct erofs_image *img, u64 pos, u64 len);
