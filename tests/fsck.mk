@@ -10,6 +10,7 @@ FSCK_TESTS = \
 	tests/fsck/zroundtrip.sh \
 	tests/fsck/zcorrupt.sh \
 	tests/fsck/shrink.sh \
+	tests/fsck/reads.sh \
 	tests/fsck/fiemap.sh \
 	tests/fsck/upstream-options.sh
 TESTS += $(FSCK_TESTS)
