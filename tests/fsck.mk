@@ -17,7 +17,6 @@ EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/shrink.py \
 	tests/fsck/treecmp.py \
 	tests/fsck/fpsame.py \
-	tests/fsck/erofs_image.py \
 	tests/fsck/corrupt.py \
 	tests/fsck/corrupt_z.py \
 	tests/fsck/patch.py \

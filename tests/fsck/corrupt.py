@@ -34,8 +34,10 @@ import struct
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import erofs_image as E  # noqa: E402
+# the reader lives in tests/, shared with the mkfs tests
+sys.path.insert(0, os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+import erofs_parse as E  # noqa: E402
 
 MAX_LINES = 8
 TIMEOUT = 60
@@ -216,7 +218,8 @@ def xattr_cases(c):
         c.add('xattr-filter %s' % i.path,
               lambda b, i=i: put(b, i.f_filter.off, '<I', 0xFFFFFFFF),
               {'badXattrFilter'} if im.compat & 4 else None)
-    entries = [(i, x) for i in withx for x in i.xattrs]
+    entries = [(i, x) for i in withx for x in i.xattrs
+               if not x.shared]
     for i, x in c.sample(entries):
         c.add('xattr-value-size %s' % i.path,
               lambda b, x=x: put(b, x.off + 2, '<H', 0xFFFF), {'badXattrEntry'})
@@ -376,6 +379,7 @@ def main():
     args = ap.parse_args()
     base = open(args.image, 'rb').read()
     im = E.Image(base)
+    im.walk()
     c = Cases(im, random.Random(args.seed), args.per_kind)
     for f in (sb_cases, dirent_cases, inode_cases, xattr_cases,
               fingerprint_cases):
