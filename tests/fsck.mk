@@ -13,7 +13,6 @@ FSCK_TESTS = \
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \
-	tests/fsck/gentree.py \
 	tests/fsck/shrink.py \
 	tests/fsck/treecmp.py \
 	tests/fsck/fpsame.py \
