@@ -276,26 +276,34 @@ def detectable_offsets(im):
     return out
 
 
-def random_cases(c, n_detect, n_any):
-    im, rng = c.im, c.rng
-    det = detectable_offsets(im)
-    for k in range(n_detect):
-        off, mask = rng.choice(det)
-        val = 0
-        while not val:
-            val = rng.randrange(256) & mask
-        c.add('detect-%d @%d^%02x' % (k, off, val),
-              lambda b, o=off, v=val: xor(b, o, v), kind='detect')
+def metadata_offsets(im):
+    """Every byte of the metadata: inodes, xattrs, directory blocks."""
     meta = list(range(E.SB, im.meta_end()))
     for i in im.of_type(S_IFDIR):
         for off, ln in i.ranges:
             if off >= im.meta_end():
                 meta += range(off, off + ln)
-    for k in range(n_any):
+    return meta
+
+
+def random_cases(c, prefix, det, n_detect, meta, n_any, flips_per_case):
+    """n_detect changes of one byte of det ((offset, mask): which bits
+    may change), then n_any cases that change a few bytes of meta."""
+    rng = c.rng
+    for k in range(n_detect if det else 0):
+        off, mask = rng.choice(det)
+        val = 0
+        while not val:
+            val = rng.randrange(256) & mask
+        c.add('%sdetect-%d @%d^%02x' % (prefix, k, off, val),
+              lambda b, o=off, v=val: xor(b, o, v), kind='detect')
+    for k in range(n_any if meta else 0):
         flips = [(rng.choice(meta), rng.randrange(1, 256))
-                 for _ in range(rng.choice((1, 1, 1, 2, 3)))]
-        c.add('anywhere-%d %s' % (k, ' '.join('@%d^%02x' % f for f in flips)),
-              lambda b, fl=flips: [xor(b, o, v) for o, v in fl], kind='anywhere')
+                 for _ in range(rng.choice(flips_per_case))]
+        c.add('%sanywhere-%d %s' % (prefix, k, ' '.join('@%d^%02x' % f
+                                                        for f in flips)),
+              lambda b, fl=flips: [xor(b, o, v) for o, v in fl],
+              kind='anywhere')
 
 
 def consequence(line):
@@ -384,11 +392,14 @@ def main():
     for f in (sb_cases, dirent_cases, inode_cases, xattr_cases,
               fingerprint_cases):
         f(c)
-    random_cases(c, args.detect, args.anywhere)
+    random_cases(c, '', detectable_offsets(im), args.detect,
+                 metadata_offsets(im), args.anywhere, (1, 1, 1, 2, 3))
     if args.compressed:
         import corrupt_z
         corrupt_z.cases(c)
-        corrupt_z.random_cases(c, args.zdetect, args.zanywhere)
+        det, meta = corrupt_z.random_offsets(im)
+        random_cases(c, 'z', det, args.zdetect, meta, args.zanywhere,
+                     (1, 1, 2, 3))
 
     stats = {'targeted': [0, 0], 'detect': [0, 0], 'anywhere': [0, 0]}
     found, maxlines, fails = 0, 0, []

@@ -326,21 +326,8 @@ def anywhere(im, files):
     return out
 
 
-def random_cases(c, n_detect, n_any):
-    im, rng = c.im, c.rng
+def random_offsets(im):
+    """Where corrupt.py's random cases change compressed files: the
+    detectable bytes and the metadata and data of all of them."""
     files = zfiles(im)
-    det = detectable(im, files)
-    for k in range(n_detect if det else 0):
-        off, mask = rng.choice(det)
-        val = 0
-        while not val:
-            val = rng.randrange(256) & mask
-        c.add('zdetect-%d @%d^%02x' % (k, off, val),
-              lambda b, o=off, v=val: xor(b, o, v), kind='detect')
-    meta = anywhere(im, files)
-    for k in range(n_any if meta else 0):
-        flips = [(rng.choice(meta), rng.randrange(1, 256))
-                 for _ in range(rng.choice((1, 1, 2, 3)))]
-        c.add('zanywhere-%d %s' % (k, ' '.join('@%d^%02x' % f for f in flips)),
-              lambda b, fl=flips: [xor(b, o, v) for o, v in fl],
-              kind='anywhere')
+    return detectable(im, files), anywhere(im, files)
