@@ -44,7 +44,7 @@ import stat
 import struct
 import sys
 
-SB = SUPER_OFFSET = 1024
+SB = 1024                   # superblock offset
 MAGIC = 0xE0F5E1E2
 COMPAT_SB_CHKSUM = 0x01
 COMPAT_XATTR_FILTER = 0x04
@@ -106,6 +106,11 @@ def _crc_table():
 crc32c.table = _crc_table()
 
 
+def checksummed_len(blkbits):
+    """How many bytes from the superblock on its checksum covers."""
+    return (1 << blkbits) - SB if blkbits > 10 else 1 << blkbits
+
+
 def sb_checksum(buf):
     """The checksum of the superblock's block, or None when the image
     does not ask for one (or is too short or odd to have one)."""
@@ -114,7 +119,7 @@ def sb_checksum(buf):
     compat, blkbits = struct.unpack_from("<IB", buf, SB + 8)
     if not compat & COMPAT_SB_CHKSUM or not 9 <= blkbits <= 16:
         return None
-    n = (1 << blkbits) - SB if blkbits > 10 else 1 << blkbits
+    n = checksummed_len(blkbits)
     if len(buf) < SB + n:
         return None
     blk = bytearray(buf[SB:SB + n])
@@ -347,7 +352,7 @@ class Image:
         return self.buf[pos:pos + n]
 
     def parse_sb(self):
-        raw = self.get(SUPER_OFFSET, 128, "superblock")
+        raw = self.get(SB, 128, "superblock")
         (magic, csum, compat, blkbits, extslots, rootnid, inos, epoch,
          fixed_nsec, blocks, meta_blk, xattr_blk) = struct.unpack_from(
             "<IIIBBHQQIIII", raw, 0)
@@ -380,9 +385,7 @@ class Image:
         self.prefix_start = pfx_start
         self.ishare_id = ishare_id if compat & COMPAT_ISHARE_XATTRS else None
         if compat & COMPAT_SB_CHKSUM:
-            n = self.blksz - SUPER_OFFSET if self.blksz > SUPER_OFFSET \
-                else self.blksz
-            self.get(SUPER_OFFSET, n, "checksummed block")
+            self.get(SB, checksummed_len(blkbits), "checksummed block")
             if sb_checksum(self.buf) != csum:
                 raise Corrupt("superblock checksum 0x%08x, computed 0x%08x" %
                               (csum, sb_checksum(self.buf)))
