@@ -35,7 +35,13 @@ fsck (the reader tests)
   bytes), a multi-block directory, deep nesting (--small: shallower and
   fewer entries), nanosecond mtimes and special mode bits.
 
-Usage: gen_tree.py [--shape=awkward|compress|fsck] [options] DIR
+share-pair, share-many (the sharing reports of dump.erofs)
+  share-pair writes DIR/a and DIR/b: the same files, renamed, changed,
+  hard links, empty files, duplicates within one tree; share-many writes
+  DIR/t0 .. DIR/t(N-1) (--trees N, default 10) with files shared by all,
+  by half of them and by neighbours under other names.
+
+Usage: gen_tree.py [--shape=SHAPE] [options] DIR
 DIR must be missing or empty.
 """
 
@@ -523,6 +529,75 @@ class Fsck(Spec):
         os.utime(path, ns=(ns, ns), follow_symlinks=False)
 
 
+# --- share-pair, share-many: the sharing reports of dump.erofs -----------
+class Share(Spec):
+    """Files whose sharing is known: the same bytes at the same or other
+    paths, changed bytes, hard links, empty files (modes 0644, times
+    left to the clock)."""
+
+    def put(self, path, data):
+        self.parents(path)
+        self.f(path, data=data)
+        self.modes[path] = 0o644
+
+    def pair(self):
+        rnd, put = random.Random(5), self.put
+        # the same files at the same paths, sizes around page boundaries
+        for i, size in enumerate([1, 100, 4095, 4096, 4097, 8192, 20000,
+                                  65537, 300000]):
+            data = rnd.randbytes(size)
+            put(b"a/common/c%d" % i, data)
+            put(b"b/common/c%d" % i, data)
+        # renamed and moved
+        data = rnd.randbytes(12345)
+        put(b"a/old/name1", data)
+        put(b"b/new/dir/renamed", data)
+        # changed: same path and size, other content
+        put(b"a/chg/x", rnd.randbytes(5000))
+        put(b"b/chg/x", rnd.randbytes(5000))
+        # hard links in a, one file in b with the same content
+        data = rnd.randbytes(7000)
+        put(b"a/hl/a", data)
+        self.links += [(b"a/hl/a", b"a/hl/b"), (b"a/hl/a", b"a/zz-link")]
+        put(b"b/other/h", data)
+        # hard links in b only, unique content: no group
+        put(b"b/hl2/p", rnd.randbytes(3000))
+        self.links.append((b"b/hl2/p", b"b/hl2/q"))
+        # equal content twice in one tree: a group within one image
+        data = rnd.randbytes(9000)
+        put(b"a/dup1", data)
+        put(b"a/sub/dup2", data)
+        # empty files: no fingerprint, no page cache
+        put(b"a/empty1", b"")
+        put(b"a/e/empty2", b"")
+        put(b"b/empty1", b"")
+        # only in one tree
+        put(b"a/only/a", rnd.randbytes(1111))
+        put(b"b/only/b", rnd.randbytes(2222))
+        # not regular files: never in the report
+        self.symlinks[b"a/sym"] = b"common/c0"
+        self.symlinks[b"b/sym"] = b"common/c0"
+        self.fifos.append(b"a/fifo")
+
+    def many(self, n):
+        """t0 .. t(n-1): files in all, in half, in neighbours."""
+        rnd, put = random.Random(10), self.put
+        base = [rnd.randbytes(s) for s in (10, 5000, 40000, 4096, 123456)]
+        half = rnd.randbytes(17000)
+        chain = [rnd.randbytes(3000 + 7 * i) for i in range(n + 1)]
+        for i in range(n):
+            t = b"t%d" % i
+            for k, data in enumerate(base):
+                put(t + b"/base/b%d" % k, data)
+            if i % 2 == 0:
+                put(t + b"/half/f", half)
+            put(t + b"/uniq/u", rnd.randbytes(1000 + i))
+            # shared with the neighbour, under another name
+            put(t + b"/chain/mine%d" % i, chain[i])
+            put(t + b"/chain/next%d" % i, chain[i + 1])
+            put(t + b"/empty", b"")
+
+
 # --- writing a Spec out --------------------------------------------------
 def all_paths(spec):
     paths = [b""] + spec.dirs + list(spec.files) + list(spec.symlinks)
@@ -677,7 +752,8 @@ def parse_args():
         description=__doc__.split("\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n".join(__doc__.split("\n")[2:]))
-    ap.add_argument("--shape", choices=("awkward", "compress", "fsck"),
+    ap.add_argument("--shape", choices=("awkward", "compress", "fsck",
+                                        "share-pair", "share-many"),
                     default="awkward")
     g = ap.add_argument_group("awkward")
     g.add_argument("--order", choices=("forward", "reverse"),
@@ -695,6 +771,8 @@ def parse_args():
     g = ap.add_argument_group("fsck")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--longname", type=int, default=255)
+    g = ap.add_argument_group("share-many")
+    g.add_argument("--trees", type=int, default=10)
     ap.add_argument("dir")
     return ap.parse_args()
 
@@ -711,10 +789,16 @@ def main():
     elif args.shape == "compress":
         spec = Compress(privileged, args.small, args.tiny, args.xattrs)
         spec.build()
-    else:
+    elif args.shape == "fsck":
         spec = Fsck(privileged, args.dir, args.seed, args.small,
                     args.longname)
         spec.build()
+    else:
+        spec = Share(privileged)
+        if args.shape == "share-pair":
+            spec.pair()
+        else:
+            spec.many(args.trees)
     create(spec, root, args.order)
     finish(spec, root, args.order)
 
