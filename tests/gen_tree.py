@@ -692,15 +692,13 @@ def mtime_of(spec, path):
 
 
 def set_times(spec, root):
-    """Children before parents, so that nothing touches them later."""
+    """Files, then directories, children before parents, so that nothing
+    touches them later."""
     j = lambda p: os.path.join(root, p) if p else root
-    for p in sorted(all_paths(spec), key=lambda p: (-p.count(b"/"), p)):
-        if p == b"" or p in spec.dirs:
-            continue
-        ns = mtime_of(spec, p)
-        if ns is not None:
-            os.utime(j(p), ns=(ns, ns), follow_symlinks=False)
-    for p in sorted(spec.dirs + [b""], key=lambda p: (-p.count(b"/"), p)):
+    deepest = lambda p: (-p.count(b"/"), p)
+    dirs = set(spec.dirs)
+    files = [p for p in all_paths(spec) if p and p not in dirs]
+    for p in sorted(files, key=deepest) + sorted(dirs | {b""}, key=deepest):
         ns = mtime_of(spec, p)
         if ns is not None:
             os.utime(j(p), ns=(ns, ns), follow_symlinks=False)
