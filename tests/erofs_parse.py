@@ -769,12 +769,18 @@ def model(img):
     return out
 
 
+def print_json(obj):
+    """In one write: a reader like `grep -q` that stops at its match must
+    not leave the final newline to a closed pipe."""
+    sys.stdout.write(json.dumps(obj, indent=1, sort_keys=True) + "\n")
+
+
 def cmd_sb(img):
     sb = dict(img.sb)
     sb["prefixes"] = [img.prefix_string(i).decode("latin-1")
                       for i in range(len(img.prefixes))]
     sb["prefix_bases"] = [b for b, _ in img.prefixes]
-    print(json.dumps(sb, indent=1, sort_keys=True))
+    print_json(sb)
 
 
 def cmd_tree(img):
@@ -786,7 +792,7 @@ def cmd_tree(img):
         if "target" in m:
             m["target"] = m["target"].decode("latin-1")
         out[path.decode("latin-1")] = m
-    print(json.dumps(out, indent=1, sort_keys=True))
+    print_json(out)
 
 
 def check_ishare(img, src, name):
