@@ -230,7 +230,7 @@ def main():
     want = expected(dir_model(args.source), args)
     if args.image:
         try:
-            got = erofs_parse.model(erofs_parse.Image(args.image_side))
+            got = erofs_parse.model(erofs_parse.Image.open(args.image_side))
         except erofs_parse.Corrupt as e:
             print("compare_tree: %s: %s" % (args.image_side, e))
             return 1

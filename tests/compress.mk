@@ -10,5 +10,4 @@ TESTS += \
 	tests/compress/lzma-zstd.sh \
 	tests/compress/ishare.sh
 EXTRA_DIST += \
-	tests/compress/common.sh \
-	tests/compress/gen_tree.py
+	tests/compress/common.sh

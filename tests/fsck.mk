@@ -16,11 +16,9 @@ FSCK_TESTS = \
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \
-	tests/fsck/gentree.py \
 	tests/fsck/shrink.py \
 	tests/fsck/treecmp.py \
 	tests/fsck/fpsame.py \
-	tests/fsck/erofs_image.py \
 	tests/fsck/corrupt.py \
 	tests/fsck/corrupt_z.py \
 	tests/fsck/fiemap.py \

@@ -1,20 +1,48 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0+
-"""Generate an awkward source tree for mkfs tests.
+"""Generate the source trees of the tests, one shape at a time.
 
-Every file type, sizes around block boundaries, long and odd names, a big
-directory, a deep path, hard links within and across directories, sparse
-files, many xattrs (shared ones, long values, every namespace, long-prefix
-names, POSIX ACLs), odd owners, modes and nanosecond mtimes.
+Every shape is a Spec (directories, files, links, devices, modes, owners,
+xattrs, times) that one creator writes out.  --shape picks it:
 
-The tree depends only on its spec, never on creation order: --order=reverse
-creates everything in the opposite order (so readdir and listxattr return
-different orders) and must give the same tree.  Without root, the parts
-that need it (devices, chown, trusted.* and security.* xattrs) are left out;
---unprivileged leaves them out for root too.
+awkward (the default; the mkfs tests)
+  Every file type, sizes around block boundaries, long and odd names, a
+  big directory, a deep path, hard links within and across directories,
+  sparse files, many xattrs (shared ones, long values, every namespace,
+  long-prefix names, POSIX ACLs), odd owners, modes and nanosecond mtimes.
+  The tree depends only on its spec, never on creation order:
+  --order=reverse creates everything in the opposite order (so readdir and
+  listxattr return different orders) and must give the same tree.  Without
+  root, the parts that need it (devices, chown, trusted.* and security.*
+  xattrs) are left out; --unprivileged leaves them out for root too.
+  --no-big: 300 entries instead of 3000 in bigdir; --forged-fingerprint=NAME
+  gives some files a wrong xattr NAME.
 
-Usage: gen_tree.py [--order=forward|reverse] [--unprivileged] [--no-big]
-                   [--forged-fingerprint=NAME] DIR
+compress (the compression tests)
+  Sizes around the block and pcluster edges, random (incompressible), text
+  (compressible), mixed runs of both, zeros, a sparse file, hard links,
+  symlinks and an empty directory.  --small leaves out the files over
+  1 MiB; --tiny writes only a few files of each kind (about 700 KB), for
+  tests that damage an image many times over; --xattrs gives the larger
+  files user xattrs of varying sizes, which moves where their indexes
+  start.
+
+fsck (the reader tests)
+  Seeded (--seed N) file contents that start with their own path, sizes
+  around block boundaries, hard links, symlinks of all lengths, fifos,
+  sockets, devices and odd owners (as root), xattrs private and shared,
+  long and odd names (--longname N: Debian's mkfs.erofs 1.5 fails on 255
+  bytes), a multi-block directory, deep nesting (--small: shallower and
+  fewer entries), nanosecond mtimes and special mode bits.
+
+share-pair, share-many (the sharing reports of dump.erofs)
+  share-pair writes DIR/a and DIR/b: the same files, renamed, changed,
+  hard links, empty files, duplicates within one tree; share-many writes
+  DIR/t0 .. DIR/t(N-1) (--trees N, default 10) with files shared by all,
+  by half of them and by neighbours under other names.
+
+Usage: gen_tree.py [--shape=SHAPE] [options] DIR
+DIR must be missing or empty.
 """
 
 import argparse
@@ -28,9 +56,48 @@ import stat
 import subprocess
 import sys
 
-BIG_DIR_ENTRIES = 3000
-DEEP_LEVELS = 30
 MIB = 1 << 20
+
+
+class Spec:
+    """A tree as lists of entries, created in a chosen order."""
+
+    def __init__(self, privileged):
+        self.privileged = privileged
+        self.dirs = []          # relative paths (bytes), parents first
+        # path -> ("data", bytes) | ("sparse", [(offset, bytes)], size)
+        self.files = {}
+        self.symlinks = {}      # path -> target
+        self.fifos = []
+        self.sockets = []
+        self.devices = {}       # path -> (kind, major, minor, permissions)
+        self.links = []         # (existing, new)
+        self.modes = {}         # path -> mode
+        self.owners = {}        # path -> (uid, gid)
+        self.xattrs = {}        # path -> {name: value}
+        self.acls = {}          # path -> (access spec, default spec)
+        self.mtimes = {}        # path -> ns
+        # the mtime of a path without one in mtimes; None leaves it alone
+        self.default_mtime = None
+        self.after = []         # callables(root) run last
+
+    def d(self, path):
+        if path not in self.dirs:
+            self.dirs.append(path)
+
+    def parents(self, path):
+        """Declare the directories above path."""
+        parts = path.split(b"/")[:-1]
+        for k in range(1, len(parts) + 1):
+            self.d(b"/".join(parts[:k]))
+
+    def f(self, path, size=None, data=None):
+        if data is None:
+            data = content(path, size)
+        self.files[path] = ("data", data)
+
+    def x(self, path, name, value):
+        self.xattrs.setdefault(path, {})[name] = value
 
 
 def content(path, size):
@@ -45,36 +112,17 @@ def mtime_ns(path):
     return 1_600_000_000 * 10**9 + h % (10**17)
 
 
-class Spec:
-    """The tree as a list of entries, created in a chosen order."""
+# --- awkward: the mkfs tests ------------------------------------------------
+BIG_DIR_ENTRIES = 3000
+DEEP_LEVELS = 30
 
+
+class Awkward(Spec):
     def __init__(self, privileged, big, roomy=True):
-        self.privileged = privileged
+        super().__init__(privileged)
         self.big = big
         self.roomy = roomy      # room for 60 xattrs and 6000-byte values
-        self.dirs = []          # relative paths (bytes)
-        self.files = {}         # path -> ("data", bytes) | ("sparse", runs, size)
-        self.symlinks = {}      # path -> target
-        self.fifos = []
-        self.sockets = []
-        self.devices = {}       # path -> (kind, major, minor)
-        self.links = []         # (existing, new)
-        self.modes = {}         # path -> mode
-        self.owners = {}        # path -> (uid, gid)
-        self.xattrs = {}        # path -> {name: value}
-        self.acls = {}          # path -> (access spec, default spec)
-        self.mtimes = {}        # path -> ns (override)
-
-    def d(self, path):
-        self.dirs.append(path)
-
-    def f(self, path, size=None, data=None):
-        if data is None:
-            data = content(path, size)
-        self.files[path] = ("data", data)
-
-    def x(self, path, name, value):
-        self.xattrs.setdefault(path, {})[name] = value
+        self.default_mtime = mtime_ns
 
     def build(self):
         self.sizes()
@@ -136,10 +184,10 @@ class Spec:
         self.fifos.append(b"special/fifo")
         self.sockets.append(b"special/socket")
         if self.privileged:
-            self.devices[b"special/null"] = ("c", 1, 3)
-            self.devices[b"special/sda1"] = ("b", 8, 1)
-            self.devices[b"special/bigdev"] = ("c", 300, 70000)
-            self.devices[b"special/blk-big"] = ("b", 4095, 0xfffff)
+            self.devices[b"special/null"] = ("c", 1, 3, 0o640)
+            self.devices[b"special/sda1"] = ("b", 8, 1, 0o640)
+            self.devices[b"special/bigdev"] = ("c", 300, 70000, 0o640)
+            self.devices[b"special/blk-big"] = ("b", 4095, 0xfffff, 0o640)
         self.symlinks[b"special/link"] = b"../sizes/s000001"
         self.symlinks[b"special/dangling"] = b"does/not/exist"
         self.symlinks[b"special/absolute"] = b"/etc/hostname"
@@ -242,6 +290,315 @@ class Spec:
         })
 
 
+# --- compress: the compression tests ------------------------------------
+BLOCK_EDGES = [0, 1, 100, 511, 512, 513, 1023, 1024, 1025, 2047, 2048,
+               2049, 4095, 4096, 4097, 8191, 8192, 8193, 12287, 12288,
+               65535, 65536, 65537, 100000]
+COMPRESS_TIME = 1_700_000_000 * 10**9
+
+
+def text_bytes(rng, n):
+    words = [b"erofs", b"compressed", b"lcluster", b"pcluster", b"the",
+             b"kernel", b"page", b"cache", b"block", b"image", b"of", b"a",
+             b"\n", b"tail", b"index", b"0123456789", b"extent", b"data"]
+    out = bytearray()
+    while len(out) < n:
+        out += rng.choice(words) + b" "
+    return bytes(out[:n])
+
+
+def mixed_bytes(rng, n):
+    out = bytearray()
+    while len(out) < n:
+        run = rng.randint(1, 300000)
+        if rng.random() < 0.5:
+            out += rng.randbytes(run)
+        else:
+            out += text_bytes(rng, run)
+    return bytes(out[:n])
+
+
+class Compress(Spec):
+    def __init__(self, privileged, small, tiny, xattrs):
+        super().__init__(privileged)
+        self.small, self.tiny, self.with_xattrs = small, tiny, xattrs
+        self.rng = random.Random(20240601)
+
+    def w(self, path, data):
+        """A file of the given bytes, with a fixed mtime."""
+        self.parents(path)
+        self.f(path, data=data)
+        self.mtimes[path] = COMPRESS_TIME
+
+    def build(self):
+        if self.tiny:
+            self.build_tiny()
+            return
+        rng, w = self.rng, self.w
+        for n in BLOCK_EDGES:
+            w(b"text/t%06d" % n, text_bytes(rng, n))
+            w(b"rand/r%06d" % n, rng.randbytes(n))
+            w(b"zero/z%06d" % n, bytes(n))
+        w(b"big/text1m", text_bytes(rng, 1 << 20))
+        w(b"big/rand1m", rng.randbytes(1 << 20))
+        # a compressible head, an incompressible tail, and the reverse
+        w(b"big/half1", text_bytes(rng, 300000) + rng.randbytes(5000))
+        w(b"big/half2", rng.randbytes(300000) + text_bytes(rng, 5000))
+        if not self.small:
+            self.build_big()
+        head = text_bytes(rng, 10000)
+        self.files[b"big/sparse"] = (
+            "sparse", [(0, head), (3 * MIB, text_bytes(rng, 7777))],
+            3 * MIB + 7777)
+        self.d(b"empty")
+        self.small_and_links(200, 20000, 50000)
+        data = text_bytes(rng, 200000) + rng.randbytes(20000)
+        w(b"dup/c", data)
+        w(b"dup/sub/c", data)
+        self.x(b"dup/sub/c", "user.moves", b"x" * 30)
+        if self.with_xattrs:
+            self.add_xattrs()
+
+    def build_big(self):
+        rng, w = self.rng, self.w
+        w(b"big/mixed10m", mixed_bytes(rng, 10 << 20))
+        w(b"big/zero6m", bytes(6 << 20))
+        # larger than one input window, and incompressible throughout
+        w(b"big/rand5m", rng.randbytes(5 << 20))
+        # more than two 16 MiB segments, ending in a partial block
+        seg = bytearray()
+        for _ in range(34):
+            seg += bytes(900 << 10) + rng.randbytes(124 << 10)
+        w(b"big/seg34m", bytes(seg) + b"tail")
+
+    def build_tiny(self):
+        rng, w = self.rng, self.w
+        for n in (100, 4095, 4097, 12288, 65537, 100000):
+            w(b"text/t%06d" % n, text_bytes(rng, n))
+        for n in (513, 8193):
+            w(b"rand/r%06d" % n, rng.randbytes(n))
+        w(b"big/half1", text_bytes(rng, 150000) + rng.randbytes(5000))
+        w(b"big/half2", rng.randbytes(20000) + text_bytes(rng, 90000))
+        w(b"zero/z070000", bytes(70000))
+        self.small_and_links(12, 9000, 30000)
+
+    def small_and_links(self, count, most, dup):
+        """Small files (inline tails, where inodes land in blocks), the
+        same content twice (dedupe material), a hard link, a symlink."""
+        rng, w = self.rng, self.w
+        for i in range(count):
+            n = rng.randint(1, most)
+            data = rng.randbytes(n) if i % 3 == 0 else text_bytes(rng, n)
+            w(b"small/s%03d" % i, data)
+        data = text_bytes(rng, dup)
+        w(b"dup/a", data)
+        w(b"dup/b", data)
+        self.links.append((b"text/t065537", b"text/hardlink"))
+        self.symlinks[b"symlink"] = b"text/t004097"
+
+    def add_xattrs(self):
+        """0 to 4 xattrs on every file over a block, by its sorted place
+        among all non-directories (symlinks and hard links count)."""
+        size = {p: len(d[1]) if d[0] == "data" else d[2]
+                for p, d in self.files.items()}
+        size.update({new: size[old] for old, new in self.links})
+        paths = sorted(list(size) + list(self.symlinks))
+        for i, path in enumerate(paths):
+            if path in self.symlinks or size[path] <= 4096:
+                continue
+            for k in range(i % 5):
+                self.x(path, "user.k%d" % k, b"v" * ((i * 7 + k) % 45 + 1))
+
+
+# --- fsck: the reader tests ---------------------------------------------
+FSCK_SIZES = [0, 1, 7, 100, 511, 512, 513, 1023, 1024, 2047, 4095, 4096,
+              4097, 8191, 8192, 12289, 65536, 70001, 300000]
+
+
+class Fsck(Spec):
+    """Contents start with their path as given on the command line, and
+    mtimes are drawn from the seed in os.walk() order, as they always
+    were for these tests."""
+
+    def __init__(self, privileged, root, seed, small, longname):
+        super().__init__(privileged)
+        self.root, self.small, self.longname = root, small, longname
+        self.rng = random.Random(seed)
+        self.names = []         # files that get xattrs, in order
+        self.after.append(self.set_times)
+
+    def data(self, n, tag):
+        """n bytes: a header naming the file, then seeded noise/text."""
+        rng = self.rng
+        head = ("<%s>" % tag).encode()
+        if rng.random() < 0.5:
+            body = rng.randbytes(max(n, 0))
+        else:
+            words = [b"erofs", b"block", b"inode", b"xattr", b"\n", b" "]
+            body = b"".join(rng.choice(words) for _ in range(n // 3 + 1))
+        return (head + body)[:n]
+
+    def file(self, path, n, tag=None):
+        tag = tag or os.path.join(self.root, os.fsdecode(path))
+        self.f(path, data=self.data(n, tag))
+
+    def build(self):
+        self.make_files()
+        self.make_links()
+        self.make_specials()
+        self.make_dirs()
+        self.make_xattrs()
+
+    def make_files(self):
+        for i, size in enumerate(FSCK_SIZES):
+            self.file(b"f%02d_%d" % (i, size), size)
+            self.names.append(b"f%02d_%d" % (i, size))
+        # a sparse file: holes before and after some data
+        data = self.data(5000, os.path.join(self.root, "sparse"))
+        self.files[b"sparse"] = ("sparse", [(MIB + 100, data)], 3 * MIB)
+        self.names.append(b"sparse")
+        for mode in (0o4755, 0o2750, 0o1777, 0o000, 0o444):
+            p = b"mode%o" % mode
+            self.file(p, 50)
+            self.modes[p] = mode
+            self.names.append(p)
+        if self.privileged:
+            for uid, gid in ((1000, 1000), (70000, 80000), (65535, 0)):
+                p = b"own%d" % uid
+                self.file(p, 30)
+                self.owners[p] = (uid, gid)
+                self.names.append(p)
+
+    def make_links(self):
+        self.symlinks[b"sym_short"] = b"f00_0"
+        self.symlinks[b"sym_long"] = b"x" * 200 + b"/" + b"y" * 800
+        self.symlinks[b"sym_dangling"] = b"/nonexistent/target"
+        self.symlinks[b"sym_up"] = b"../" * 3 + b"etc/passwd"
+        self.file(b"hard_a", 6000)
+        self.d(b"hl")
+        self.links += [(b"hard_a", b"hard_b"), (b"hard_a", b"hl/hard_c")]
+        self.names.append(b"hard_a")
+
+    def make_specials(self):
+        self.fifos.append(b"fifo")
+        self.sockets.append(b"sock")
+        if self.privileged:
+            self.devices[b"null"] = ("c", 1, 3, 0o666)
+            self.devices[b"blk"] = ("b", 259, 70000, 0o660)
+
+    def make_dirs(self):
+        self.d(b"bigdir")
+        for i in range(60 if self.small else 400):
+            p = b"bigdir/entry-%04d-%s" % (i, b"n" * (i % 40))
+            self.file(p, self.rng.choice((0, 10, 300)))
+        self.d(b"odd")
+        for name in ("with space", "new\nline", "tab\there", "ünïcødé",
+                     "-dash", ".hidden", "..dots", "a" * self.longname,
+                     "back\\slash", "quote'd"):
+            self.file(b"odd/" + name.encode(), 20)
+        deep = b""
+        for i in range(40 if not self.small else 12):
+            deep = deep + b"/d%d" % i if deep else b"d%d" % i
+            self.d(deep)
+        self.file(deep + b"/bottom", 1234,
+                  tag=os.path.join(self.root, os.fsdecode(deep)))
+        self.d(b"empty")
+        self.modes[b"empty"] = 0o700
+
+    def make_xattrs(self):
+        for i, p in enumerate(self.names):
+            if i % 3 == 0:
+                self.x(p, "user.private%d" % i, b"value-%d" % i)
+            if i % 4 == 0:
+                self.x(p, "user.shared", b"the same value everywhere")
+            if i % 5 == 0:
+                self.x(p, "user.big", bytes(range(256)) * 8)
+            if self.privileged and i % 6 == 0:
+                self.x(p, "trusted.t%d" % i, b"trusted")
+        self.x(b"", "user.rootdir", b"on the root")
+
+    def set_times(self, root):
+        for dirpath, dirs, files in os.walk(root, topdown=False):
+            for n in files + dirs:
+                self.set_time(os.path.join(dirpath, n))
+            self.set_time(dirpath)
+
+    def set_time(self, path):
+        rng = self.rng
+        ns = rng.randrange(10**9, 2 * 10**9) * 10**9 + rng.randrange(10**9)
+        os.utime(path, ns=(ns, ns), follow_symlinks=False)
+
+
+# --- share-pair, share-many: the sharing reports of dump.erofs -----------
+class Share(Spec):
+    """Files whose sharing is known: the same bytes at the same or other
+    paths, changed bytes, hard links, empty files (modes 0644, times
+    left to the clock)."""
+
+    def put(self, path, data):
+        self.parents(path)
+        self.f(path, data=data)
+        self.modes[path] = 0o644
+
+    def pair(self):
+        rnd, put = random.Random(5), self.put
+        # the same files at the same paths, sizes around page boundaries
+        for i, size in enumerate([1, 100, 4095, 4096, 4097, 8192, 20000,
+                                  65537, 300000]):
+            data = rnd.randbytes(size)
+            put(b"a/common/c%d" % i, data)
+            put(b"b/common/c%d" % i, data)
+        # renamed and moved
+        data = rnd.randbytes(12345)
+        put(b"a/old/name1", data)
+        put(b"b/new/dir/renamed", data)
+        # changed: same path and size, other content
+        put(b"a/chg/x", rnd.randbytes(5000))
+        put(b"b/chg/x", rnd.randbytes(5000))
+        # hard links in a, one file in b with the same content
+        data = rnd.randbytes(7000)
+        put(b"a/hl/a", data)
+        self.links += [(b"a/hl/a", b"a/hl/b"), (b"a/hl/a", b"a/zz-link")]
+        put(b"b/other/h", data)
+        # hard links in b only, unique content: no group
+        put(b"b/hl2/p", rnd.randbytes(3000))
+        self.links.append((b"b/hl2/p", b"b/hl2/q"))
+        # equal content twice in one tree: a group within one image
+        data = rnd.randbytes(9000)
+        put(b"a/dup1", data)
+        put(b"a/sub/dup2", data)
+        # empty files: no fingerprint, no page cache
+        put(b"a/empty1", b"")
+        put(b"a/e/empty2", b"")
+        put(b"b/empty1", b"")
+        # only in one tree
+        put(b"a/only/a", rnd.randbytes(1111))
+        put(b"b/only/b", rnd.randbytes(2222))
+        # not regular files: never in the report
+        self.symlinks[b"a/sym"] = b"common/c0"
+        self.symlinks[b"b/sym"] = b"common/c0"
+        self.fifos.append(b"a/fifo")
+
+    def many(self, n):
+        """t0 .. t(n-1): files in all, in half, in neighbours."""
+        rnd, put = random.Random(10), self.put
+        base = [rnd.randbytes(s) for s in (10, 5000, 40000, 4096, 123456)]
+        half = rnd.randbytes(17000)
+        chain = [rnd.randbytes(3000 + 7 * i) for i in range(n + 1)]
+        for i in range(n):
+            t = b"t%d" % i
+            for k, data in enumerate(base):
+                put(t + b"/base/b%d" % k, data)
+            if i % 2 == 0:
+                put(t + b"/half/f", half)
+            put(t + b"/uniq/u", rnd.randbytes(1000 + i))
+            # shared with the neighbour, under another name
+            put(t + b"/chain/mine%d" % i, chain[i])
+            put(t + b"/chain/next%d" % i, chain[i + 1])
+            put(t + b"/empty", b"")
+
+
+# --- writing a Spec out --------------------------------------------------
 def all_paths(spec):
     paths = [b""] + spec.dirs + list(spec.files) + list(spec.symlinks)
     paths += spec.fifos + spec.sockets + list(spec.devices)
@@ -292,8 +649,8 @@ def create(spec, root, order):
     for p in ordered(spec.sockets, order):
         make_socket(j(p))
     for p in ordered(spec.devices, order):
-        kind, major, minor = spec.devices[p]
-        mode = (stat.S_IFCHR if kind == "c" else stat.S_IFBLK) | 0o640
+        kind, major, minor, perm = spec.devices[p]
+        mode = (stat.S_IFCHR if kind == "c" else stat.S_IFBLK) | perm
         os.mknod(j(p), mode, os.makedev(major, minor))
     for src, dst in ordered(spec.links, order):
         os.link(j(src), j(dst), follow_symlinks=False)
@@ -307,6 +664,46 @@ def set_acl(path, access, default):
         subprocess.run(["setfacl", "-d", "-m", default, path], check=True)
 
 
+def set_xattrs(spec, root, order):
+    j = lambda p: os.path.join(root, p) if p else root
+    left_out = 0
+    for p in ordered(spec.xattrs, order):
+        for name in ordered(spec.xattrs[p], order):
+            try:
+                os.setxattr(j(p), name, spec.xattrs[p][name],
+                            follow_symlinks=False)
+            except OSError as e:
+                # ext4 keeps all xattrs of an inode in one block; without
+                # root, a read-only mode forbids them
+                if e.errno not in (errno.ENOSPC, errno.E2BIG, errno.ERANGE,
+                                   errno.EACCES, errno.EPERM):
+                    raise
+                left_out += 1
+    if left_out:
+        print("gen_tree: %d xattrs left out: no room for them on this "
+              "filesystem (tmpfs has room) or no permission" % left_out,
+              file=sys.stderr)
+
+
+def mtime_of(spec, path):
+    if path in spec.mtimes:
+        return spec.mtimes[path]
+    return spec.default_mtime(path) if spec.default_mtime else None
+
+
+def set_times(spec, root):
+    """Files, then directories, children before parents, so that nothing
+    touches them later."""
+    j = lambda p: os.path.join(root, p) if p else root
+    deepest = lambda p: (-p.count(b"/"), p)
+    dirs = set(spec.dirs)
+    files = [p for p in all_paths(spec) if p and p not in dirs]
+    for p in sorted(files, key=deepest) + sorted(dirs | {b""}, key=deepest):
+        ns = mtime_of(spec, p)
+        if ns is not None:
+            os.utime(j(p), ns=(ns, ns), follow_symlinks=False)
+
+
 def finish(spec, root, order):
     j = lambda p: os.path.join(root, p) if p else root
     for p in ordered(spec.modes, order):
@@ -316,29 +713,10 @@ def finish(spec, root, order):
         os.chown(j(p), uid, gid, follow_symlinks=False)
     for p in ordered(spec.acls, order):
         set_acl(j(p), *spec.acls[p])
-    left_out = 0
-    for p in ordered(spec.xattrs, order):
-        for name in ordered(spec.xattrs[p], order):
-            try:
-                os.setxattr(j(p), name, spec.xattrs[p][name],
-                            follow_symlinks=False)
-            except OSError as e:
-                # ext4 keeps all xattrs of an inode in one block
-                if e.errno not in (errno.ENOSPC, errno.E2BIG, errno.ERANGE):
-                    raise
-                left_out += 1
-    if left_out:
-        print("gen_tree: %d xattrs left out: no room for them on this "
-              "filesystem (tmpfs has room)" % left_out, file=sys.stderr)
-    # times last, children before parents, so that nothing touches them
-    for p in sorted(all_paths(spec), key=lambda p: (-p.count(b"/"), p)):
-        if p == b"" or p in spec.dirs:
-            continue
-        ns = spec.mtimes.get(p, mtime_ns(p))
-        os.utime(j(p), ns=(ns, ns), follow_symlinks=False)
-    for p in sorted(spec.dirs + [b""], key=lambda p: (-p.count(b"/"), p)):
-        ns = spec.mtimes.get(p, mtime_ns(p))
-        os.utime(j(p), ns=(ns, ns), follow_symlinks=False)
+    set_xattrs(spec, root, order)
+    set_times(spec, root)
+    for fn in spec.after:
+        fn(root)
 
 
 def roomy_xattrs(root):
@@ -355,23 +733,8 @@ def roomy_xattrs(root):
         os.unlink(probe)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--order", choices=("forward", "reverse"),
-                    default="forward")
-    ap.add_argument("--unprivileged", action="store_true")
-    ap.add_argument("--no-big", action="store_true",
-                    help="300 entries instead of 3000 in bigdir")
-    ap.add_argument("--forged-fingerprint", metavar="NAME", action="append",
-                    default=[], help="give some files a wrong xattr NAME")
-    ap.add_argument("dir")
-    args = ap.parse_args()
-    privileged = os.geteuid() == 0 and not args.unprivileged
-    root = os.fsencode(args.dir)
-    if os.path.exists(root) and os.listdir(root):
-        sys.exit("gen_tree: %s exists and is not empty" % args.dir)
-    os.makedirs(root, exist_ok=True)
-    spec = Spec(privileged, not args.no_big, roomy_xattrs(root))
+def awkward(args, root, privileged):
+    spec = Awkward(privileged, not args.no_big, roomy_xattrs(root))
     spec.build()
     for name in args.forged_fingerprint:
         forged = b"sha256:" + bytes(32)
@@ -379,6 +742,61 @@ def main():
                   b"links/orig", b"names/A"):
             spec.x(p, name, forged)
         spec.x(b"sizes/s000001", name, b"garbage")
+    return spec
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.split("\n")[2:]))
+    ap.add_argument("--shape", choices=("awkward", "compress", "fsck",
+                                        "share-pair", "share-many"),
+                    default="awkward")
+    g = ap.add_argument_group("awkward")
+    g.add_argument("--order", choices=("forward", "reverse"),
+                   default="forward")
+    g.add_argument("--unprivileged", action="store_true")
+    g.add_argument("--no-big", action="store_true",
+                   help="300 entries instead of 3000 in bigdir")
+    g.add_argument("--forged-fingerprint", metavar="NAME", action="append",
+                   default=[], help="give some files a wrong xattr NAME")
+    g = ap.add_argument_group("compress and fsck")
+    g.add_argument("--small", action="store_true")
+    g = ap.add_argument_group("compress")
+    g.add_argument("--tiny", action="store_true")
+    g.add_argument("--xattrs", action="store_true")
+    g = ap.add_argument_group("fsck")
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--longname", type=int, default=255)
+    g = ap.add_argument_group("share-many")
+    g.add_argument("--trees", type=int, default=10)
+    ap.add_argument("dir")
+    return ap.parse_args()
+
+
+def main():
+    args = parse_args()
+    privileged = os.geteuid() == 0 and not args.unprivileged
+    root = os.fsencode(args.dir)
+    if os.path.exists(root) and os.listdir(root):
+        sys.exit("gen_tree: %s exists and is not empty" % args.dir)
+    os.makedirs(root, exist_ok=True)
+    if args.shape == "awkward":
+        spec = awkward(args, root, privileged)
+    elif args.shape == "compress":
+        spec = Compress(privileged, args.small, args.tiny, args.xattrs)
+        spec.build()
+    elif args.shape == "fsck":
+        spec = Fsck(privileged, args.dir, args.seed, args.small,
+                    args.longname)
+        spec.build()
+    else:
+        spec = Share(privileged)
+        if args.shape == "share-pair":
+            spec.pair()
+        else:
+            spec.many(args.trees)
     create(spec, root, args.order)
     finish(spec, root, args.order)
 

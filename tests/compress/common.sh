@@ -41,9 +41,9 @@ setup() {
 	mkdir "$MNT"
 }
 
-# gen_tree DIR [--small]
+# gen_tree DIR [--small|--tiny] [--xattrs]: the compress shape
 gen_tree() {
-	"$PYTHON" "$top_srcdir/tests/compress/gen_tree.py" "$@"
+	"$PYTHON" "$top_srcdir/tests/gen_tree.py" --shape=compress "$@"
 }
 
 mkfs() {

@@ -20,51 +20,23 @@ meets.
         recompute the superblock checksum (when SB_CHKSUM is set)
 """
 
+import os
 import random
 import struct
 import sys
 
-SB = 1024
-SB_CHKSUM = 0x1
-
-
-def _crc_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-TABLE = _crc_table()
-
-
-def crc32c(data, crc=0xFFFFFFFF):
-    """crc32c as the kernel's erofs checks it: no final inversion."""
-    for b in data:
-        crc = TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc
+# the reader in tests/ keeps the one CRC32C of the test suite
+sys.path.insert(0, os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+from erofs_parse import fix_checksum  # noqa: E402
 
 
 def resign(path):
     with open(path, "r+b") as f:
-        sb = bytearray(f.read(SB + 128)[SB:])
-        if len(sb) < 128 or not struct.unpack_from("<I", sb, 8)[0] & SB_CHKSUM:
-            return
-        blkszbits = sb[12]
-        if not 9 <= blkszbits <= 16:
-            return
-        blksz = 1 << blkszbits
-        length = blksz - SB if blksz > SB else blksz
-        f.seek(SB)
-        block = bytearray(f.read(length))
-        if len(block) < length:
-            return
-        block[4:8] = b"\0\0\0\0"
-        f.seek(SB + 4)
-        f.write(struct.pack("<I", crc32c(block)))
+        buf = bytearray(f.read())
+        fix_checksum(buf)
+        f.seek(0)
+        f.write(buf)
 
 
 def write_at(path, offset, data):

@@ -8,8 +8,8 @@ need_dump
 make_work
 N=trusted.erofs.fingerprint
 
-$CHECK gen-pair "$WORK/pair"
-$CHECK gen-many "$WORK/src" 10
+$GEN_TREE --shape=share-pair "$WORK/pair"
+$GEN_TREE --shape=share-many --trees 10 "$WORK/src"
 
 note "one image"
 mkfs_img "$WORK/one.img" "$WORK/pair/a" --ishare_key

@@ -10,7 +10,7 @@ make_work
 T=trusted.erofs.fingerprint
 V=erofs.fingerprint.v1
 
-$CHECK gen-pair "$WORK/src"
+$GEN_TREE --shape=share-pair "$WORK/src"
 A=$WORK/src/a B=$WORK/src/b
 mkfs_img "$WORK/a-none.img" "$A"
 mkfs_img "$WORK/a.img" "$A" --ishare_key

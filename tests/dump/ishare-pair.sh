@@ -9,7 +9,7 @@
 need_dump
 make_work
 
-$CHECK gen-pair "$WORK/src"
+$GEN_TREE --shape=share-pair "$WORK/src"
 mkfs_img "$WORK/a.img" "$WORK/src/a" --ishare_key
 mkfs_img "$WORK/b.img" "$WORK/src/b" --ishare_key
 N=trusted.erofs.fingerprint

@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0+
-"""Source trees with known page-cache sharing, and the check of a report.
+"""The check of a page-cache sharing report against its source trees.
 
-  gen-pair DIR          DIR/a and DIR/b: same files, renamed, changed,
-                        hard links, empty files, duplicates in one tree
-  gen-many DIR N        DIR/t0 .. DIR/t(N-1) with overlap between them
+The trees come from tests/gen_tree.py --shape=share-pair or share-many.
+
   expect SPEC...        print the expected report as JSON
   check [--top N] JSON TEXT SPEC...
                         compare dump.erofs --ishare-report --json output
@@ -26,7 +25,6 @@ once with sharing.
 import hashlib
 import json
 import os
-import random
 import re
 import stat
 import sys
@@ -41,73 +39,6 @@ TOTAL_KEYS = {"page_cache_bytes_without", "page_cache_bytes_with",
 
 def pages(size):
     return (size + PAGE - 1) // PAGE * PAGE
-
-
-def put(path, data, mode=0o644):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
-    os.chmod(path, mode)
-
-
-def gen_pair(top):
-    rnd = random.Random(5)
-    a, b = os.path.join(top, "a"), os.path.join(top, "b")
-    # the same files at the same paths, sizes around page boundaries
-    for i, size in enumerate([1, 100, 4095, 4096, 4097, 8192, 20000,
-                              65537, 300000]):
-        data = rnd.randbytes(size)
-        put(f"{a}/common/c{i}", data)
-        put(f"{b}/common/c{i}", data)
-    # renamed and moved
-    data = rnd.randbytes(12345)
-    put(f"{a}/old/name1", data)
-    put(f"{b}/new/dir/renamed", data)
-    # changed: same path and size, other content
-    put(f"{a}/chg/x", rnd.randbytes(5000))
-    put(f"{b}/chg/x", rnd.randbytes(5000))
-    # hard links in a, one file in b with the same content
-    data = rnd.randbytes(7000)
-    put(f"{a}/hl/a", data)
-    os.link(f"{a}/hl/a", f"{a}/hl/b")
-    os.link(f"{a}/hl/a", f"{a}/zz-link")
-    put(f"{b}/other/h", data)
-    # hard links in b only, unique content: no group
-    put(f"{b}/hl2/p", rnd.randbytes(3000))
-    os.link(f"{b}/hl2/p", f"{b}/hl2/q")
-    # equal content twice in one tree: a group within one image
-    data = rnd.randbytes(9000)
-    put(f"{a}/dup1", data)
-    put(f"{a}/sub/dup2", data)
-    # empty files: no fingerprint, no page cache
-    put(f"{a}/empty1", b"")
-    put(f"{a}/e/empty2", b"")
-    put(f"{b}/empty1", b"")
-    # only in one tree
-    put(f"{a}/only/a", rnd.randbytes(1111))
-    put(f"{b}/only/b", rnd.randbytes(2222))
-    # not regular files: never in the report
-    os.symlink("common/c0", f"{a}/sym")
-    os.symlink("common/c0", f"{b}/sym")
-    os.mkfifo(f"{a}/fifo")
-
-
-def gen_many(top, n):
-    rnd = random.Random(10)
-    base = [rnd.randbytes(s) for s in (10, 5000, 40000, 4096, 123456)]
-    half = rnd.randbytes(17000)
-    chain = [rnd.randbytes(3000 + 7 * i) for i in range(n + 1)]
-    for i in range(n):
-        t = os.path.join(top, f"t{i}")
-        for k, data in enumerate(base):
-            put(f"{t}/base/b{k}", data)
-        if i % 2 == 0:
-            put(f"{t}/half/f", half)
-        put(f"{t}/uniq/u", rnd.randbytes(1000 + i))
-        # shared with the neighbour, under another name
-        put(f"{t}/chain/mine{i}", chain[i])
-        put(f"{t}/chain/next{i}", chain[i + 1])
-        put(f"{t}/empty", b"")
 
 
 def scan(src):
@@ -305,11 +236,7 @@ def cmd_check(args):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[0] == "gen-pair":
-        gen_pair(argv[1])
-    elif len(argv) >= 3 and argv[0] == "gen-many":
-        gen_many(argv[1], int(argv[2]))
-    elif argv and argv[0] == "expect":
+    if argv and argv[0] == "expect":
         json.dump(expect(argv[1:]), sys.stdout, indent=1)
         print()
     elif len(argv) >= 4 and argv[0] == "check":

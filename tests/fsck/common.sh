@@ -41,8 +41,14 @@ image_stamp() {
 	echo "$(sha256sum <"$1") $(stat -c '%y %s' "$1")"
 }
 
+# gentree DIR [--small] [--seed N] [--longname N]: the fsck shape
 gentree() {
-	python3 "$TESTDIR/gentree.py" "$@"
+	python3 "$srcdir/tests/gen_tree.py" --shape=fsck "$@"
+}
+
+# ztree DIR [--small|--tiny] [--xattrs]: the compress shape
+ztree() {
+	python3 "$srcdir/tests/gen_tree.py" --shape=compress "$@"
 }
 
 treecmp() {

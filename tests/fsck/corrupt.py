@@ -34,8 +34,11 @@ import struct
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import erofs_image as E  # noqa: E402
+# the reader lives in tests/, shared with the mkfs tests
+sys.path.insert(0, os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+sys.path.insert(1, os.path.dirname(os.path.abspath(__file__)))
+import erofs_parse as E  # noqa: E402
 
 MAX_LINES = 8
 TIMEOUT = 60
@@ -228,7 +231,8 @@ def xattr_cases(c):
               255, {'badXattrSize'})
         c.put('xattr-filter %s' % i.path, i.f_filter.off, '<I', 0xFFFFFFFF,
               {'badXattrFilter'} if im.compat & 4 else None)
-    entries = [(i, x) for i in withx for x in i.xattrs]
+    entries = [(i, x) for i in withx for x in i.xattrs
+               if not x.shared]
     for i, x in c.sample(entries):
         c.put('xattr-value-size %s' % i.path, x.off + 2, '<H', 0xFFFF,
               {'badXattrEntry'})
@@ -360,6 +364,7 @@ def run_case(args, base, case, slot, seq):
 
 
 def build_cases(args, im):
+    im.walk()
     c = Cases(im, random.Random(args.seed), args.per_kind)
     for f in (sb_cases, dirent_cases, inode_cases, xattr_cases,
               fingerprint_cases):

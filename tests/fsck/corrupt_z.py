@@ -10,7 +10,7 @@ so that a change to their decoded bytes is always detectable.
 """
 import struct
 
-import erofs_image as E
+import erofs_parse as E
 from corrupt import setter, xor
 
 # what damage to the bytes a file decodes to may be reported as
@@ -111,7 +111,7 @@ def full_cases(c, files):
                   E.LI_D0_CBLKCNT, ZADDR, one=True)
             c.put('z-cblkcnt-huge %s' % i.path, lc.off + 4, '<H', 0xFFF, ZADDR,
                   one=True)
-        pcs = [p for p in pclusters(im, i) if p[0] + p[1] <= len(im.data)]
+        pcs = [p for p in pclusters(im, i) if p[0] + p[1] <= len(im.buf)]
         if pcs:
             off, n = c.rng.choice(pcs)
             # the last byte: compressed data ends the pcluster (0padding)
@@ -145,7 +145,7 @@ def gap_cases(c, ino, nonheads, where):
 
 def compact_block_heads(im, ino):
     """Compact heads whose pcluster is in blocks (see block_heads)."""
-    heads = [lc for lc in ino.z.compact_lclusters(im.data, ino.size)
+    heads = [lc for lc in ino.z.compact_lclusters(im.buf, ino.size)
              if lc.type != E.LC_NONHEAD and not lc.eof]
     if heads and (ino.z.inline or ino.z.advise & E.ADV_FRAGMENT):
         heads.pop()
@@ -160,7 +160,7 @@ def first_pcluster(im, ino):
     heads = compact_block_heads(im, ino)
     if not heads or heads[0].lcn or heads[0].type == E.LC_PLAIN:
         return []
-    lcs = ino.z.compact_lclusters(im.data, ino.size)
+    lcs = ino.z.compact_lclusters(im.buf, ino.size)
     blocks = 1
     if (len(lcs) > 1 and lcs[1].type == E.LC_NONHEAD and
             lcs[1].clusterofs & E.LI_D0_CBLKCNT):
@@ -168,10 +168,10 @@ def first_pcluster(im, ino):
     off, size = ino.z.packs()[0]
     # a pack's base is one block before its first head's pcluster, unless
     # pclusters are big (then block counts follow, and it is the block)
-    base = struct.unpack_from('<I', im.data, off + size - 4)[0]
+    base = struct.unpack_from('<I', im.buf, off + size - 4)[0]
     if not ino.z.advise & (E.ADV_BIG1 | E.ADV_BIG2):
         base += 1
-    if (base + blocks) * im.blksz > len(im.data):
+    if (base + blocks) * im.blksz > len(im.buf):
         return []
     return [(base * im.blksz, blocks * im.blksz)]
 
@@ -190,7 +190,7 @@ def compact_cases(c, files):
         # the lowest bit of a head's clusterofs, of a big pcluster's block
         # count, or of a delta[0] that then points before its head (a
         # shorter one may still reach it through other nonheads: valid)
-        lcs = [lc for lc in i.z.compact_lclusters(im.data, i.size)
+        lcs = [lc for lc in i.z.compact_lclusters(im.buf, i.size)
                if not lc.eof]
         # not the inline or fragment tail's extent: no blocks to count
         if i.z.inline or i.z.advise & E.ADV_FRAGMENT:
@@ -288,7 +288,7 @@ def anywhere(im, files):
         out += range(z.hdr, end)
         if z.full:
             for off, n in pclusters(im, i):
-                out += range(off, min(off + n, len(im.data)), 61)
+                out += range(off, min(off + n, len(im.buf)), 61)
     return out
 
 

@@ -43,7 +43,7 @@ LIST
 # compressed: lz4 and lz4hc (1.5 has no other), with the -E options and
 # pcluster sizes it knows (it ignores fragments and dedupe), over a tree
 # made to compress: fsck decodes every pcluster and extracts the source
-python3 "$srcdir/tests/compress/gen_tree.py" "$tmp/zsrc" --small
+ztree "$tmp/zsrc" --small
 cp -a "$tmp/src" "$tmp/zsrc/fsck"
 while read -r opts; do
 	[ -n "$opts" ] || continue

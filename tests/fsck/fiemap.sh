@@ -16,7 +16,7 @@ need_kernel_mount
 need_mkfs
 [ -x "$DUMP_EROFS" ] || fail "no dump.erofs at $DUMP_EROFS"
 make_work
-$PYTHON "$TESTS_DIR/compress/gen_tree.py" "$WORK/src" --small --xattrs
+$PYTHON "$TESTS_DIR/gen_tree.py" --shape=compress "$WORK/src" --small --xattrs
 
 # compare IMAGE MNT [--perturb KIND]: the comparer's output in $WORK/log;
 # of the 200 files of small/, alike but for their sizes, one in three

@@ -83,8 +83,8 @@ expect_rc 0 --path=/d "$img"
 expect_rc 0 --path=d/e "$img"
 expect_rc 8 --path=/nope "$img"
 grep -q '^pathNotFound: ' "$tmp/out" || fail "pathNotFound"
-root=$(python3 -c "import sys; sys.path.insert(0, '$TESTDIR')
-import erofs_image as E; print(E.Image(open('$img', 'rb').read()).root_nid)")
+root=$(python3 -c "import sys; sys.path.insert(0, '$srcdir/tests')
+import erofs_parse as E; print(E.Image.open('$img').root_nid)")
 expect_rc 0 --nid="$root" "$img"
 expect_rc 0 --path=/d --extract="$tmp/sub" "$img"
 cmp "$tmp/sub/b" "$src/d/b" || fail "--path extraction"

@@ -14,13 +14,20 @@ import os
 import struct
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import erofs_image as E  # noqa: E402
+# the reader lives in tests/, shared with the mkfs tests
+sys.path.insert(0, os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+import erofs_parse as E  # noqa: E402
 
 
-def dirent_of(im, path):
+def inode_of(tree, path):
+    """The inode at PATH ('/d/b'), from Image.walk()."""
+    return tree[os.fsencode(path.strip('/'))]
+
+
+def dirent_of(tree, path):
     parent, name = os.path.split(path.rstrip('/'))
-    d = im.paths[parent or '/']
+    d = inode_of(tree, parent)
     for de in d.dirents:
         if de.name == os.fsencode(name):
             return de
@@ -31,18 +38,19 @@ def main():
     img, op, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     buf = bytearray(open(img, 'rb').read())
     im = E.Image(buf)
+    tree = im.walk()
     if op == 'rename':
-        de, new = dirent_of(im, args[0]), os.fsencode(args[1])
+        de, new = dirent_of(tree, args[0]), os.fsencode(args[1])
         assert len(new) == len(de.name), 'names must have the same length'
         buf[de.name_off:de.name_off + len(new)] = new
     elif op == 'data':
-        buf[im.paths[args[0]].ranges[0][0]] ^= 1
+        buf[inode_of(tree, args[0]).ranges[0][0]] ^= 1
     elif op == 'fpvalue':
-        buf[im.paths[args[0]].fingerprint.value_off + 20] ^= 1
+        buf[inode_of(tree, args[0]).fingerprint.value_off + 20] ^= 1
     elif op == 'nid':
-        struct.pack_into('<Q', buf, dirent_of(im, args[0]).off, int(args[1]))
+        struct.pack_into('<Q', buf, dirent_of(tree, args[0]).off, int(args[1]))
     elif op == 'nlink':
-        f = im.paths[args[0]].f_nlink
+        f = inode_of(tree, args[0]).f_nlink
         struct.pack_into('<H' if f.width == 2 else '<I', buf, f.off,
                          int(args[1]))
     elif op == 'byte':

@@ -10,7 +10,7 @@
 # part.
 . "${top_srcdir:-${srcdir:-.}}/tests/fsck/common.sh"
 
-python3 "$srcdir/tests/compress/gen_tree.py" "$tmp/src" --tiny
+ztree "$tmp/src" --tiny
 seed=${CORRUPT_SEED:-6}
 n=0
 while read -r opts; do

@@ -15,7 +15,7 @@
 # compression tree under z/ (text, noise, zeros, block and pcluster edges,
 # duplicates, a sparse file, many small files)
 gentree "$tmp/src" --small
-python3 "$srcdir/tests/compress/gen_tree.py" "$tmp/src/z" --small
+ztree "$tmp/src/z" --small
 # files dump.erofs --cat must give back
 CAT="/z/big/text1m /z/big/half1 /z/big/half2 /z/big/sparse /z/dup/sub/c
 /z/text/t065537 /z/small/s007 /f16_65536 /hl/hard_c /z/zero/z012288"

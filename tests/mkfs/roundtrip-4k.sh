@@ -27,7 +27,7 @@ import os, sys
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
 import erofs_parse
 path, src, what = sys.argv[1:]
-img = erofs_parse.Image(path)
+img = erofs_parse.Image.open(path)
 buf = bytearray(img.buf)
 if what == "data":
     data = open(os.path.join(src, "sizes/s004097"), "rb").read()

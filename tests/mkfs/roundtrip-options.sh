@@ -52,7 +52,7 @@ inode_forms() {
 import os, struct, sys
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
 import erofs_parse
-img = erofs_parse.Image(sys.argv[1])
+img = erofs_parse.Image.open(sys.argv[1])
 forms = set()
 for ent in img.walk().values():
     fmt, = struct.unpack_from("<H", img.buf, img.iloc(ent.nid))
