@@ -167,6 +167,8 @@ static inline bool erofs_layout_compressed(u8 datalayout)
 }
 
 /* mkfs_write.c */
+/* @len bytes at image position @pos (cfg->offset into the output) */
+int mkfs_pwrite(struct mkfs_ctx *ctx, const void *buf, size_t len, u64 pos);
 u64 mkfs_dir_size(const struct mkfs_inode *dir, unsigned int blksz);
 
 #endif

@@ -420,7 +420,7 @@ void mkfs_z_share_blocks(struct mkfs_ctx *ctx)
 static int z_copy(struct mkfs_ctx *ctx, int sfd, u64 from, u64 to, u64 len,
 		  u8 *chunk, size_t chunk_size)
 {
-	loff_t in_off = from, out_off = to;
+	loff_t in_off = from, out_off = ctx->cfg->offset + to;
 	int err = 0;
 
 	while (len) {
@@ -429,6 +429,7 @@ static int z_copy(struct mkfs_ctx *ctx, int sfd, u64 from, u64 to, u64 len,
 
 		if (n > 0) {
 			len -= n;
+			to += n;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -440,10 +441,9 @@ static int z_copy(struct mkfs_ctx *ctx, int sfd, u64 from, u64 to, u64 len,
 
 		err = z_pread_all(sfd, chunk, n, in_off, "a spill file");
 		if (!err)
-			err = z_pwrite_all(ctx->fd, chunk, n, out_off,
-					   ctx->cfg->image_name);
+			err = mkfs_pwrite(ctx, chunk, n, to);
 		in_off += n;
-		out_off += n;
+		to += n;
 		len -= n;
 	}
 	return err;
@@ -464,7 +464,7 @@ static int z_write_index(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		err = z_pread_all(sfd, buf + len - in->z->idata_size,
 				  in->z->idata_size, idata_off, "a spill file");
 	if (!err)
-		err = z_pwrite_all(ctx->fd, buf, len, pos, ctx->cfg->image_name);
+		err = mkfs_pwrite(ctx, buf, len, pos);
 	free(buf);
 	return err;
 }

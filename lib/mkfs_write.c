@@ -73,11 +73,11 @@ void erofs_sb_release(struct erofs_sb_info *sbi)
 	sbi->xattr_prefix_count = 0;
 }
 
-static int pwrite_all(struct mkfs_ctx *ctx, const void *buf, size_t len,
-		      u64 pos)
+int mkfs_pwrite(struct mkfs_ctx *ctx, const void *buf, size_t len, u64 pos)
 {
 	const u8 *p = buf;
 
+	pos += ctx->cfg->offset;
 	while (len) {
 		ssize_t n = pwrite(ctx->fd, p, len, pos);
 
@@ -424,7 +424,7 @@ static int write_meta(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 {
 	u32 len = fill_meta(ctx, in, fingerprint, tail, buf);
 
-	return pwrite_all(ctx, buf, len, erofs_iloc(&ctx->sbi, in->nid));
+	return mkfs_pwrite(ctx, buf, len, erofs_iloc(&ctx->sbi, in->nid));
 }
 
 /* directory blocks, now that every child has its nid */
@@ -484,7 +484,7 @@ static int write_small_inodes(struct mkfs_ctx *ctx, u8 *buf)
 				return -ENOMEM;
 		}
 		if (full)
-			err = pwrite_all(ctx, data, full,
+			err = mkfs_pwrite(ctx, data, full,
 					 erofs_pos(&ctx->sbi, in->startblk));
 		if (!err)
 			err = write_meta(ctx, in, NULL,
@@ -576,7 +576,7 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd, u64 base,
 			if (!err && in->fingerprint)
 				err = erofs_sha256_update(&wb->sha, wb->chunk, n);
 			if (!err)
-				err = pwrite_all(ctx, wb->chunk, n, dst + pos);
+				err = mkfs_pwrite(ctx, wb->chunk, n, dst + pos);
 			pos += n;
 		}
 	}
@@ -774,7 +774,7 @@ static int write_head(struct mkfs_ctx *ctx)
 	memcpy(head + EROFS_SUPER_OFFSET + offsetof(struct erofs_super_block,
 						    checksum),
 	       &sb.checksum, sizeof(sb.checksum));
-	err = pwrite_all(ctx, head, ctx->head_end, 0);
+	err = mkfs_pwrite(ctx, head, ctx->head_end, 0);
 	free(head);
 	return err;
 }
@@ -790,7 +790,7 @@ static int write_shared_xattrs(struct mkfs_ctx *ctx)
 	if (!buf)
 		return -ENOMEM;
 	mkfs_xattr_fill_shared(ctx, buf);
-	err = pwrite_all(ctx, buf, ctx->shared_bytes,
+	err = mkfs_pwrite(ctx, buf, ctx->shared_bytes,
 			 erofs_pos(&ctx->sbi, ctx->sbi.xattr_blkaddr));
 	free(buf);
 	return err;
@@ -850,14 +850,14 @@ static int init_sb(struct mkfs_ctx *ctx)
 static int size_output(struct mkfs_ctx *ctx, u64 size)
 {
 	const char *name = ctx->cfg->image_name;
-	u64 range[2] = { 0, size }, devsize;
+	u64 range[2] = { ctx->cfg->offset, size }, devsize;
 	struct stat st;
 
 	if (fstat(ctx->fd, &st))
 		return erofs_err_ret(-errno, "cannot stat '%s': %s", name,
 				     strerror(errno));
 	if (!S_ISBLK(st.st_mode)) {
-		if (ftruncate(ctx->fd, size))
+		if (ftruncate(ctx->fd, ctx->cfg->offset + size))
 			return erofs_err_ret(-errno, "cannot size '%s': %s",
 					     name, strerror(errno));
 		return 0;
@@ -865,7 +865,7 @@ static int size_output(struct mkfs_ctx *ctx, u64 size)
 	if (ioctl(ctx->fd, BLKGETSIZE64, &devsize))
 		return erofs_err_ret(-errno, "cannot get the size of '%s': %s",
 				     name, strerror(errno));
-	if (devsize < size)
+	if (devsize < ctx->cfg->offset + size)
 		return erofs_err_ret(-ENOSPC,
 			"'%s' has %llu bytes, the image needs %llu", name,
 			(unsigned long long)devsize, (unsigned long long)size);

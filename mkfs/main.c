@@ -326,7 +326,6 @@ struct mkfs_opts {
 	regex_t *regexes;
 	const char **prefixes;
 	unsigned int n_excl, n_regex, n_prefix;
-	u64 offset;		/* --offset: the image starts here */
 	const char *file_contexts, *mount_point;
 	struct mkfs_selabel *selabel;
 	int log_level;
@@ -679,7 +678,7 @@ static void parse_compat(struct mkfs_opts *o, int c, const char *arg)
 	case OPT_OFFSET:
 		if (!parse_count(arg, INT64_MAX, &v))
 			usage_error(o->prog, "invalid offset", arg);
-		o->offset = v;
+		o->cfg.offset = v;
 		break;
 	case OPT_FSALIGNBLKS:
 		if (!parse_count(arg, 1U << 31, &v))
@@ -857,73 +856,6 @@ static int finish_temp(int fd, const char *dest)
 	return 0;
 }
 
-/* one whole pread or pwrite; false with errno set */
-static bool io_full(bool write, int fd, char *buf, size_t len, u64 pos)
-{
-	while (len) {
-		ssize_t n = write ? pwrite(fd, buf, len, pos) :
-				    pread(fd, buf, len, pos);
-
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (!n)
-				errno = EIO;
-			return false;
-		}
-		buf += n;
-		len -= n;
-		pos += n;
-	}
-	return true;
-}
-
-static bool all_zero(const char *buf, size_t len)
-{
-	return !len || (!buf[0] && !memcmp(buf, buf + 1, len - 1));
-}
-
-/*
- * --offset: move the image in @fd up by @off bytes, last chunk first, and
- * leave zeroes (a hole where the filesystem allows) in front of it.
- * Chunks of zeroes that land past the old end stay holes.
- */
-static int shift_image(int fd, u64 off, const char *dest)
-{
-	const size_t chunk = 1U << 20;
-	struct stat st;
-	char *buf;
-	u64 pos, size;
-	bool ok;
-
-	if (fstat(fd, &st) || !(buf = malloc(chunk)))
-		return erofs_err_ret(-1, "cannot write '%s': %s", dest,
-				     strerror(errno));
-	size = st.st_size;
-	ok = !ftruncate(fd, size + off);
-	for (pos = size; ok && pos; ) {
-		size_t n = pos < chunk ? pos : chunk;
-
-		pos -= n;
-		ok = io_full(false, fd, buf, n, pos);
-		if (ok && (pos + off < size || !all_zero(buf, n)))
-			ok = io_full(true, fd, buf, n, pos + off);
-	}
-	size = size < off ? size : off;
-	if (ok && size && fallocate(fd, FALLOC_FL_PUNCH_HOLE |
-				    FALLOC_FL_KEEP_SIZE, 0, size)) {
-		memset(buf, 0, chunk);
-		for (pos = 0; ok && pos < size; pos += chunk)
-			ok = io_full(true, fd, buf, size - pos < chunk ?
-				     size - pos : chunk, pos);
-	}
-	free(buf);
-	if (!ok)
-		return erofs_err_ret(-1, "cannot write '%s': %s", dest,
-				     strerror(errno));
-	return 0;
-}
-
 static int build(struct mkfs_opts *o)
 {
 	const char *dest = o->cfg.image_name;
@@ -932,7 +864,7 @@ static int build(struct mkfs_opts *o)
 
 	/* a block device is written in place: there is nothing to rename */
 	if (!stat(dest, &st) && S_ISBLK(st.st_mode)) {
-		if (o->offset)
+		if (o->cfg.offset)
 			return erofs_err_ret(1, "--offset is not supported "
 					     "for a block device: '%s'", dest);
 		fd = open(dest, O_WRONLY | O_CLOEXEC);
@@ -954,8 +886,6 @@ static int build(struct mkfs_opts *o)
 	if (fd < 0)
 		return 1;
 	err = erofs_mkfs_build(&o->cfg, fd);
-	if (!err && o->offset)
-		err = shift_image(fd, o->offset, dest);
 	if (!err && !finish_temp(fd, dest))
 		return 0;
 	if (err)

@@ -36,6 +36,8 @@ struct erofs_mkfs_cfg {
 	bool force_extended;		/* -E force-inode-extended */
 	bool no_sbcrc;			/* -E nosbcrc: no superblock checksum */
 	bool no_xattr_filter;		/* -E ^xattr-name-filter */
+	u64 offset;			/* --offset: the image starts this many
+					 * bytes into the output */
 	unsigned int fsalignblks;	/* image size a multiple of this many
 					 * blocks (a power of 2); 0: any */
 	const char *const *exclude_paths;

@@ -63,6 +63,18 @@ mkfs_ok $PIN --offset=0x1001 "$WORK/odd.img" "$WORK/src"
 cmp -s <(tail -c +4098 "$WORK/odd.img") "$WORK/plain.img" ||
 	fail "--offset=0x1001: image differs"
 "$FSCK" --offset=4097 "$WORK/odd.img" || fail "--offset=0x1001: fsck failed"
+# compressed: spill copies and index writes land at the offset too
+mkfs_ok $PIN -zlz4 -Efragments,dedupe "$WORK/z.img" "$WORK/src"
+mkfs_ok $PIN -zlz4 -Efragments,dedupe --offset=8192 "$WORK/zoff.img" "$WORK/src"
+cmp -s <(tail -c +8193 "$WORK/zoff.img") "$WORK/z.img" ||
+	fail "--offset with -zlz4: image differs"
+mkdir -p "$WORK/mnt-zoff"
+mount -t erofs -o loop,ro,offset=8192 "$WORK/zoff.img" "$WORK/mnt-zoff" ||
+	fail "--offset with -zlz4: cannot mount"
+MOUNTS="$WORK/mnt-zoff $MOUNTS"
+$COMPARE "$WORK/src" "$WORK/mnt-zoff" || fail "--offset with -zlz4: mount differs"
+umount_image "$WORK/mnt-zoff"
+rm -f "$WORK/z.img" "$WORK/zoff.img"
 
 note "--fsalignblks: size and superblock block count rounded up"
 blocks=$((size / 4096))
