@@ -110,14 +110,22 @@ int erofs_image_open(struct erofs_image *img, const char *path, u64 offset)
 	memset(img, 0, sizeof(*img));
 	img->fd = -1;
 	img->sbi.ishare_prefix_id = -1;
-	/* O_NOATIME spares the image even its atime when we own it */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
+	/*
+	 * O_NOATIME spares the image even its atime when we own it;
+	 * O_NONBLOCK keeps a FIFO from blocking the open forever, and is
+	 * cleared once image_size() has refused anything but a file or a
+	 * block device.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return erofs_err_ret(-errno, "cannot open '%s': %s", path,
 				     strerror(errno));
 	err = image_size(fd, path, &size);
+	if (!err && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
+		err = erofs_err_ret(-errno, "cannot read '%s': %s", path,
+				    strerror(errno));
 	if (!err && offset > size)
 		err = erofs_err_ret(-EINVAL, "offset %llu is past the end of '%s'",
 				    (unsigned long long)offset, path);

@@ -12,7 +12,8 @@ FSCK_TESTS = \
 	tests/fsck/shrink.sh \
 	tests/fsck/reads.sh \
 	tests/fsck/fiemap.sh \
-	tests/fsck/upstream-options.sh
+	tests/fsck/upstream-options.sh \
+	tests/fsck/hostile.sh
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \

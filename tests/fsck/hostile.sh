@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0+
+# Hostile inputs found by hand (issue 15): a FIFO or a character device
+# given as the image must be refused at once, not block in open(); a
+# truncated image must not print one line per unreachable file.
+. "${top_srcdir:-${srcdir:-.}}/tests/fsck/common.sh"
+
+# a FIFO with no writer blocks open(O_RDONLY) forever: 10 s is plenty
+mkfifo "$tmp/fifo"
+for args in "" "--extract=$tmp/x"; do
+	rc=0
+	# shellcheck disable=SC2086
+	timeout 10 "$FSCK" $args "$tmp/fifo" >"$tmp/out" 2>&1 || rc=$?
+	[ "$rc" = 8 ] || { cat "$tmp/out" >&2; fail "fsck $args fifo: exit $rc"; }
+	[ "$(wc -l <"$tmp/out")" = 1 ] || fail "fsck $args fifo: not one line"
+	grep -q "not a file or block device" "$tmp/out" || fail "fifo message"
+done
+for args in "" "-s" "--ishare-report" "--ls"; do
+	rc=0
+	# shellcheck disable=SC2086
+	timeout 10 "$DUMP" $args "$tmp/fifo" >"$tmp/out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || { cat "$tmp/out" >&2; fail "dump $args fifo: exit $rc"; }
+	grep -q "not a file or block device" "$tmp/out" || fail "dump fifo"
+done
+[ -p "$tmp/fifo" ] || fail "the FIFO was replaced"
+rc=0
+timeout 10 "$FSCK" /dev/null >"$tmp/out" 2>&1 || rc=$?
+[ "$rc" = 8 ] || fail "fsck /dev/null: exit $rc"
+echo "ok: a FIFO or character device is refused, not opened blocking"
