@@ -878,7 +878,14 @@ static int build(struct mkfs_opts *o)
 		close(fd);
 		return err ? 1 : 0;
 	}
-	if (!stat(dest, &st) && S_ISREG(st.st_mode)) {
+	/*
+	 * renaming over a character device, FIFO, socket or directory would
+	 * replace the node (as root, /dev/null): refuse before any work
+	 */
+	if (!stat(dest, &st) && !S_ISREG(st.st_mode))
+		return erofs_err_ret(1, "'%s' is not a regular file or block "
+				     "device", dest);
+	if (!stat(dest, &st)) {
 		o->cfg.old_image_dev = st.st_dev;
 		o->cfg.old_image_ino = st.st_ino;
 	}

@@ -150,7 +150,12 @@ dest_state() {
 	else
 		echo "(no directory $dir)"
 	fi
-	[ -e "$dest" ] && sha_of "$dest" || echo "(no $dest)"
+	# a device, FIFO or directory by its type: reading a FIFO would block
+	if [ -f "$dest" ] || [ -b "$dest" ]; then
+		sha_of "$dest"
+	else
+		stat -c '%F %t:%T' "$dest" 2>/dev/null || echo "(no $dest)"
+	fi
 }
 
 # expect_fail DEST 'WORD|WORD...' [--] COMMAND ARGS...

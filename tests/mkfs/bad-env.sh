@@ -62,3 +62,19 @@ for i in 1 2 3; do
 	expect_fail "$dest_full" "$dest_full|No space left" \
 		"$MKFS_EROFS" --quiet --workers=2 "$dest_full" "$WORK/src"
 done
+
+# an existing destination that is neither a regular file nor a block
+# device is refused before any work: renaming over it would replace the
+# node (as root, `mkfs.erofs /dev/null SRC` once replaced /dev/null)
+note "destination is a character device, a FIFO or a directory"
+make_src
+mkdir -p "$WORK/nodes/dir"
+mknod "$WORK/nodes/null" c 1 3
+mkfifo "$WORK/nodes/fifo"
+for n in null fifo dir; do
+	expect_fail "$WORK/nodes/$n" "$WORK/nodes/$n|not a regular file" \
+		timeout 10 "$MKFS_EROFS" --quiet "$WORK/nodes/$n" "$WORK/src"
+done
+[ -c "$WORK/nodes/null" ] || fail "the character device was replaced"
+[ "$(stat -c %t:%T "$WORK/nodes/null")" = 1:3 ] || fail "device changed"
+[ -p "$WORK/nodes/fifo" ] || fail "the FIFO was replaced"
