@@ -92,13 +92,24 @@ static void show_mode(FILE *out, const struct erofs_inode *vi)
 		vi->mode & 07777, perm);
 }
 
+/* a path from the image, escaped: it is made of the image's names */
+static void put_path(FILE *out, const char *path)
+{
+	if (path)
+		erofs_fput_escaped(out, path, strlen(path));
+	else
+		fputs("(not found)", out);
+}
+
 static void show_fields(FILE *out, struct dump_image *d,
 			const struct erofs_inode *vi, const char *path)
 {
 	unsigned int ft = erofs_mode_to_ftype(vi->mode);
 	u64 ondisk = dump_ondisk_size(d, vi);
 
-	fprintf(out, "Path: %s\n", path ? path : "(not found)");
+	fputs("Path: ", out);
+	put_path(out, path);
+	fputc('\n', out);
 	fprintf(out, "Size: %" PRIu64 "   On-disk size: %" PRIu64 "   %s\n",
 		vi->size, ondisk, ftype_names[ft]);
 	fprintf(out, "NID: %" PRIu64 "   Links: %u   Ino: %u   Layout: %u (%s)",
@@ -124,8 +135,11 @@ static int show_symlink(FILE *out, struct dump_image *d,
 	int err = target ? erofs_read_symlink(&d->img, vi, target,
 					     vi->size + 1) : -ENOMEM;
 
-	if (!err && !d->failed)
-		fprintf(out, "Target: %s\n", target);
+	if (!err && !d->failed) {
+		fputs("Target: ", out);
+		erofs_fput_escaped(out, target, strlen(target));
+		fputc('\n', out);
+	}
 	free(target);
 	return dump_check(d, err, "cannot read the symlink");
 }
@@ -171,7 +185,7 @@ static int ls_fn(const struct erofs_dirent_info *de, void *arg)
 	FILE *out = arg;
 
 	fprintf(out, "%10" PRIu64 " %4u  ", de->nid, de->ftype);
-	fwrite(de->name, 1, de->namelen, out);
+	erofs_fput_escaped(out, de->name, de->namelen);
 	fputc('\n', out);
 	return 0;
 }
@@ -243,7 +257,8 @@ static int show_extents(FILE *out, struct dump_image *d,
 		extent_line(out, n++, &m);
 		m.la += m.llen;
 	}
-	fprintf(out, "%s: %u extents found\n", path ? path : "(not found)", n);
+	put_path(out, path);
+	fprintf(out, ": %u extents found\n", n);
 	return 0;
 }
 

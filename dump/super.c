@@ -10,6 +10,7 @@
 #include <time.h>
 #include <uuid/uuid.h>
 #include "erofs/features.h"
+#include "erofs/print.h"
 #include "erofs/xattr.h"
 #include "dump.h"
 

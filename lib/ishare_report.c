@@ -341,9 +341,11 @@ void erofs_ishare_report_print_text(const struct erofs_ishare_report *r,
 		fprintf(out, "  %s  %s x%" PRIu64 ", saves %s\n", fp,
 			human(f->size, a, sizeof(a)), grp->count,
 			human(grp->saved, b, sizeof(b)));
-		for (u64 k = 0; k < grp->count; k++)
-			fprintf(out, "    %s:%s\n", r->images[f[k].image].path,
-				f[k].path);
+		for (u64 k = 0; k < grp->count; k++) {
+			fprintf(out, "    %s:", r->images[f[k].image].path);
+			erofs_fput_escaped(out, f[k].path, strlen(f[k].path));
+			fputc('\n', out);
+		}
 	}
 	fprintf(out, "\npage cache to read every file once:\n");
 	fprintf(out, "  without sharing: %s (%" PRIu64 " bytes)\n",

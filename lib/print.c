@@ -68,3 +68,54 @@ const char *erofs_strerror(int err)
 		return "filesystem image is corrupted";
 	return strerror(err < 0 ? -err : err);
 }
+
+/* the escaped form of @c, NUL-terminated in @out[5]; its length */
+static size_t escape_char(char out[5], u8 c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c >= 0x20 && c < 0x7f && c != '\\') {
+		out[0] = c;
+		out[1] = '\0';
+		return 1;
+	}
+	out[0] = '\\';
+	if (c == '\\') {
+		out[1] = '\\';
+		out[2] = '\0';
+		return 2;
+	}
+	out[1] = 'x';
+	out[2] = hex[c >> 4];
+	out[3] = hex[c & 15];
+	out[4] = '\0';
+	return 4;
+}
+
+void erofs_escape(char *out, size_t outsz, const void *name, size_t len)
+{
+	const u8 *s = name;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 < outsz; i++)
+		o += escape_char(out + o, s[i]);
+	if (outsz)
+		out[o < outsz ? o : outsz - 1] = '\0';
+}
+
+void erofs_fput_escaped(FILE *out, const void *name, size_t len)
+{
+	const u8 *s = name;
+	size_t run = 0;
+	char buf[5];
+
+	/* plain runs in one fwrite: a listing of many names stays cheap */
+	for (size_t i = 0; i < len; i++) {
+		if (escape_char(buf, s[i]) == 1)
+			continue;
+		fwrite(s + run, 1, i - run, out);
+		fputs(buf, out);
+		run = i + 1;
+	}
+	fwrite(s + run, 1, len - run, out);
+}

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/print.h"
 #include "liberofs_reader.h"
 
 #define DIRENT_SIZE	sizeof(struct erofs_dirent)

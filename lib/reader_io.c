@@ -382,30 +382,6 @@ int erofs_meta_read(struct erofs_image *img, void *buf, size_t len, u64 pos)
 	return 0;
 }
 
-void erofs_escape(char *out, size_t outsz, const void *name, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const u8 *s = name;
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 5 < outsz; i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
-			out[o++] = s[i];
-			continue;
-		}
-		out[o++] = '\\';
-		if (s[i] == '\\') {
-			out[o++] = '\\';
-			continue;
-		}
-		out[o++] = 'x';
-		out[o++] = hex[s[i] >> 4];
-		out[o++] = hex[s[i] & 15];
-	}
-	if (outsz)
-		out[o < outsz ? o : outsz - 1] = '\0';
-}
-
 static void default_report(const struct erofs_problem *p)
 {
 	if (p->nid == EROFS_NID_NONE)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/print.h"
 #include "erofs/xattr.h"
 #include "liberofs_reader.h"
 

@@ -9,7 +9,8 @@ TESTS += \
 	tests/dump/ishare-names.sh \
 	tests/dump/ishare-metadata.sh \
 	tests/dump/damaged.sh \
-	tests/dump/upstream-options.sh
+	tests/dump/upstream-options.sh \
+	tests/dump/hostile.sh
 EXTRA_DIST += \
 	tests/dump/common.sh \
 	tests/dump/ishare_check.py \

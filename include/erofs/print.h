@@ -7,6 +7,8 @@
 #define __EROFS_PRINT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 enum erofs_log_level {
 	EROFS_LOG_QUIET = 0,	/* errors only */
@@ -31,6 +33,16 @@ void erofs_msg(int level, const char *tag, const char *fmt, ...)
 				      ##__VA_ARGS__)
 #define erofs_err_ret(ret, fmt, ...) \
 	(erofs_err(fmt, ##__VA_ARGS__), (ret))
+
+/*
+ * A name from an image, fit for one line of text: printable ASCII is
+ * kept, a backslash doubled, anything else (control characters, ESC,
+ * newlines, bytes >= 0x7f) written as \xNN, so that a hostile name can
+ * neither split a line nor drive the terminal.  erofs_escape() truncates
+ * to @outsz (4 * len + 1 always fits); erofs_fput_escaped() writes it all.
+ */
+void erofs_escape(char *out, size_t outsz, const void *name, size_t len);
+void erofs_fput_escaped(FILE *out, const void *name, size_t len);
 
 /* strerror() for a negative errno, without a static buffer of ours */
 const char *erofs_strerror(int err);

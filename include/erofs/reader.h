@@ -96,13 +96,6 @@ int erofs_image_touch(const void *p, size_t len);
 /* whether [pos, pos + len) lies inside the image, without overflow */
 bool erofs_image_range_ok(const struct erofs_image *img, u64 pos, u64 len);
 
-/*
- * A name from the image, fit for a one-line message: printable ASCII is
- * kept, a backslash doubled, anything else written as \xNN.  Truncated to
- * @outsz (4 * len + 1 always fits).
- */
-void erofs_escape(char *out, size_t outsz, const void *name, size_t len);
-
 /* ---- inodes ---- */
 
 struct erofs_inode {
