@@ -1474,6 +1474,13 @@ static int aufs_member(struct tar *t, struct member *m, bool *done)
 	memmove(base, base + 4, strlen(base + 4) + 1);
 	if (!*base)
 		return erofs_err_ret(-EINVAL, "tar member '.wh.' names nothing");
+	/*
+	 * ".wh.." and ".wh..." would white out "." or "..": a second entry
+	 * of that name, which no directory can hold.  Dropped, as
+	 * erofs-utils does.
+	 */
+	if (!strcmp(base, ".") || !strcmp(base, ".."))
+		return 0;
 	m->type = '3';
 	m->major = m->minor = 0;
 	*done = false;
