@@ -91,6 +91,12 @@ struct dump_report_cfg {
 	u64 offset;
 };
 
+/*
+ * Why erofs_inode_fingerprint()'s -ENOTUNIQ or -EBADMSG makes a file's
+ * fingerprint untrustworthy, for a message
+ */
+const char *dump_fp_untrusted(int err);
+
 /* 0, or 1 after printing what went wrong */
 int dump_ishare_report(char **images, int nimages,
 		       const struct dump_report_cfg *cfg, FILE *out);

@@ -8,29 +8,59 @@
  */
 #include <errno.h>
 #include <sys/stat.h>
+#include <string.h>
 #include "erofs/ishare_report.h"
 #include "erofs/print.h"
 #include "dump.h"
 
+struct report_walk {
+	struct erofs_ishare_report *r;
+	u64 untrusted;		/* files whose fingerprint cannot be trusted */
+};
+
+/*
+ * A file with two fingerprint entries or a malformed one is named and
+ * counted as having none, so it never counts as shared; the walk goes on.
+ */
+static void untrusted_file(struct dump_image *d, const struct dump_entry *e,
+			   int err)
+{
+	char esc[1024];
+
+	erofs_escape(esc, sizeof(esc), e->path, strlen(e->path));
+	erofs_err("%s: '%s' @ nid %llu: fingerprint untrustworthy: %s",
+		  d->path, esc, (unsigned long long)e->vi->nid,
+		  dump_fp_untrusted(err));
+}
+
+const char *dump_fp_untrusted(int err)
+{
+	return err == -ENOTUNIQ ? "more than one fingerprint entry" :
+	       "value is not \"sha256:\" and 32 bytes";
+}
+
 static int file_fn(struct dump_image *d, const struct dump_entry *e,
 		   void *arg)
 {
-	struct erofs_ishare_report *r = arg;
+	struct report_walk *w = arg;
 	u8 digest[32];
 	int err;
 
 	if (!S_ISREG(e->vi->mode))
 		return 0;
 	err = erofs_inode_fingerprint(&d->img, e->vi, digest);
-	if (err && err != -ENODATA)
+	if (err == -ENOTUNIQ || err == -EBADMSG) {
+		untrusted_file(d, e, err);
+		w->untrusted++;
+	} else if (err && err != -ENODATA) {
 		return dump_check(d, err, "cannot read a fingerprint");
-	err = erofs_ishare_report_add_file(r, e->vi->nid, e->path, e->vi->size,
-					   err ? NULL : digest);
+	}
+	err = erofs_ishare_report_add_file(w->r, e->vi->nid, e->path,
+					   e->vi->size, err ? NULL : digest);
 	return dump_check(d, err, "cannot add a file to the report");
 }
 
-static int add_image(struct erofs_ishare_report *r, const char *path,
-		     u64 offset)
+static int add_image(struct report_walk *w, const char *path, u64 offset)
 {
 	char name[2 * EROFS_NAME_LEN + 32];
 	struct dump_image d;
@@ -40,13 +70,13 @@ static int add_image(struct erofs_ishare_report *r, const char *path,
 		bool named = !erofs_fingerprint_name(&d.img, name,
 						     sizeof(name));
 
-		err = erofs_ishare_report_add_image(r, path,
+		err = erofs_ishare_report_add_image(w->r, path,
 						    named ? name : NULL);
 		err = dump_check(&d, err < 0 ? err : 0,
 				 "cannot add the image to the report");
 	}
 	if (!err)
-		err = dump_walk(&d, d.img.sbi.root_nid, file_fn, r);
+		err = dump_walk(&d, d.img.sbi.root_nid, file_fn, w);
 	dump_image_close(&d);
 	return err;
 }
@@ -55,10 +85,11 @@ int dump_ishare_report(char **images, int nimages,
 		       const struct dump_report_cfg *cfg, FILE *out)
 {
 	struct erofs_ishare_report *r = erofs_ishare_report_new();
+	struct report_walk w = { r, 0 };
 	int err = r ? 0 : -ENOMEM;
 
 	for (int i = 0; i < nimages && !err; i++)
-		err = add_image(r, images[i], cfg->offset);
+		err = add_image(&w, images[i], cfg->offset);
 	if (!err) {
 		err = erofs_ishare_report_finish(r);
 		if (err)
@@ -72,5 +103,9 @@ int dump_ishare_report(char **images, int nimages,
 	else if (!err)
 		erofs_ishare_report_print_text(r, out, cfg->top);
 	erofs_ishare_report_free(r);
-	return err ? 1 : 0;
+	/* the report is complete, but it left files out of sharing */
+	if (!err && w.untrusted)
+		erofs_err("%llu files with untrustworthy fingerprints, "
+			  "counted as unshared", (unsigned long long)w.untrusted);
+	return err || w.untrusted ? 1 : 0;
 }

@@ -105,6 +105,10 @@ static int count_file(struct dump_image *d, struct stats *st,
 	err = erofs_inode_fingerprint(&d->img, vi, digest);
 	if (!err)
 		st->fingerprinted++;
+	if (err == -ENOTUNIQ || err == -EBADMSG)
+		return dump_fail(d, EFSCORRUPTED, "fingerprint untrustworthy: "
+				 "%s @ nid %llu", dump_fp_untrusted(err),
+				 (unsigned long long)vi->nid);
 	return err == -ENODATA ? 0 : err;
 }
 

@@ -276,40 +276,41 @@ int erofs_getxattr(struct erofs_image *img, const struct erofs_inode *vi,
 struct fp_ctx {
 	u8 *digest;
 	int ret;
+	unsigned int entries;
 };
 
+/* every entry is looked at: a second one makes the first untrustworthy */
 static int fingerprint_fn(const struct erofs_xattr_info *x, void *arg)
 {
 	struct fp_ctx *f = arg;
 
 	if (!x->fingerprint)
 		return 0;
+	if (++f->entries > 1) {
+		f->ret = -ENOTUNIQ;
+		return 1;
+	}
 	if (x->value_len != EROFS_ISHARE_VALUE_SIZE ||
 	    memcmp(x->value, EROFS_ISHARE_VALUE_PREFIX,
 		   EROFS_ISHARE_PREFIX_LEN)) {
-		f->ret = -EFSCORRUPTED;
-		return 1;
+		f->ret = -EBADMSG;
+		return 0;
 	}
 	memcpy(f->digest, x->value + EROFS_ISHARE_PREFIX_LEN, 32);
 	f->ret = 0;
-	return 1;
+	return 0;
 }
 
 int erofs_inode_fingerprint(struct erofs_image *img,
 			    const struct erofs_inode *vi, u8 digest[32])
 {
-	struct fp_ctx f = { digest, -ENODATA };
+	struct fp_ctx f = { digest, -ENODATA, 0 };
 	int err;
 
 	if (!img->has_fingerprints)
 		return -ENODATA;
 	err = erofs_xattr_iterate(img, vi, fingerprint_fn, &f);
-	if (err < 0)
-		return err;
-	if (f.ret == -EFSCORRUPTED)
-		return erofs_report(img, EROFS_PB_FP_VALUE, vi->nid,
-				    "fingerprint is not \"sha256:\" and 32 bytes");
-	return f.ret;
+	return err < 0 ? err : f.ret;
 }
 
 int erofs_fingerprint_name(const struct erofs_image *img, char *buf,

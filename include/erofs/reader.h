@@ -352,7 +352,10 @@ int erofs_getxattr(struct erofs_image *img, const struct erofs_inode *vi,
 
 /*
  * The 32-byte SHA-256 recorded as @vi's fingerprint: 0, -ENODATA when it
- * has none, or -EFSCORRUPTED when the value is malformed.
+ * has none, -EBADMSG when the value is not "sha256:" and 32 bytes, or
+ * -ENOTUNIQ when @vi has more than one fingerprint entry (the kernel reads
+ * the first, another tool may read another: none can be trusted).  Those
+ * two are not reported as problems: the caller names the file.
  */
 int erofs_inode_fingerprint(struct erofs_image *img,
 			    const struct erofs_inode *vi, u8 digest[32]);

@@ -5,6 +5,7 @@
 patch.py IMAGE rename PATH NEWNAME    dirent name (same length)
 patch.py IMAGE data PATH              flip a bit of a file's first byte
 patch.py IMAGE fpvalue PATH           flip a bit of its fingerprint digest
+patch.py IMAGE fpprefix PATH          flip a bit of its "sha256:" prefix
 patch.py IMAGE nid PATH NID           point PATH's dirent at NID
 patch.py IMAGE nlink PATH N           set PATH's link count
 patch.py IMAGE byte OFFSET XOR        xor one byte
@@ -47,6 +48,8 @@ def main():
         buf[inode_of(tree, args[0]).ranges[0][0]] ^= 1
     elif op == 'fpvalue':
         buf[inode_of(tree, args[0]).fingerprint.value_off + 20] ^= 1
+    elif op == 'fpprefix':
+        buf[inode_of(tree, args[0]).fingerprint.value_off] ^= 1
     elif op == 'nid':
         struct.pack_into('<Q', buf, dirent_of(tree, args[0]).off, int(args[1]))
     elif op == 'nlink':
