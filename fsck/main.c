@@ -91,9 +91,16 @@ struct fsck_opts {
 	char *extract_dir;
 };
 
+/*
+ * Lines printed per problem kind: a truncated image has one problem per
+ * file past its end, so the rest of a kind is summed up in one line.
+ */
+#define PROBLEM_LINES	20
+
 struct report_state {
 	const char *prog;
 	u64 count[EROFS_SEV_FATAL + 1];
+	u64 per_id[EROFS_PB_MAX];	/* problems of each kind */
 };
 
 static void usage(FILE *out)
@@ -336,6 +343,9 @@ static void print_problem(void *arg, const struct erofs_problem *p)
 	char path[4 * PATH_MAX + 1];
 
 	rs->count[sev]++;
+	if ((unsigned int)p->id < EROFS_PB_MAX &&
+	    ++rs->per_id[p->id] > PROBLEM_LINES)
+		return;
 	if (p->path)
 		erofs_escape(path, sizeof(path), p->path, strlen(p->path));
 	if (p->path && p->nid != EROFS_NID_NONE)
@@ -352,6 +362,20 @@ static void print_problem(void *arg, const struct erofs_problem *p)
 	else
 		fprintf(stderr, "%s%s: %s\n", warn, erofs_problem_name(p->id),
 			p->msg);
+}
+
+/* one line for each kind of problem that had more than it printed */
+static void print_unshown(const struct report_state *rs)
+{
+	for (unsigned int id = 0; id < EROFS_PB_MAX; id++) {
+		if (rs->per_id[id] <= PROBLEM_LINES)
+			continue;
+		fprintf(stderr, "%s%s: %llu more problems of this kind not shown (%llu in all)\n",
+			erofs_problem_severity(id) == EROFS_SEV_WARN ?
+			"warning: " : "", erofs_problem_name(id),
+			(unsigned long long)(rs->per_id[id] - PROBLEM_LINES),
+			(unsigned long long)rs->per_id[id]);
+	}
 }
 
 /*
@@ -436,6 +460,7 @@ static int run(struct fsck_opts *o, struct report_state *rs)
 		print_summary(o, &st, rs);
 	}
 	erofs_image_close(&img);
+	print_unshown(rs);
 	if (rs->count[EROFS_SEV_ERROR])
 		ret |= FSCK_UNCORRECTED;
 	if (rs->count[EROFS_SEV_FATAL] ||

@@ -27,3 +27,19 @@ rc=0
 timeout 10 "$FSCK" /dev/null >"$tmp/out" 2>&1 || rc=$?
 [ "$rc" = 8 ] || fail "fsck /dev/null: exit $rc"
 echo "ok: a FIFO or character device is refused, not opened blocking"
+
+# a truncated image: one problem per file past the end, but at most 20
+# lines of one kind, then one line with the count of the rest
+mkdir -p "$tmp/many"
+for i in $(seq 0 59); do
+	head -c 5000 /dev/urandom >"$tmp/many/f$i"
+done
+"$MKFS" --quiet "$tmp/many.img" "$tmp/many" || fail mkfs
+head -c 65536 "$tmp/many.img" >"$tmp/short.img"
+expect_rc 4 "$tmp/short.img"
+n=$(grep -c "^badInodeDataAddr: '/f" "$tmp/out" || true)
+[ "$n" = 20 ] || { cat "$tmp/out" >&2; fail "$n lines of badInodeDataAddr"; }
+grep -q "^badInodeDataAddr: [0-9]* more problems of this kind not shown ([0-9]* in all)$" \
+	"$tmp/out" || fail "no summary line: $(tail -3 "$tmp/out")"
+[ "$(wc -l <"$tmp/out")" -le 25 ] || fail "too many lines: $(wc -l <"$tmp/out")"
+echo "ok: a truncated image's problems are summed up after 20 lines"
