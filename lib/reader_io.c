@@ -102,14 +102,23 @@ static int image_size(int fd, const char *path, u64 *size)
 			     path);
 }
 
+/* an image of @size readable bytes, nothing read yet */
+static void image_init(struct erofs_image *img, const char *name, u64 size)
+{
+	memset(img, 0, sizeof(*img));
+	img->fd = -1;
+	img->sbi.ishare_prefix_id = -1;
+	img->name = name;
+	img->size = size;
+	img->data_end = size;
+}
+
 int erofs_image_open(struct erofs_image *img, const char *path, u64 offset)
 {
 	u64 size = 0;
 	int fd, err;
 
-	memset(img, 0, sizeof(*img));
-	img->fd = -1;
-	img->sbi.ishare_prefix_id = -1;
+	image_init(img, path, 0);
 	/*
 	 * O_NOATIME spares the image even its atime when we own it;
 	 * O_NONBLOCK keeps a FIFO from blocking the open forever, and is
@@ -133,12 +142,17 @@ int erofs_image_open(struct erofs_image *img, const char *path, u64 offset)
 		close(fd);
 		return err;
 	}
+	image_init(img, path, size - offset);
 	img->fd = fd;
-	img->name = path;
 	img->offset = offset;
-	img->size = size - offset;
-	img->data_end = img->size;
 	return 0;
+}
+
+void erofs_image_open_mem(struct erofs_image *img, const void *buf,
+			  size_t len, const char *name)
+{
+	image_init(img, name, len);
+	img->mem = buf;
 }
 
 void erofs_image_close(struct erofs_image *img)
@@ -169,7 +183,7 @@ int erofs_image_pread(struct erofs_image *img, void *buf, size_t len, u64 pos)
 
 	if (!erofs_image_range_ok(img, pos, len))
 		return -EFSCORRUPTED;
-	mapped = erofs_image_map(img, pos, len);
+	mapped = img->mem ? img->mem + pos : erofs_image_map(img, pos, len);
 	if (mapped) {
 		memcpy(buf, mapped, len);
 		return 0;
@@ -283,7 +297,7 @@ int erofs_mcache_init(struct erofs_image *img)
 	pthread_mutex_init(&mc->lock, NULL);
 	img->mcache = mc;
 	/* not when it is too big for the address space or the bitmap */
-	if (img->map_data && (size_t)len == len && len / REGION_BYTES <
+	if (img->map_data && !img->mem && (size_t)len == len && len / REGION_BYTES <
 	    (u64)COUNTED_MAX * 8) {
 		void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, img->fd, 0);
 
@@ -305,6 +319,9 @@ int erofs_mcache_init(struct erofs_image *img)
 		free(mc->counted);
 		mc->counted = NULL;
 	}
+	/* an image in memory is read in place: no cache */
+	if (img->mem)
+		return 0;
 	mc->nslots = MCACHE_BYTES / blksz;
 	mc->tags = calloc(mc->nslots, sizeof(*mc->tags));
 	mc->data = malloc((size_t)mc->nslots * blksz);
@@ -366,7 +383,7 @@ int erofs_meta_read(struct erofs_image *img, void *buf, size_t len, u64 pos)
 
 	if (!erofs_image_range_ok(img, pos, len))
 		return -EFSCORRUPTED;
-	if (!img->mcache || img->mcache->whole)
+	if (!img->mcache || img->mcache->whole || img->mem)
 		return erofs_image_pread(img, buf, len, pos);
 	while (len) {
 		unsigned int off = pos & (blksz - 1);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 enum erofs_log_level {
+	EROFS_LOG_SILENT = -2,	/* not even errors: the fuzz targets */
 	EROFS_LOG_QUIET = 0,	/* errors only */
 	EROFS_LOG_INFO = 1,
 	EROFS_LOG_DEBUG = 2,

@@ -27,7 +27,8 @@ struct erofs_zreader;
 #define EROFS_SHARED_SHOWN	2
 
 struct erofs_image {
-	int fd;
+	int fd;			/* -1 for an image in memory */
+	const u8 *mem;		/* the image in memory, or NULL */
 	const char *name;	/* for messages */
 	u64 offset;		/* where the image starts in the file */
 	u64 size;		/* readable bytes from offset */
@@ -66,6 +67,13 @@ struct erofs_image {
  * line and returns -errno when it cannot.
  */
 int erofs_image_open(struct erofs_image *img, const char *path, u64 offset);
+/*
+ * An image held in memory, @len bytes at @buf, which must outlive it:
+ * the fuzz targets (tests/fuzz) read images this way, without a file.
+ * @name is for messages.  Never mapped: map_data stays false.
+ */
+void erofs_image_open_mem(struct erofs_image *img, const void *buf,
+			  size_t len, const char *name);
 void erofs_image_close(struct erofs_image *img);
 
 /*
