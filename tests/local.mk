@@ -74,6 +74,7 @@ include tests/fsck.mk
 include tests/dump.mk
 include tests/compress.mk
 include tests/contrib.mk
+include tests/fuzz.mk
 
 # --- the awkward tree, the comparer, the independent image parser --------
 EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py
