@@ -42,6 +42,7 @@ sums() {	# DIR -> sorted "sha256  ./path" lines
 # and inodes are not what we compare), then read every file
 measure() {	# PAIR LABEL OPTS HOW_B [OPTS_B]
 	d=/pairs/$1
+	say STEP "$1: reading both images, $2"
 	mount_img "$d/a.img" /mnt/a "$3" file || { say FAIL "$1" mount a; return; }
 	mount_img "$d/b.img" /mnt/b "${5:-$3}" "$4" || { say FAIL "$1" mount b; umount_img /mnt/a; return; }
 	drop
@@ -65,6 +66,7 @@ measure() {	# PAIR LABEL OPTS HOW_B [OPTS_B]
 # unmounting one image leaves the other readable; the last unmount frees
 lifetime() {	# PAIR
 	d=/pairs/$1
+	say STEP "$1: unmounting one user, then the last"
 	drop
 	base=$(cached_kb)
 	mount_img "$d/a.img" /mnt/a ro,inode_share,domain_id=d file
@@ -94,6 +96,7 @@ done
 # by our mkfs from a tree where /evil carried that forged xattr
 if [ -d /forge ]; then
 	f=/forge
+	say STEP "forged fingerprint"
 	mount_img $f/good.img /mnt/a ro,inode_share,domain_id=f file
 	mount_img $f/forged.img /mnt/b ro,inode_share,domain_id=f file
 	cat /mnt/a/good > /dev/null

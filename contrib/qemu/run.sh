@@ -18,13 +18,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${EROFS_TOOLS_CACHE:-/var/cache/erofs-tools}
-builddir=${EROFS_TOOLS_BUILD:-$top}
+builddir=${EROFS_TOOLS_BUILD:-}
 install=1
 forge=0
 gen_files=0
 tolerance=2
 jobs=2
 keep=0
+plan=0
 debian=()
 pairs=()
 
@@ -37,44 +38,78 @@ Pairs (default: --generated --forge --debian perl-modules-5.36
 --debian libssl3,openssl):
   --generated[=N]       a generated pair of trees, N files (default 200)
   --debian PKG[,PKG]    the two newest versions apt offers of PKG, unpacked
-                        with dpkg -x
+                        with dpkg -x; PKG=VER_A..VER_B takes these two
   --pair NAME A.IMG B.IMG
                         two images already made with mkfs --ishare_key
   --forge               also show what a forged fingerprint does
   --quick               --generated=60 --forge (what make check runs)
 Other:
-  --build-dir DIR       where mkfs/ fsck/ dump/ were built (default: $top)
+  --build-dir DIR       where mkfs/ fsck/ dump/ were built (default: $top
+                        if built in the source tree, else $top/build)
   --cache DIR           kernel and download cache (default: $cache)
   --no-install          never call apt-get; exit 77 if something is missing
   --kernel-only         build (or find) the cached kernel and stop
+  --plan                print the pairs, versions and tools it would use,
+                        and stop (no kernel, no guest)
   --tolerance PP        allowed gap, in percentage points (default 2)
   --jobs N              make -j for the kernel (default 2)
-  --keep                keep the work directory
+  --keep                keep the work directory (and print where it is)
 EOF
 }
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 skip() { echo "run.sh: SKIP: $*" >&2; exit 77; }
 note() { echo "== $*" >&2; }
+# a command line we cannot use: say what is wrong with it, exit 2
+bad_usage() { echo "run.sh: $*; see --help" >&2; exit 2; }
+
+# OPTION needs N arguments, none of which looks like an option
+need_args() {	# OPTION N WHAT ARGS...
+	local opt=$1 n=$2 what=$3 i
+	shift 3
+	[ $# -ge "$n" ] || bad_usage "$opt needs $what"
+	for ((i = 1; i <= n; i++)); do
+		case ${!i} in
+		-*|'') bad_usage "$opt needs $what, not '${!i}'" ;;
+		esac
+	done
+}
 
 kernel_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--generated) gen_files=200 ;;
-	--generated=*) gen_files=${1#*=} ;;
-	--debian) shift; debian+=("$1") ;;
-	--pair) pairs+=("$2:$3:$4"); shift 3 ;;
+	--generated=*) gen_files=${1#*=}
+		[[ $gen_files =~ ^[1-9][0-9]*$ ]] ||
+			bad_usage "--generated=N needs a file count, not '$gen_files'" ;;
+	--debian) need_args "$1" 1 "a package: PKG[,PKG] or PKG=VER_A..VER_B" \
+			"${@:2}"
+		debian+=("$2"); shift ;;
+	--pair) need_args "$1" 3 "NAME A.IMG B.IMG" "${@:2}"
+		[[ $2 =~ ^[A-Za-z0-9._+-]+$ ]] ||
+			bad_usage "--pair NAME: '$2' is not a plain name (letters, digits, ._+-)"
+		for i in "$3" "$4"; do
+			[ -f "$i" ] && [ -r "$i" ] ||
+				bad_usage "--pair $2: no image file '$i'"
+		done
+		pairs+=("$2:$3:$4"); shift 3 ;;
 	--forge) forge=1 ;;
 	--quick) gen_files=60; forge=1 ;;
-	--build-dir) shift; builddir=$1 ;;
-	--cache) shift; cache=$1 ;;
+	--build-dir|--cache|--tolerance|--jobs)
+		need_args "$1" 1 "a value" "${@:2}"
+		case $1 in
+		--build-dir) builddir=$2 ;;
+		--cache) cache=$2 ;;
+		--tolerance) tolerance=$2 ;;
+		--jobs) jobs=$2 ;;
+		esac
+		shift ;;
 	--no-install) install=0 ;;
 	--kernel-only) kernel_only=1 ;;
-	--tolerance) shift; tolerance=$1 ;;
-	--jobs) shift; jobs=$1 ;;
+	--plan) plan=1 ;;
 	--keep) keep=1 ;;
 	-h|--help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	*) bad_usage "unknown option '$1'" ;;
 	esac
 	shift
 done
@@ -85,6 +120,62 @@ if [ "$gen_files" = 0 ] && [ ${#debian[@]} = 0 ] && [ ${#pairs[@]} = 0 ] &&
 	# shellcheck disable=SC2054 # a comma joins packages into one pair
 	debian=(perl-modules-5.36 libssl3,openssl)
 fi
+
+# the tools: --build-dir, else the source tree when built in place, else
+# build/ beside it (the out-of-tree build of README.md)
+find_tools() {
+	local d t
+	if [ -z "$builddir" ]; then
+		for d in "$top" "$top/build"; do
+			[ -x "$d/mkfs/mkfs.erofs" ] && { builddir=$d; break; }
+		done
+		[ -n "$builddir" ] || die "no mkfs/mkfs.erofs in $top or" \
+			"$top/build: build the tools first (README.md) or give --build-dir DIR"
+	fi
+	MKFS=$builddir/mkfs/mkfs.erofs
+	FSCK=$builddir/fsck/fsck.erofs
+	DUMP=$builddir/dump/dump.erofs
+	for t in "$MKFS" "$FSCK" "$DUMP"; do
+		[ -x "$t" ] || die "no $t: build the tools first (or --build-dir)"
+	done
+}
+
+# --debian SPEC -> "PKG=VER ..." for image A and for image B in deb_a and
+# deb_b: the two newest versions apt offers, or the two of PKG=VER_A..VER_B
+declare -A deb_a deb_b
+resolve_debian() {	# SPEC
+	local spec=$1 item p want v va vb
+	local -a have
+	for item in ${spec//,/ }; do
+		p=${item%%=*}
+		want=
+		[ "$p" = "$item" ] || want=${item#*=}
+		mapfile -t have < <(apt-cache madison "$p" 2>/dev/null |
+				    awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
+				    sort -uVr)
+		[ ${#have[@]} -gt 0 ] || die "--debian $spec: apt knows no package" \
+			"'$p' (if it exists, apt-get update may be needed)"
+		if [ -n "$want" ]; then
+			va=${want%%..*}
+			vb=${want#*..}
+			[ "$va" != "$want" ] && [ -n "$va" ] && [ -n "$vb" ] ||
+				die "--debian $spec: '$item' is not PKG=VER_A..VER_B"
+			for v in "$va" "$vb"; do
+				printf '%s\n' "${have[@]}" | grep -qxF -- "$v" ||
+					die "--debian $spec: apt offers no version" \
+					"$v of $p (it offers: ${have[*]})"
+			done
+			deb_a[$spec]+="$p=$va "
+			deb_b[$spec]+="$p=$vb "
+			continue
+		fi
+		[ ${#have[@]} -ge 2 ] || die "--debian $spec: apt offers only one" \
+			"version of $p (${have[0]}), two are needed; apt-get update" \
+			"may list more, or name two with $p=VER_A..VER_B"
+		deb_a[$spec]+="$p=${have[1]} "
+		deb_b[$spec]+="$p=${have[0]} "
+	done
+}
 
 # --- what we need on the host ----------------------------------------------
 kernel_tar=/usr/src/linux-source-6.12.tar.xz
@@ -131,6 +222,27 @@ check_config() {	# .config
 	return $bad
 }
 
+# CMD..., saying every minute that WHAT is still going on
+ticking() {	# WHAT CMD...
+	local what=$1 t0 tick rc=0
+	shift
+	t0=$(date +%s)
+	(
+		n=0
+		while sleep 5; do
+			n=$((n + 5))
+			[ $((n % 60)) = 0 ] &&
+				note "$what, $((n / 60)) min so far"
+		done
+	) &
+	tick=$!
+	"$@" || rc=$?
+	kill $tick 2>/dev/null || true
+	wait $tick 2>/dev/null || true
+	note "$what: done in $(( $(date +%s) - t0 )) s"
+	return $rc
+}
+
 build_kernel() {	# -> sets $bzimage
 	local key dir src t0
 	key=$(kernel_key)
@@ -157,8 +269,13 @@ build_kernel() {	# -> sets $bzimage
 		"$here/kernel.config" > /dev/null
 	make -s -C "$src" olddefconfig > /dev/null
 	check_config "$src/.config" || die "kernel config fragment not applied"
-	note "kernel: building with nice -n 19 make -j$jobs (takes a while)"
-	nice -n 19 make -s -C "$src" -j"$jobs" bzImage >&2
+	note "kernel: building with nice -n 19 make -j$jobs: about 7 min on" \
+		"two idle cores, 20 min or more on a loaded machine"
+	# under make check, MAKEFLAGS names a jobserver whose descriptors
+	# the test driver did not pass on: the kernel's make runs its own
+	ticking "kernel: building" \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		nice -n 19 make -s -C "$src" -j"$jobs" bzImage >&2
 	cp "$src/.config" "$dir/config"
 	dpkg-query -W -f='${Version}\n' linux-source-6.12 > "$dir/source-version"
 	cp "$src/arch/x86/boot/bzImage" "$bzimage.tmp"
@@ -169,9 +286,6 @@ build_kernel() {	# -> sets $bzimage
 }
 
 # --- images ----------------------------------------------------------------
-MKFS=$builddir/mkfs/mkfs.erofs
-FSCK=$builddir/fsck/fsck.erofs
-DUMP=$builddir/dump/dump.erofs
 
 mkimg() {	# DIR IMG
 	"$MKFS" --quiet --ishare_key "$2" "$1" > /dev/null ||
@@ -214,24 +328,19 @@ pair_generated() {
 	rm -rf "$g"
 }
 
-# the two newest versions of each package that apt knows
-pair_debian() {	# PKG[,PKG...]
-	local spec=$1 name=${1%%,*} p v i dir debs=$cache/debs
+# the versions resolve_debian chose, downloaded once into the cache
+pair_debian() {	# SPEC
+	local spec=$1 name=${1%%[,=]*} p i dir at debs=$cache/debs
 	local -a va vb
+	read -ra va <<< "${deb_a[$spec]}"
+	read -ra vb <<< "${deb_b[$spec]}"
 	mkdir -p "$debs"
-	for p in ${spec//,/ }; do
-		mapfile -t v < <(apt-cache madison "$p" | awk '{ print $3 }' |
-				 sort -uVr | head -2)
-		[ ${#v[@]} = 2 ] || die "apt offers fewer than two versions of $p"
-		vb+=("$p=${v[0]}")
-		va+=("$p=${v[1]}")
-	done
 	for i in a b; do
 		dir=$work/deb/$i
 		mkdir -p "$dir"
 		local -n list=v$i
 		for p in "${list[@]}"; do
-			local at=$debs/${p%%=*}/${p#*=}
+			at=$debs/${p%%=*}/${p#*=}
 			if ! ls "$at"/*.deb > /dev/null 2>&1; then
 				mkdir -p "$at"
 				(cd "$at" && apt-get download -qq \
@@ -300,31 +409,57 @@ make_initrd() {
 }
 
 # rootfstype=ramfs: 6.12 mounts EROFS only from files whose mapping can
-# read_folio, which tmpfs (the default initramfs root) cannot
+# read_folio, which tmpfs (the default initramfs root) cannot.  While the
+# guest runs, its "@@ STEP" lines say what it is doing.
+# the guest's "@@ STEP" lines not shown yet (uses qemu()'s locals)
+show_steps() {
+	local n
+	n=$(grep -c '^@@ STEP' "$work/guest.log" || true)
+	[ "$n" -gt "$shown" ] || return 0
+	grep '^@@ STEP' "$work/guest.log" | tr -d '\r' |
+		sed -n "$((shown + 1)),${n}p" |
+		while read -r _ _ what; do
+			note "guest, ${waited} s: $what"
+		done
+	shown=$n
+}
+
 qemu() {	# PROBE_SECONDS ACCEL...
-	local mb probe=$1 pid waited=0
+	local mb probe=$1 pid waited=0 booted=0 shown=0
 	shift
 	mb=$(( $(stat -c %s "$work/initrd.cpio") * 3 / 1048576 + 384 ))
 	note "boot: $*, ${mb} MiB"
+	: > "$work/guest.log"
 	timeout 3600 qemu-system-x86_64 "$@" -m "$mb" -smp 1 \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$bzimage" -initrd "$work/initrd.cpio" \
 		-append "console=ttyS0 rdinit=/init rootfstype=ramfs panic=-1 loglevel=4" \
 		< /dev/null > "$work/guest.log" 2>&1 &
 	pid=$!
-	# an accelerator that cannot boot the guest shows no sign of life
-	while [ "$probe" -gt 0 ] && ! grep -q '@@ BOOT' "$work/guest.log"; do
-		if [ $waited -ge "$probe" ] || ! kill -0 $pid 2>/dev/null; then
-			kill $pid 2>/dev/null || true
-			wait $pid 2>/dev/null || true
-			note "boot: no sign of life with $* after ${waited} s"
-			return 1
+	while kill -0 $pid 2>/dev/null; do
+		# an accelerator that cannot boot the guest shows no sign of life
+		if [ $booted = 0 ]; then
+			if grep -q '@@ BOOT' "$work/guest.log"; then
+				booted=1
+			elif [ "$probe" -gt 0 ] && [ $waited -ge "$probe" ]; then
+				kill $pid 2>/dev/null || true
+				wait $pid 2>/dev/null || true
+				note "boot: no sign of life with $* after ${waited} s"
+				return 1
+			fi
 		fi
+		show_steps
 		sleep 1
 		waited=$((waited + 1))
 	done
 	wait $pid || true
+	show_steps
 	tr -d '\r' < "$work/guest.log" > "$work/guest.txt"
+	if [ $booted = 0 ] && [ "$probe" -gt 0 ] &&
+	   ! grep -q '@@ BOOT' "$work/guest.txt"; then
+		note "boot: $* exited without a sign of life"
+		return 1
+	fi
 	grep -q '^@@ DONE' "$work/guest.txt"
 }
 
@@ -332,8 +467,12 @@ qemu() {	# PROBE_SECONDS ACCEL...
 # over MSRs under nested virtualisation), else TCG; a guest that boots
 # prints its first line within seconds, so 20 s without one means stuck
 boot() {
-	local t0
+	local t0 mib
 	t0=$(date +%s)
+	mib=$(du -sm "$initrd" | cut -f1)
+	note "guest: reads its $mib MiB of images about ten times (mounted" \
+		"four ways, checksums, lifetime): seconds with KVM, about" \
+		"$(( mib / 3 + 10 )) s under TCG"
 	if ! { python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' \
 			2>/dev/null && qemu 20 -accel kvm; }; then
 		qemu 0 -accel tcg || {
@@ -346,98 +485,34 @@ boot() {
 
 # --- report ----------------------------------------------------------------
 report() {
-	python3 - "$work" "$tolerance" <<'EOF'
-import json, os, sys
-work, tol = sys.argv[1], float(sys.argv[2])
-res, checks, life, bad = {}, {}, {}, 0
-for line in open(os.path.join(work, "guest.txt")):
-    f = line.split()
-    if not f or f[0] != "@@":
-        continue
-    if f[1] == "RESULT":
-        res[(f[2], f[3])] = int(f[4])
-    elif f[1] == "CHECK":
-        checks[(f[2], f[3])] = f[4]
-    elif f[1] == "LIFETIME":
-        life[f[2]] = (f[3], int(f[4]))
-    elif f[1] == "FAIL":
-        print("guest: " + " ".join(f[2:]))
-        bad = 1
-names = open(os.path.join(work, "pairs")).read().split() \
-    if os.path.exists(os.path.join(work, "pairs")) else []
-hdr = "%-22s %9s %9s %9s %9s %9s %8s  %s" % (
-    "pair", "A+B MiB", "without", "with", "measured", "ideal", "loop", "checks")
-print(hdr)
-print("-" * len(hdr))
-for n in names:
-    rep = json.load(open(os.path.join(work, n + ".json")))
-    ideal = rep["total"]["saved_percent"]
-    size = sum(i["bytes"] for i in rep["images"]) / 1048576
-    wo, wi = res.get((n, "without")), res.get((n, "with"))
-    lo = res.get((n, "with-loop"))
-    if not wo or wi is None:
-        print("%-22s no result" % n)
-        bad = 1
-        continue
-    meas = 100.0 * (wo - wi) / wo
-    loop = 100.0 * (wo - lo) / wo if lo is not None else float("nan")
-    ok = [checks.get((n, k)) == "ok"
-          for k in ("without", "with", "with-loop", "two-domains")]
-    # images of two domains share only within each image
-    two = res.get((n, "two-domains"))
-    alone = sum(json.load(open(os.path.join(work, "%s.%s.json" % (n, i))))
-                ["total"]["page_cache_bytes_with"] for i in "ab") // 1024
-    apart = two is not None and abs(two - alone) <= max(64, alone // 200)
-    lt = life.get(n, ("?", 0))
-    # after the last unmount, at most a few pages may stay behind
-    lt_ok = lt[0] == "ok" and lt[1] <= 64
-    good = all(ok) and lt_ok and apart and abs(meas - ideal) <= tol and \
-        abs(loop - ideal) <= tol
-    bad |= not good
-    print("%-22s %9.1f %7.1fMi %7.1fMi %8.2f%% %8.2f%% %7.2f%%  %s" % (
-        n, size, wo / 1024, wi / 1024, meas, ideal, loop,
-        "ok" if good else "FAIL (bytes %s, unmount %s/%d KiB left, "
-        "two domains %s KiB, expected %d)" % (
-            "ok" if all(ok) else "WRONG", lt[0], lt[1], two, alone)))
-forge = [l.split() for l in open(os.path.join(work, "guest.txt"))
-         if l.startswith("@@ FORGE")]
-if forge:
-    f = forge[0]
-    got, own, fixed = f[3], f[5], f[7]
-    good = open(os.path.join(work, "forge.good")).read().strip()
-    evil = open(os.path.join(work, "forge.evil")).read().strip()
-    rc = open(os.path.join(work, "forge.fsck.rc")).read().strip()
-    rc2 = open(os.path.join(work, "forge.mkfs.fsck.rc")).read().strip()
-    print()
-    print("forged fingerprint (file /evil given the fingerprint of /good):")
-    print("  shared mount serves /good's bytes for /evil: %s" %
-          ("yes" if got == good else "NO"))
-    print("  unshared mount reads /evil's own bytes:     %s" %
-          ("yes" if own == evil else "NO"))
-    print("  our mkfs, source xattr forged, own bytes:   %s" %
-          ("yes" if fixed == evil else "NO"))
-    print("  fsck.erofs on the forged image exits:       %s" % rc)
-    print("  fsck.erofs on our mkfs's image exits:       %s" % rc2)
-    badid = [l.split()[2] for l in open(os.path.join(work, "guest.txt"))
-             if l.startswith("@@ BADID")]
-    print("  prefix id >= xattr_prefix_count, mount:   %s" %
-          (badid[0] if badid else "?"))
-    bad |= not (got == good and own == evil and fixed == evil and
-                rc == "4" and rc2 == "0" and badid == ["refused"])
-print()
-print("result: %s" % ("PASS" if not bad else "FAIL"))
-sys.exit(1 if bad else 0)
-EOF
+	python3 "$here/report.py" "$work" "$tolerance"
 }
 
+for d in "${debian[@]}"; do resolve_debian "$d"; done
+find_tools
+if [ $plan = 1 ]; then
+	echo "tools: $builddir"
+	[ "$gen_files" = 0 ] || echo "pair generated-$gen_files: genpair.py --files $gen_files"
+	for d in "${debian[@]}"; do
+		echo "pair ${d%%[,=]*}: a = ${deb_a[$d]% }; b = ${deb_b[$d]% }"
+	done
+	for p in "${pairs[@]}"; do
+		IFS=: read -r n a b <<< "$p"
+		echo "pair $n: a = $a; b = $b"
+	done
+	[ $forge = 0 ] || echo "forge: yes"
+	echo "kernel: $cache/kernel/$(kernel_key)/bzImage"
+	exit 0
+fi
 ensure_deps
 build_kernel
 [ $kernel_only = 1 ] && exit 0
-for t in "$MKFS" "$FSCK" "$DUMP"; do
-	[ -x "$t" ] || die "no $t: build the tools first (or --build-dir)"
-done
 work=$(mktemp -d "${TMPDIR:-/tmp}/erofs-qemu.XXXXXX")
-[ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
+if [ $keep = 1 ]; then
+	trap 'echo "run.sh: kept work directory $work" >&2' EXIT
+else
+	trap 'rm -rf "$work"' EXIT
+fi
 initrd=$work/initrd
 mkdir -p "$initrd/pairs"
 : > "$work/pairs"
