@@ -28,8 +28,9 @@ for line in open(os.path.join(work, "guest.txt")):
         bad = 1
 names = open(os.path.join(work, "pairs")).read().split() \
     if os.path.exists(os.path.join(work, "pairs")) else []
-hdr = "%-22s %9s %9s %9s %9s %9s %8s  %s" % (
-    "pair", "A+B MiB", "without", "with", "measured", "ideal", "loop", "checks")
+w = max([22] + [len(n) for n in names])
+hdr = "%-*s %9s %9s %9s %9s %9s %8s  %s" % (
+    w, "pair", "A+B MiB", "without", "with", "measured", "ideal", "loop", "checks")
 # a run of --forge alone has no pairs, hence no table
 if names:
     print(hdr)
@@ -41,7 +42,7 @@ for n in names:
     wo, wi = res.get((n, "without")), res.get((n, "with"))
     lo = res.get((n, "with-loop"))
     if not wo or wi is None:
-        print("%-22s no result" % n)
+        print("%-*s no result" % (w, n))
         bad = 1
         continue
     meas = 100.0 * (wo - wi) / wo
@@ -59,8 +60,8 @@ for n in names:
     good = all(ok) and lt_ok and apart and abs(meas - ideal) <= tol and \
         abs(loop - ideal) <= tol
     bad |= not good
-    print("%-22s %9.1f %7.1fMi %7.1fMi %8.2f%% %8.2f%% %7.2f%%  %s" % (
-        n, size, wo / 1024, wi / 1024, meas, ideal, loop,
+    print("%-*s %9.1f %7.1fMi %7.1fMi %8.2f%% %8.2f%% %7.2f%%  %s" % (
+        w, n, size, wo / 1024, wi / 1024, meas, ideal, loop,
         "ok" if good else "FAIL (bytes %s, unmount %s/%d KiB left, "
         "two domains %s KiB, expected %d)" % (
             "ok" if all(ok) else "WRONG", lt[0], lt[1], two, alone)))

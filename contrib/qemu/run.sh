@@ -26,8 +26,11 @@ tolerance=2
 jobs=2
 keep=0
 plan=0
+kernel=
 debian=()
 pairs=()
+mkfs_a=()	# mkfs.erofs options of image A of the pairs run.sh makes
+mkfs_b=()	# and of image B
 
 usage() {
 	cat <<EOF
@@ -39,16 +42,26 @@ Pairs (default: --generated --forge --debian perl-modules-5.36
   --generated[=N]       a generated pair of trees, N files (default 200)
   --debian PKG[,PKG]    the two newest versions apt offers of PKG, unpacked
                         with dpkg -x; PKG=VER_A..VER_B takes these two
-  --pair NAME A.IMG B.IMG
-                        two images already made with mkfs --ishare_key
+  --pair NAME A B       two images already made with mkfs --ishare_key,
+                        or two directories to make them from
   --forge               also show what a forged fingerprint does
   --quick               --generated=60 --forge (what make check runs)
+Images (of --generated, --debian and --pair directories; the pair's name
+gets .ALG, or .A~B when A and B differ):
+  --compress ALG[,LEVEL]
+                        compress both images: mkfs.erofs -z ALG[,LEVEL]
+                        (lz4, lz4hc, lzma, zstd)
+  --mkfs-a 'OPTIONS'    more mkfs.erofs options for image A (one argument,
+                        split at spaces), e.g. --mkfs-a '-z lz4hc,12 -C65536'
+  --mkfs-b 'OPTIONS'    the same for image B
 Other:
   --build-dir DIR       where mkfs/ fsck/ dump/ were built (default: $top
                         if built in the source tree, else $top/build)
   --cache DIR           kernel and download cache (default: $cache)
   --no-install          never call apt-get; exit 77 if something is missing
   --kernel-only         build (or find) the cached kernel and stop
+  --kernel BZIMAGE      boot this kernel instead (one built by hand from
+                        contrib/kernel/ with kernel.config)
   --plan                print the pairs, versions and tools it would use,
                         and stop (no kernel, no guest)
   --tolerance PP        allowed gap, in percentage points (default 2)
@@ -85,19 +98,31 @@ while [ $# -gt 0 ]; do
 	--debian) need_args "$1" 1 "a package: PKG[,PKG] or PKG=VER_A..VER_B" \
 			"${@:2}"
 		debian+=("$2"); shift ;;
-	--pair) need_args "$1" 3 "NAME A.IMG B.IMG" "${@:2}"
+	--pair) need_args "$1" 3 "NAME A B (images or directories)" "${@:2}"
 		[[ $2 =~ ^[A-Za-z0-9._+-]+$ ]] ||
 			bad_usage "--pair NAME: '$2' is not a plain name (letters, digits, ._+-)"
 		for i in "$3" "$4"; do
-			[ -f "$i" ] && [ -r "$i" ] ||
-				bad_usage "--pair $2: no image file '$i'"
+			[ -r "$i" ] && { [ -f "$i" ] || [ -d "$i" ]; } ||
+				bad_usage "--pair $2: no image file or directory '$i'"
+			[[ $i != *:* ]] || bad_usage "--pair $2: ':' in '$i'"
 		done
 		pairs+=("$2:$3:$4"); shift 3 ;;
+	--compress) need_args "$1" 1 "ALG[,LEVEL] (lz4, lz4hc, lzma, zstd)" \
+			"${@:2}"
+		mkfs_a+=(-z "$2"); mkfs_b+=(-z "$2"); shift ;;
+	--mkfs-a|--mkfs-b)
+		[ $# -ge 2 ] && [ -n "$2" ] ||
+			bad_usage "$1 needs mkfs.erofs options, quoted as one argument"
+		read -ra i <<< "$2"
+		if [ "$1" = --mkfs-a ]; then mkfs_a+=("${i[@]}"); else mkfs_b+=("${i[@]}"); fi
+		shift ;;
 	--forge) forge=1 ;;
 	--quick) gen_files=60; forge=1 ;;
-	--build-dir|--cache|--tolerance|--jobs)
+	--build-dir|--cache|--tolerance|--jobs|--kernel)
 		need_args "$1" 1 "a value" "${@:2}"
 		case $1 in
+		--kernel) [ -f "$2" ] || bad_usage "--kernel: no file '$2'"
+			kernel=$(realpath "$2") ;;
 		--build-dir) builddir=$2 ;;
 		--cache) cache=$2 ;;
 		--tolerance) tolerance=$2 ;;
@@ -138,6 +163,39 @@ find_tools() {
 	for t in "$MKFS" "$FSCK" "$DUMP"; do
 		[ -x "$t" ] || die "no $t: build the tools first (or --build-dir)"
 	done
+}
+
+# options that mkfs.erofs refuses stop the run before the kernel build
+check_mkfs_opts() {	# a|b OPTIONS...
+	local side=$1 t msg
+	shift
+	[ $# -gt 0 ] || return 0
+	t=$(mktemp -d "${TMPDIR:-/tmp}/erofs-qemu-opts.XXXXXX")
+	mkdir "$t/d"
+	echo x > "$t/d/x"
+	if ! msg=$("$MKFS" --quiet --ishare_key "$@" "$t/i" "$t/d" 2>&1); then
+		rm -rf "$t"
+		die "mkfs.erofs options of image ${side^^} ($*): $(echo "$msg" | head -1)"
+	fi
+	rm -rf "$t"
+}
+
+# a word for a set of mkfs options: plain, lz4hc, zstd,15, lz4_-C65536...
+opts_label() {	# OPTIONS...
+	local s="$*"
+	[ -n "$s" ] || { echo plain; return; }
+	s=${s//-z /}
+	s=${s// /_}
+	echo "${s//[^A-Za-z0-9._,+=-]/_}"
+}
+
+# what the pair names of this run end with: "" without options
+pair_suffix() {
+	local a b
+	[ ${#mkfs_a[@]} -gt 0 ] || [ ${#mkfs_b[@]} -gt 0 ] || return 0
+	a=$(opts_label ${mkfs_a[@]+"${mkfs_a[@]}"})
+	b=$(opts_label ${mkfs_b[@]+"${mkfs_b[@]}"})
+	if [ "$a" = "$b" ]; then echo ".$a"; else echo ".$a~$b"; fi
 }
 
 # --debian SPEC -> "PKG=VER ..." for image A and for image B in deb_a and
@@ -192,7 +250,7 @@ missing_pkgs() {
 
 ensure_deps() {
 	local miss
-	if [ -f "$cache/kernel/$(kernel_key)/bzImage" ]; then
+	if [ -n "$kernel" ] || [ -f "$cache/kernel/$(kernel_key)/bzImage" ]; then
 		pkgs=(qemu-system-x86 busybox-static gcc libc6-dev cpio python3)
 	fi
 	miss=$(missing_pkgs | tr '\n' ' ')
@@ -245,6 +303,11 @@ ticking() {	# WHAT CMD...
 
 build_kernel() {	# -> sets $bzimage
 	local key dir src t0
+	if [ -n "$kernel" ]; then
+		bzimage=$kernel
+		note "kernel: $bzimage (--kernel)"
+		return 0
+	fi
 	key=$(kernel_key)
 	dir=$cache/kernel/$key
 	bzimage=$dir/bzImage
@@ -287,10 +350,16 @@ build_kernel() {	# -> sets $bzimage
 
 # --- images ----------------------------------------------------------------
 
-mkimg() {	# DIR IMG
-	"$MKFS" --quiet --ishare_key "$2" "$1" > /dev/null ||
-		die "mkfs.erofs failed on $1"
+mkimg() {	# DIR IMG [MKFS OPTIONS...]
+	local dir=$1 img=$2
+	shift 2
+	"$MKFS" --quiet --ishare_key "$@" "$img" "$dir" > /dev/null ||
+		die "mkfs.erofs $* failed on $dir"
 }
+
+# image A or B of a pair that run.sh makes, with that side's options
+mkimg_a() { mkimg "$1" "$2" ${mkfs_a[@]+"${mkfs_a[@]}"}; }
+mkimg_b() { mkimg "$1" "$2" ${mkfs_b[@]+"${mkfs_b[@]}"}; }
 
 # "sha256  ./path" of every regular file, as the guest prints them,
 # from a tree that our fsck extracts (not from the kernel)
@@ -320,11 +389,13 @@ add_pair() {	# NAME A.IMG B.IMG
 }
 
 pair_generated() {
-	local g=$work/gen
-	python3 "$here/genpair.py" --files "$gen_files" "$g"
-	mkimg "$g/a" "$g/a.img"
-	mkimg "$g/b" "$g/b.img"
-	add_pair "generated-$gen_files" "$g/a.img" "$g/b.img"
+	local g=$work/gen text=()
+	# random bytes do not compress: text when a side compresses
+	[[ " ${mkfs_a[*]-} ${mkfs_b[*]-} " != *" -z "* ]] || text=(--text)
+	python3 "$here/genpair.py" --files "$gen_files" ${text[@]+"${text[@]}"} "$g"
+	mkimg_a "$g/a" "$g/a.img"
+	mkimg_b "$g/b" "$g/b.img"
+	add_pair "generated-$gen_files$(pair_suffix)" "$g/a.img" "$g/b.img"
 	rm -rf "$g"
 }
 
@@ -349,12 +420,25 @@ pair_debian() {	# SPEC
 			fi
 			dpkg -x "$(ls "$at"/*.deb | head -1)" "$dir"
 		done
-		mkimg "$dir" "$work/deb/$i.img"
+		"mkimg_$i" "$dir" "$work/deb/$i.img"
 	done
+	name+=$(pair_suffix)
 	note "pair $name: a = ${va[*]}, b = ${vb[*]}"
 	echo "$name: a = ${va[*]}; b = ${vb[*]}" >> "$work/versions"
 	add_pair "$name" "$work/deb/a.img" "$work/deb/b.img"
 	rm -rf "$work/deb"
+}
+
+# --pair NAME A B: images as they are, directories made with the options
+pair_given() {	# NAME:A:B
+	local n a b
+	IFS=: read -r n a b <<< "$1"
+	if [ -d "$a" ] || [ -d "$b" ]; then
+		n+=$(pair_suffix)
+		if [ -d "$a" ]; then mkimg_a "$a" "$work/$n.a.img"; a=$work/$n.a.img; fi
+		if [ -d "$b" ]; then mkimg_b "$b" "$work/$n.b.img"; b=$work/$n.b.img; fi
+	fi
+	add_pair "$n" "$a" "$b"
 }
 
 # /forge/good.img holds /good; forged.img holds /evil (same size, other
@@ -490,18 +574,24 @@ report() {
 
 for d in "${debian[@]}"; do resolve_debian "$d"; done
 find_tools
+check_mkfs_opts a ${mkfs_a[@]+"${mkfs_a[@]}"}
+check_mkfs_opts b ${mkfs_b[@]+"${mkfs_b[@]}"}
 if [ $plan = 1 ]; then
 	echo "tools: $builddir"
-	[ "$gen_files" = 0 ] || echo "pair generated-$gen_files: genpair.py --files $gen_files"
+	sfx=$(pair_suffix)
+	[ -z "$sfx" ] || echo "mkfs options: a = ${mkfs_a[*]-}; b = ${mkfs_b[*]-}"
+	[ "$gen_files" = 0 ] ||
+		echo "pair generated-$gen_files$sfx: genpair.py --files $gen_files"
 	for d in "${debian[@]}"; do
-		echo "pair ${d%%[,=]*}: a = ${deb_a[$d]% }; b = ${deb_b[$d]% }"
+		echo "pair ${d%%[,=]*}$sfx: a = ${deb_a[$d]% }; b = ${deb_b[$d]% }"
 	done
 	for p in "${pairs[@]}"; do
 		IFS=: read -r n a b <<< "$p"
+		[ ! -d "$a" ] && [ ! -d "$b" ] || n+=$sfx
 		echo "pair $n: a = $a; b = $b"
 	done
 	[ $forge = 0 ] || echo "forge: yes"
-	echo "kernel: $cache/kernel/$(kernel_key)/bzImage"
+	echo "kernel: ${kernel:-$cache/kernel/$(kernel_key)/bzImage}"
 	exit 0
 fi
 ensure_deps
@@ -519,10 +609,7 @@ mkdir -p "$initrd/pairs"
 
 [ "$gen_files" = 0 ] || pair_generated
 for d in "${debian[@]}"; do pair_debian "$d"; done
-for p in "${pairs[@]}"; do
-	IFS=: read -r n a b <<< "$p"
-	add_pair "$n" "$a" "$b"
-done
+for p in "${pairs[@]}"; do pair_given "$p"; done
 [ $forge = 0 ] || make_forge
 make_initrd
 boot

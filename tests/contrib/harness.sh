@@ -56,9 +56,12 @@ cd "$WORK"
 want 2 "--debian needs a package" --debian
 want 2 "--debian needs a package: PKG[,PKG] or PKG=VER_A..VER_B, not '--keep'" \
 	--debian --keep
-want 2 "--pair needs NAME A.IMG B.IMG" --pair x a.img
+want 2 "--pair needs NAME A B (images or directories)" --pair x a.img
 : > a.img
-want 2 "--pair x: no image file 'missing.img'" --pair x a.img missing.img
+want 2 "--pair x: no image file or directory 'missing.img'" \
+	--pair x a.img missing.img
+want 2 "--compress needs ALG[,LEVEL] (lz4, lz4hc, lzma, zstd)" --compress
+want 2 "--mkfs-b needs mkfs.erofs options, quoted as one argument" --mkfs-b
 want 2 "unknown option '--bogus'" --bogus
 want 2 "--jobs needs a value" --jobs
 want 2 "--generated=N needs a file count, not 'x'" --generated=x
@@ -72,6 +75,17 @@ want 0 "pair two: a = two=2.0-1; b = two=2.0-3" --plan --debian two=2.0-1..2.0-3
 want 1 "apt offers no version 9 of two (it offers: 2.0-3 2.0-2 2.0-1)" \
 	--plan --debian two=2.0-1..9
 want 1 "'two=2.0-1' is not PKG=VER_A..VER_B" --plan --debian two=2.0-1
+
+# mkfs options of each image: checked by mkfs.erofs before anything is
+# built, named in the pair names
+want 0 "pair generated-200.lz4hc: genpair.py" --plan --generated --compress lz4hc
+want 0 "pair two.zstd,9~plain: a = two=2.0-2; b = two=2.0-3" \
+	--plan --debian two --mkfs-a "-z zstd,9"
+mkdir -p tree
+want 0 "pair mine.lz4~lzma: a = tree; b = a.img" \
+	--plan --pair mine tree a.img --mkfs-a "-z lz4" --mkfs-b "-z lzma"
+want 1 "mkfs.erofs options of image A (-z nope):" \
+	--plan --generated --compress nope --build-dir "$top_builddir"
 
 # the tools: build/ beside the source, or --build-dir, or one clear line
 want 0 "tools: $src/build" --plan --generated
