@@ -6,11 +6,13 @@ EXTRA_DIST += \
 	contrib/kernel/README.md \
 	contrib/kernel/0001-erofs-read-the-fingerprint-prefix-id-from-the-superb.patch \
 	contrib/kernel/0002-erofs-share-page-cache-of-fingerprinted-files-inode_.patch \
+	contrib/kernel/0003-erofs-share-page-cache-of-compressed-files-too.patch \
 	contrib/qemu/README.md \
 	contrib/qemu/run.sh \
 	contrib/qemu/report.py \
 	contrib/qemu/guest-init.sh \
 	contrib/qemu/kernel.config \
 	contrib/qemu/mnt.c \
+	contrib/qemu/rd.c \
 	contrib/qemu/genpair.py \
 	contrib/qemu/forge-fingerprint.py

@@ -48,7 +48,7 @@ for n in names:
     meas = 100.0 * (wo - wi) / wo
     loop = 100.0 * (wo - lo) / wo if lo is not None else float("nan")
     ok = [checks.get((n, k)) == "ok"
-          for k in ("without", "with", "with-loop", "two-domains")]
+          for k in ("without", "with", "with-loop", "two-domains", "modes")]
     # images of two domains share only within each image
     two = res.get((n, "two-domains"))
     alone = sum(json.load(open(os.path.join(work, "%s.%s.json" % (n, i))))

@@ -45,7 +45,9 @@ Pairs (default: --generated --forge --debian perl-modules-5.36
   --pair NAME A B       two images already made with mkfs --ishare_key,
                         or two directories to make them from
   --forge               also show what a forged fingerprint does
-  --quick               --generated=60 --forge (what make check runs)
+  --quick               --generated=60 --forge, and a 60-file pair whose A
+                        is compressed with lz4hc and B is not (what make
+                        check runs)
 Images (of --generated, --debian and --pair directories; the pair's name
 gets .ALG, or .A~B when A and B differ):
   --compress ALG[,LEVEL]
@@ -89,6 +91,7 @@ need_args() {	# OPTION N WHAT ARGS...
 }
 
 kernel_only=0
+quick=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--generated) gen_files=200 ;;
@@ -117,7 +120,7 @@ while [ $# -gt 0 ]; do
 		if [ "$1" = --mkfs-a ]; then mkfs_a+=("${i[@]}"); else mkfs_b+=("${i[@]}"); fi
 		shift ;;
 	--forge) forge=1 ;;
-	--quick) gen_files=60; forge=1 ;;
+	--quick) gen_files=60; forge=1; quick=1 ;;
 	--build-dir|--cache|--tolerance|--jobs|--kernel)
 		need_args "$1" 1 "a value" "${@:2}"
 		case $1 in
@@ -399,6 +402,14 @@ pair_generated() {
 	rm -rf "$g"
 }
 
+# a generated pair with these options instead of the run's
+pair_generated_with() {	# N 'OPTIONS A' 'OPTIONS B'
+	local -a mkfs_a mkfs_b
+	read -ra mkfs_a <<< "$2"
+	read -ra mkfs_b <<< "$3"
+	gen_files=$1 pair_generated
+}
+
 # the versions resolve_debian chose, downloaded once into the cache
 pair_debian() {	# SPEC
 	local spec=$1 name=${1%%[,=]*} p i dir at debs=$cache/debs
@@ -487,6 +498,7 @@ make_initrd() {
 		"$initrd/tmp" "$initrd/mnt"
 	cp /bin/busybox "$initrd/bin/busybox"
 	gcc -static -Os -o "$initrd/bin/mnt" "$here/mnt.c"
+	gcc -static -Os -o "$initrd/bin/rd" "$here/rd.c"
 	cp "$here/guest-init.sh" "$initrd/init"
 	chmod +x "$initrd/init"
 	(cd "$initrd" && find . | cpio -o -H newc --quiet) > "$work/initrd.cpio"
@@ -582,6 +594,8 @@ if [ $plan = 1 ]; then
 	[ -z "$sfx" ] || echo "mkfs options: a = ${mkfs_a[*]-}; b = ${mkfs_b[*]-}"
 	[ "$gen_files" = 0 ] ||
 		echo "pair generated-$gen_files$sfx: genpair.py --files $gen_files"
+	[ $quick = 0 ] ||
+		echo "pair generated-60.lz4hc~plain: genpair.py --files 60 --text"
 	for d in "${debian[@]}"; do
 		echo "pair ${d%%[,=]*}$sfx: a = ${deb_a[$d]% }; b = ${deb_b[$d]% }"
 	done
@@ -608,6 +622,7 @@ mkdir -p "$initrd/pairs"
 : > "$work/pairs"
 
 [ "$gen_files" = 0 ] || pair_generated
+[ $quick = 0 ] || pair_generated_with 60 "-z lz4hc" ""
 for d in "${debian[@]}"; do pair_debian "$d"; done
 for p in "${pairs[@]}"; do pair_given "$p"; done
 [ $forge = 0 ] || make_forge

@@ -84,6 +84,7 @@ want 0 "pair two.zstd,9~plain: a = two=2.0-2; b = two=2.0-3" \
 mkdir -p tree
 want 0 "pair mine.lz4~lzma: a = tree; b = a.img" \
 	--plan --pair mine tree a.img --mkfs-a "-z lz4" --mkfs-b "-z lzma"
+want 0 "pair generated-60.lz4hc~plain: genpair.py --files 60 --text" --plan --quick
 want 1 "mkfs.erofs options of image A (-z nope):" \
 	--plan --generated --compress nope --build-dir "$top_builddir"
 
