@@ -18,15 +18,19 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${EROFS_TOOLS_CACHE:-/var/cache/erofs-tools}
-builddir=${EROFS_TOOLS_BUILD:-$top}
+builddir=${EROFS_TOOLS_BUILD:-}
 install=1
 forge=0
 gen_files=0
 tolerance=2
 jobs=2
 keep=0
+plan=0
+kernel=
 debian=()
 pairs=()
+mkfs_a=()	# mkfs.erofs options of image A of the pairs run.sh makes
+mkfs_b=()	# and of image B
 
 usage() {
 	cat <<EOF
@@ -37,44 +41,103 @@ Pairs (default: --generated --forge --debian perl-modules-5.36
 --debian libssl3,openssl):
   --generated[=N]       a generated pair of trees, N files (default 200)
   --debian PKG[,PKG]    the two newest versions apt offers of PKG, unpacked
-                        with dpkg -x
-  --pair NAME A.IMG B.IMG
-                        two images already made with mkfs --ishare_key
+                        with dpkg -x; PKG=VER_A..VER_B takes these two
+  --pair NAME A B       two images already made with mkfs --ishare_key,
+                        or two directories to make them from
   --forge               also show what a forged fingerprint does
-  --quick               --generated=60 --forge (what make check runs)
+  --quick               --generated=60 --forge, and a 60-file pair whose A
+                        is compressed with lz4hc and B is not (what make
+                        check runs)
+Images (of --generated, --debian and --pair directories; the pair's name
+gets .ALG, or .A~B when A and B differ):
+  --compress ALG[,LEVEL]
+                        compress both images: mkfs.erofs -z ALG[,LEVEL]
+                        (lz4, lz4hc, lzma, zstd)
+  --mkfs-a 'OPTIONS'    more mkfs.erofs options for image A (one argument,
+                        split at spaces), e.g. --mkfs-a '-z lz4hc,12 -C65536'
+  --mkfs-b 'OPTIONS'    the same for image B
 Other:
-  --build-dir DIR       where mkfs/ fsck/ dump/ were built (default: $top)
+  --build-dir DIR       where mkfs/ fsck/ dump/ were built (default: $top
+                        if built in the source tree, else $top/build)
   --cache DIR           kernel and download cache (default: $cache)
   --no-install          never call apt-get; exit 77 if something is missing
   --kernel-only         build (or find) the cached kernel and stop
+  --kernel BZIMAGE      boot this kernel instead (one built by hand from
+                        contrib/kernel/ with kernel.config)
+  --plan                print the pairs, versions and tools it would use,
+                        and stop (no kernel, no guest)
   --tolerance PP        allowed gap, in percentage points (default 2)
   --jobs N              make -j for the kernel (default 2)
-  --keep                keep the work directory
+  --keep                keep the work directory (and print where it is)
 EOF
 }
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 skip() { echo "run.sh: SKIP: $*" >&2; exit 77; }
 note() { echo "== $*" >&2; }
+# a command line we cannot use: say what is wrong with it, exit 2
+bad_usage() { echo "run.sh: $*; see --help" >&2; exit 2; }
+
+# OPTION needs N arguments, none of which looks like an option
+need_args() {	# OPTION N WHAT ARGS...
+	local opt=$1 n=$2 what=$3 i
+	shift 3
+	[ $# -ge "$n" ] || bad_usage "$opt needs $what"
+	for ((i = 1; i <= n; i++)); do
+		case ${!i} in
+		-*|'') bad_usage "$opt needs $what, not '${!i}'" ;;
+		esac
+	done
+}
 
 kernel_only=0
+quick=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--generated) gen_files=200 ;;
-	--generated=*) gen_files=${1#*=} ;;
-	--debian) shift; debian+=("$1") ;;
-	--pair) pairs+=("$2:$3:$4"); shift 3 ;;
+	--generated=*) gen_files=${1#*=}
+		[[ $gen_files =~ ^[1-9][0-9]*$ ]] ||
+			bad_usage "--generated=N needs a file count, not '$gen_files'" ;;
+	--debian) need_args "$1" 1 "a package: PKG[,PKG] or PKG=VER_A..VER_B" \
+			"${@:2}"
+		debian+=("$2"); shift ;;
+	--pair) need_args "$1" 3 "NAME A B (images or directories)" "${@:2}"
+		[[ $2 =~ ^[A-Za-z0-9._+-]+$ ]] ||
+			bad_usage "--pair NAME: '$2' is not a plain name (letters, digits, ._+-)"
+		for i in "$3" "$4"; do
+			[ -r "$i" ] && { [ -f "$i" ] || [ -d "$i" ]; } ||
+				bad_usage "--pair $2: no image file or directory '$i'"
+			[[ $i != *:* ]] || bad_usage "--pair $2: ':' in '$i'"
+		done
+		pairs+=("$2:$3:$4"); shift 3 ;;
+	--compress) need_args "$1" 1 "ALG[,LEVEL] (lz4, lz4hc, lzma, zstd)" \
+			"${@:2}"
+		mkfs_a+=(-z "$2"); mkfs_b+=(-z "$2"); shift ;;
+	--mkfs-a|--mkfs-b)
+		[ $# -ge 2 ] && [ -n "$2" ] ||
+			bad_usage "$1 needs mkfs.erofs options, quoted as one argument"
+		read -ra i <<< "$2"
+		if [ "$1" = --mkfs-a ]; then mkfs_a+=("${i[@]}"); else mkfs_b+=("${i[@]}"); fi
+		shift ;;
 	--forge) forge=1 ;;
-	--quick) gen_files=60; forge=1 ;;
-	--build-dir) shift; builddir=$1 ;;
-	--cache) shift; cache=$1 ;;
+	--quick) gen_files=60; forge=1; quick=1 ;;
+	--build-dir|--cache|--tolerance|--jobs|--kernel)
+		need_args "$1" 1 "a value" "${@:2}"
+		case $1 in
+		--kernel) [ -f "$2" ] || bad_usage "--kernel: no file '$2'"
+			kernel=$(realpath "$2") ;;
+		--build-dir) builddir=$2 ;;
+		--cache) cache=$2 ;;
+		--tolerance) tolerance=$2 ;;
+		--jobs) jobs=$2 ;;
+		esac
+		shift ;;
 	--no-install) install=0 ;;
 	--kernel-only) kernel_only=1 ;;
-	--tolerance) shift; tolerance=$1 ;;
-	--jobs) shift; jobs=$1 ;;
+	--plan) plan=1 ;;
 	--keep) keep=1 ;;
 	-h|--help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	*) bad_usage "unknown option '$1'" ;;
 	esac
 	shift
 done
@@ -85,6 +148,95 @@ if [ "$gen_files" = 0 ] && [ ${#debian[@]} = 0 ] && [ ${#pairs[@]} = 0 ] &&
 	# shellcheck disable=SC2054 # a comma joins packages into one pair
 	debian=(perl-modules-5.36 libssl3,openssl)
 fi
+
+# the tools: --build-dir, else the source tree when built in place, else
+# build/ beside it (the out-of-tree build of README.md)
+find_tools() {
+	local d t
+	if [ -z "$builddir" ]; then
+		for d in "$top" "$top/build"; do
+			[ -x "$d/mkfs/mkfs.erofs" ] && { builddir=$d; break; }
+		done
+		[ -n "$builddir" ] || die "no mkfs/mkfs.erofs in $top or" \
+			"$top/build: build the tools first (README.md) or give --build-dir DIR"
+	fi
+	MKFS=$builddir/mkfs/mkfs.erofs
+	FSCK=$builddir/fsck/fsck.erofs
+	DUMP=$builddir/dump/dump.erofs
+	for t in "$MKFS" "$FSCK" "$DUMP"; do
+		[ -x "$t" ] || die "no $t: build the tools first (or --build-dir)"
+	done
+}
+
+# options that mkfs.erofs refuses stop the run before the kernel build
+check_mkfs_opts() {	# a|b OPTIONS...
+	local side=$1 t msg
+	shift
+	[ $# -gt 0 ] || return 0
+	t=$(mktemp -d "${TMPDIR:-/tmp}/erofs-qemu-opts.XXXXXX")
+	mkdir "$t/d"
+	echo x > "$t/d/x"
+	if ! msg=$("$MKFS" --quiet --ishare_key "$@" "$t/i" "$t/d" 2>&1); then
+		rm -rf "$t"
+		die "mkfs.erofs options of image ${side^^} ($*): $(echo "$msg" | head -1)"
+	fi
+	rm -rf "$t"
+}
+
+# a word for a set of mkfs options: plain, lz4hc, zstd,15, lz4_-C65536...
+opts_label() {	# OPTIONS...
+	local s="$*"
+	[ -n "$s" ] || { echo plain; return; }
+	s=${s//-z /}
+	s=${s// /_}
+	echo "${s//[^A-Za-z0-9._,+=-]/_}"
+}
+
+# what the pair names of this run end with: "" without options
+pair_suffix() {
+	local a b
+	[ ${#mkfs_a[@]} -gt 0 ] || [ ${#mkfs_b[@]} -gt 0 ] || return 0
+	a=$(opts_label ${mkfs_a[@]+"${mkfs_a[@]}"})
+	b=$(opts_label ${mkfs_b[@]+"${mkfs_b[@]}"})
+	if [ "$a" = "$b" ]; then echo ".$a"; else echo ".$a~$b"; fi
+}
+
+# --debian SPEC -> "PKG=VER ..." for image A and for image B in deb_a and
+# deb_b: the two newest versions apt offers, or the two of PKG=VER_A..VER_B
+declare -A deb_a deb_b
+resolve_debian() {	# SPEC
+	local spec=$1 item p want v va vb
+	local -a have
+	for item in ${spec//,/ }; do
+		p=${item%%=*}
+		want=
+		[ "$p" = "$item" ] || want=${item#*=}
+		mapfile -t have < <(apt-cache madison "$p" 2>/dev/null |
+				    awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
+				    sort -uVr)
+		[ ${#have[@]} -gt 0 ] || die "--debian $spec: apt knows no package" \
+			"'$p' (if it exists, apt-get update may be needed)"
+		if [ -n "$want" ]; then
+			va=${want%%..*}
+			vb=${want#*..}
+			[ "$va" != "$want" ] && [ -n "$va" ] && [ -n "$vb" ] ||
+				die "--debian $spec: '$item' is not PKG=VER_A..VER_B"
+			for v in "$va" "$vb"; do
+				printf '%s\n' "${have[@]}" | grep -qxF -- "$v" ||
+					die "--debian $spec: apt offers no version" \
+					"$v of $p (it offers: ${have[*]})"
+			done
+			deb_a[$spec]+="$p=$va "
+			deb_b[$spec]+="$p=$vb "
+			continue
+		fi
+		[ ${#have[@]} -ge 2 ] || die "--debian $spec: apt offers only one" \
+			"version of $p (${have[0]}), two are needed; apt-get update" \
+			"may list more, or name two with $p=VER_A..VER_B"
+		deb_a[$spec]+="$p=${have[1]} "
+		deb_b[$spec]+="$p=${have[0]} "
+	done
+}
 
 # --- what we need on the host ----------------------------------------------
 kernel_tar=/usr/src/linux-source-6.12.tar.xz
@@ -101,7 +253,7 @@ missing_pkgs() {
 
 ensure_deps() {
 	local miss
-	if [ -f "$cache/kernel/$(kernel_key)/bzImage" ]; then
+	if [ -n "$kernel" ] || [ -f "$cache/kernel/$(kernel_key)/bzImage" ]; then
 		pkgs=(qemu-system-x86 busybox-static gcc libc6-dev cpio python3)
 	fi
 	miss=$(missing_pkgs | tr '\n' ' ')
@@ -131,8 +283,34 @@ check_config() {	# .config
 	return $bad
 }
 
+# CMD..., saying every minute that WHAT is still going on
+ticking() {	# WHAT CMD...
+	local what=$1 t0 tick rc=0
+	shift
+	t0=$(date +%s)
+	(
+		n=0
+		while sleep 5; do
+			n=$((n + 5))
+			[ $((n % 60)) = 0 ] &&
+				note "$what, $((n / 60)) min so far"
+		done
+	) &
+	tick=$!
+	"$@" || rc=$?
+	kill $tick 2>/dev/null || true
+	wait $tick 2>/dev/null || true
+	note "$what: done in $(( $(date +%s) - t0 )) s"
+	return $rc
+}
+
 build_kernel() {	# -> sets $bzimage
 	local key dir src t0
+	if [ -n "$kernel" ]; then
+		bzimage=$kernel
+		note "kernel: $bzimage (--kernel)"
+		return 0
+	fi
 	key=$(kernel_key)
 	dir=$cache/kernel/$key
 	bzimage=$dir/bzImage
@@ -157,8 +335,13 @@ build_kernel() {	# -> sets $bzimage
 		"$here/kernel.config" > /dev/null
 	make -s -C "$src" olddefconfig > /dev/null
 	check_config "$src/.config" || die "kernel config fragment not applied"
-	note "kernel: building with nice -n 19 make -j$jobs (takes a while)"
-	nice -n 19 make -s -C "$src" -j"$jobs" bzImage >&2
+	note "kernel: building with nice -n 19 make -j$jobs: about 7 min on" \
+		"two idle cores, 20 min or more on a loaded machine"
+	# under make check, MAKEFLAGS names a jobserver whose descriptors
+	# the test driver did not pass on: the kernel's make runs its own
+	ticking "kernel: building" \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		nice -n 19 make -s -C "$src" -j"$jobs" bzImage >&2
 	cp "$src/.config" "$dir/config"
 	dpkg-query -W -f='${Version}\n' linux-source-6.12 > "$dir/source-version"
 	cp "$src/arch/x86/boot/bzImage" "$bzimage.tmp"
@@ -169,14 +352,17 @@ build_kernel() {	# -> sets $bzimage
 }
 
 # --- images ----------------------------------------------------------------
-MKFS=$builddir/mkfs/mkfs.erofs
-FSCK=$builddir/fsck/fsck.erofs
-DUMP=$builddir/dump/dump.erofs
 
-mkimg() {	# DIR IMG
-	"$MKFS" --quiet --ishare_key "$2" "$1" > /dev/null ||
-		die "mkfs.erofs failed on $1"
+mkimg() {	# DIR IMG [MKFS OPTIONS...]
+	local dir=$1 img=$2
+	shift 2
+	"$MKFS" --quiet --ishare_key "$@" "$img" "$dir" > /dev/null ||
+		die "mkfs.erofs $* failed on $dir"
 }
+
+# image A or B of a pair that run.sh makes, with that side's options
+mkimg_a() { mkimg "$1" "$2" ${mkfs_a[@]+"${mkfs_a[@]}"}; }
+mkimg_b() { mkimg "$1" "$2" ${mkfs_b[@]+"${mkfs_b[@]}"}; }
 
 # "sha256  ./path" of every regular file, as the guest prints them,
 # from a tree that our fsck extracts (not from the kernel)
@@ -206,32 +392,37 @@ add_pair() {	# NAME A.IMG B.IMG
 }
 
 pair_generated() {
-	local g=$work/gen
-	python3 "$here/genpair.py" --files "$gen_files" "$g"
-	mkimg "$g/a" "$g/a.img"
-	mkimg "$g/b" "$g/b.img"
-	add_pair "generated-$gen_files" "$g/a.img" "$g/b.img"
+	local g=$work/gen text=()
+	# random bytes do not compress: text when a side compresses
+	[[ " ${mkfs_a[*]-} ${mkfs_b[*]-} " != *" -z "* ]] || text=(--text)
+	python3 "$here/genpair.py" --files "$gen_files" ${text[@]+"${text[@]}"} "$g"
+	mkimg_a "$g/a" "$g/a.img"
+	mkimg_b "$g/b" "$g/b.img"
+	add_pair "generated-$gen_files$(pair_suffix)" "$g/a.img" "$g/b.img"
 	rm -rf "$g"
 }
 
-# the two newest versions of each package that apt knows
-pair_debian() {	# PKG[,PKG...]
-	local spec=$1 name=${1%%,*} p v i dir debs=$cache/debs
+# a generated pair with these options instead of the run's
+pair_generated_with() {	# N 'OPTIONS A' 'OPTIONS B'
+	local -a mkfs_a mkfs_b
+	read -ra mkfs_a <<< "$2"
+	read -ra mkfs_b <<< "$3"
+	gen_files=$1 pair_generated
+}
+
+# the versions resolve_debian chose, downloaded once into the cache
+pair_debian() {	# SPEC
+	local spec=$1 name=${1%%[,=]*} p i dir at debs=$cache/debs
 	local -a va vb
+	read -ra va <<< "${deb_a[$spec]}"
+	read -ra vb <<< "${deb_b[$spec]}"
 	mkdir -p "$debs"
-	for p in ${spec//,/ }; do
-		mapfile -t v < <(apt-cache madison "$p" | awk '{ print $3 }' |
-				 sort -uVr | head -2)
-		[ ${#v[@]} = 2 ] || die "apt offers fewer than two versions of $p"
-		vb+=("$p=${v[0]}")
-		va+=("$p=${v[1]}")
-	done
 	for i in a b; do
 		dir=$work/deb/$i
 		mkdir -p "$dir"
 		local -n list=v$i
 		for p in "${list[@]}"; do
-			local at=$debs/${p%%=*}/${p#*=}
+			at=$debs/${p%%=*}/${p#*=}
 			if ! ls "$at"/*.deb > /dev/null 2>&1; then
 				mkdir -p "$at"
 				(cd "$at" && apt-get download -qq \
@@ -240,12 +431,25 @@ pair_debian() {	# PKG[,PKG...]
 			fi
 			dpkg -x "$(ls "$at"/*.deb | head -1)" "$dir"
 		done
-		mkimg "$dir" "$work/deb/$i.img"
+		"mkimg_$i" "$dir" "$work/deb/$i.img"
 	done
+	name+=$(pair_suffix)
 	note "pair $name: a = ${va[*]}, b = ${vb[*]}"
 	echo "$name: a = ${va[*]}; b = ${vb[*]}" >> "$work/versions"
 	add_pair "$name" "$work/deb/a.img" "$work/deb/b.img"
 	rm -rf "$work/deb"
+}
+
+# --pair NAME A B: images as they are, directories made with the options
+pair_given() {	# NAME:A:B
+	local n a b
+	IFS=: read -r n a b <<< "$1"
+	if [ -d "$a" ] || [ -d "$b" ]; then
+		n+=$(pair_suffix)
+		if [ -d "$a" ]; then mkimg_a "$a" "$work/$n.a.img"; a=$work/$n.a.img; fi
+		if [ -d "$b" ]; then mkimg_b "$b" "$work/$n.b.img"; b=$work/$n.b.img; fi
+	fi
+	add_pair "$n" "$a" "$b"
 }
 
 # /forge/good.img holds /good; forged.img holds /evil (same size, other
@@ -294,37 +498,64 @@ make_initrd() {
 		"$initrd/tmp" "$initrd/mnt"
 	cp /bin/busybox "$initrd/bin/busybox"
 	gcc -static -Os -o "$initrd/bin/mnt" "$here/mnt.c"
+	gcc -static -Os -o "$initrd/bin/rd" "$here/rd.c"
 	cp "$here/guest-init.sh" "$initrd/init"
 	chmod +x "$initrd/init"
 	(cd "$initrd" && find . | cpio -o -H newc --quiet) > "$work/initrd.cpio"
 }
 
 # rootfstype=ramfs: 6.12 mounts EROFS only from files whose mapping can
-# read_folio, which tmpfs (the default initramfs root) cannot
+# read_folio, which tmpfs (the default initramfs root) cannot.  While the
+# guest runs, its "@@ STEP" lines say what it is doing.
+# the guest's "@@ STEP" lines not shown yet (uses qemu()'s locals)
+show_steps() {
+	local n
+	n=$(grep -c '^@@ STEP' "$work/guest.log" || true)
+	[ "$n" -gt "$shown" ] || return 0
+	grep '^@@ STEP' "$work/guest.log" | tr -d '\r' |
+		sed -n "$((shown + 1)),${n}p" |
+		while read -r _ _ what; do
+			note "guest, ${waited} s: $what"
+		done
+	shown=$n
+}
+
 qemu() {	# PROBE_SECONDS ACCEL...
-	local mb probe=$1 pid waited=0
+	local mb probe=$1 pid waited=0 booted=0 shown=0
 	shift
 	mb=$(( $(stat -c %s "$work/initrd.cpio") * 3 / 1048576 + 384 ))
 	note "boot: $*, ${mb} MiB"
+	: > "$work/guest.log"
 	timeout 3600 qemu-system-x86_64 "$@" -m "$mb" -smp 1 \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$bzimage" -initrd "$work/initrd.cpio" \
 		-append "console=ttyS0 rdinit=/init rootfstype=ramfs panic=-1 loglevel=4" \
 		< /dev/null > "$work/guest.log" 2>&1 &
 	pid=$!
-	# an accelerator that cannot boot the guest shows no sign of life
-	while [ "$probe" -gt 0 ] && ! grep -q '@@ BOOT' "$work/guest.log"; do
-		if [ $waited -ge "$probe" ] || ! kill -0 $pid 2>/dev/null; then
-			kill $pid 2>/dev/null || true
-			wait $pid 2>/dev/null || true
-			note "boot: no sign of life with $* after ${waited} s"
-			return 1
+	while kill -0 $pid 2>/dev/null; do
+		# an accelerator that cannot boot the guest shows no sign of life
+		if [ $booted = 0 ]; then
+			if grep -q '@@ BOOT' "$work/guest.log"; then
+				booted=1
+			elif [ "$probe" -gt 0 ] && [ $waited -ge "$probe" ]; then
+				kill $pid 2>/dev/null || true
+				wait $pid 2>/dev/null || true
+				note "boot: no sign of life with $* after ${waited} s"
+				return 1
+			fi
 		fi
+		show_steps
 		sleep 1
 		waited=$((waited + 1))
 	done
 	wait $pid || true
+	show_steps
 	tr -d '\r' < "$work/guest.log" > "$work/guest.txt"
+	if [ $booted = 0 ] && [ "$probe" -gt 0 ] &&
+	   ! grep -q '@@ BOOT' "$work/guest.txt"; then
+		note "boot: $* exited without a sign of life"
+		return 1
+	fi
 	grep -q '^@@ DONE' "$work/guest.txt"
 }
 
@@ -332,8 +563,12 @@ qemu() {	# PROBE_SECONDS ACCEL...
 # over MSRs under nested virtualisation), else TCG; a guest that boots
 # prints its first line within seconds, so 20 s without one means stuck
 boot() {
-	local t0
+	local t0 mib
 	t0=$(date +%s)
+	mib=$(du -sm "$initrd" | cut -f1)
+	note "guest: reads its $mib MiB of images about ten times (mounted" \
+		"four ways, checksums, lifetime): seconds with KVM, about" \
+		"$(( mib / 3 + 10 )) s under TCG"
 	if ! { python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' \
 			2>/dev/null && qemu 20 -accel kvm; }; then
 		qemu 0 -accel tcg || {
@@ -346,108 +581,50 @@ boot() {
 
 # --- report ----------------------------------------------------------------
 report() {
-	python3 - "$work" "$tolerance" <<'EOF'
-import json, os, sys
-work, tol = sys.argv[1], float(sys.argv[2])
-res, checks, life, bad = {}, {}, {}, 0
-for line in open(os.path.join(work, "guest.txt")):
-    f = line.split()
-    if not f or f[0] != "@@":
-        continue
-    if f[1] == "RESULT":
-        res[(f[2], f[3])] = int(f[4])
-    elif f[1] == "CHECK":
-        checks[(f[2], f[3])] = f[4]
-    elif f[1] == "LIFETIME":
-        life[f[2]] = (f[3], int(f[4]))
-    elif f[1] == "FAIL":
-        print("guest: " + " ".join(f[2:]))
-        bad = 1
-names = open(os.path.join(work, "pairs")).read().split() \
-    if os.path.exists(os.path.join(work, "pairs")) else []
-hdr = "%-22s %9s %9s %9s %9s %9s %8s  %s" % (
-    "pair", "A+B MiB", "without", "with", "measured", "ideal", "loop", "checks")
-print(hdr)
-print("-" * len(hdr))
-for n in names:
-    rep = json.load(open(os.path.join(work, n + ".json")))
-    ideal = rep["total"]["saved_percent"]
-    size = sum(i["bytes"] for i in rep["images"]) / 1048576
-    wo, wi = res.get((n, "without")), res.get((n, "with"))
-    lo = res.get((n, "with-loop"))
-    if not wo or wi is None:
-        print("%-22s no result" % n)
-        bad = 1
-        continue
-    meas = 100.0 * (wo - wi) / wo
-    loop = 100.0 * (wo - lo) / wo if lo is not None else float("nan")
-    ok = [checks.get((n, k)) == "ok"
-          for k in ("without", "with", "with-loop", "two-domains")]
-    # images of two domains share only within each image
-    two = res.get((n, "two-domains"))
-    alone = sum(json.load(open(os.path.join(work, "%s.%s.json" % (n, i))))
-                ["total"]["page_cache_bytes_with"] for i in "ab") // 1024
-    apart = two is not None and abs(two - alone) <= max(64, alone // 200)
-    lt = life.get(n, ("?", 0))
-    # after the last unmount, at most a few pages may stay behind
-    lt_ok = lt[0] == "ok" and lt[1] <= 64
-    good = all(ok) and lt_ok and apart and abs(meas - ideal) <= tol and \
-        abs(loop - ideal) <= tol
-    bad |= not good
-    print("%-22s %9.1f %7.1fMi %7.1fMi %8.2f%% %8.2f%% %7.2f%%  %s" % (
-        n, size, wo / 1024, wi / 1024, meas, ideal, loop,
-        "ok" if good else "FAIL (bytes %s, unmount %s/%d KiB left, "
-        "two domains %s KiB, expected %d)" % (
-            "ok" if all(ok) else "WRONG", lt[0], lt[1], two, alone)))
-forge = [l.split() for l in open(os.path.join(work, "guest.txt"))
-         if l.startswith("@@ FORGE")]
-if forge:
-    f = forge[0]
-    got, own, fixed = f[3], f[5], f[7]
-    good = open(os.path.join(work, "forge.good")).read().strip()
-    evil = open(os.path.join(work, "forge.evil")).read().strip()
-    rc = open(os.path.join(work, "forge.fsck.rc")).read().strip()
-    rc2 = open(os.path.join(work, "forge.mkfs.fsck.rc")).read().strip()
-    print()
-    print("forged fingerprint (file /evil given the fingerprint of /good):")
-    print("  shared mount serves /good's bytes for /evil: %s" %
-          ("yes" if got == good else "NO"))
-    print("  unshared mount reads /evil's own bytes:     %s" %
-          ("yes" if own == evil else "NO"))
-    print("  our mkfs, source xattr forged, own bytes:   %s" %
-          ("yes" if fixed == evil else "NO"))
-    print("  fsck.erofs on the forged image exits:       %s" % rc)
-    print("  fsck.erofs on our mkfs's image exits:       %s" % rc2)
-    badid = [l.split()[2] for l in open(os.path.join(work, "guest.txt"))
-             if l.startswith("@@ BADID")]
-    print("  prefix id >= xattr_prefix_count, mount:   %s" %
-          (badid[0] if badid else "?"))
-    bad |= not (got == good and own == evil and fixed == evil and
-                rc == "4" and rc2 == "0" and badid == ["refused"])
-print()
-print("result: %s" % ("PASS" if not bad else "FAIL"))
-sys.exit(1 if bad else 0)
-EOF
+	python3 "$here/report.py" "$work" "$tolerance"
 }
 
+for d in "${debian[@]}"; do resolve_debian "$d"; done
+find_tools
+check_mkfs_opts a ${mkfs_a[@]+"${mkfs_a[@]}"}
+check_mkfs_opts b ${mkfs_b[@]+"${mkfs_b[@]}"}
+if [ $plan = 1 ]; then
+	echo "tools: $builddir"
+	sfx=$(pair_suffix)
+	[ -z "$sfx" ] || echo "mkfs options: a = ${mkfs_a[*]-}; b = ${mkfs_b[*]-}"
+	[ "$gen_files" = 0 ] ||
+		echo "pair generated-$gen_files$sfx: genpair.py --files $gen_files"
+	[ $quick = 0 ] ||
+		echo "pair generated-60.lz4hc~plain: genpair.py --files 60 --text"
+	for d in "${debian[@]}"; do
+		echo "pair ${d%%[,=]*}$sfx: a = ${deb_a[$d]% }; b = ${deb_b[$d]% }"
+	done
+	for p in "${pairs[@]}"; do
+		IFS=: read -r n a b <<< "$p"
+		[ ! -d "$a" ] && [ ! -d "$b" ] || n+=$sfx
+		echo "pair $n: a = $a; b = $b"
+	done
+	[ $forge = 0 ] || echo "forge: yes"
+	echo "kernel: ${kernel:-$cache/kernel/$(kernel_key)/bzImage}"
+	exit 0
+fi
 ensure_deps
 build_kernel
 [ $kernel_only = 1 ] && exit 0
-for t in "$MKFS" "$FSCK" "$DUMP"; do
-	[ -x "$t" ] || die "no $t: build the tools first (or --build-dir)"
-done
 work=$(mktemp -d "${TMPDIR:-/tmp}/erofs-qemu.XXXXXX")
-[ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
+if [ $keep = 1 ]; then
+	trap 'echo "run.sh: kept work directory $work" >&2' EXIT
+else
+	trap 'rm -rf "$work"' EXIT
+fi
 initrd=$work/initrd
 mkdir -p "$initrd/pairs"
 : > "$work/pairs"
 
 [ "$gen_files" = 0 ] || pair_generated
+[ $quick = 0 ] || pair_generated_with 60 "-z lz4hc" ""
 for d in "${debian[@]}"; do pair_debian "$d"; done
-for p in "${pairs[@]}"; do
-	IFS=: read -r n a b <<< "$p"
-	add_pair "$n" "$a" "$b"
-done
+for p in "${pairs[@]}"; do pair_given "$p"; done
 [ $forge = 0 ] || make_forge
 make_initrd
 boot
