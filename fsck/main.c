@@ -16,6 +16,7 @@
 #include "config.h"
 #include "erofs/fsck.h"
 #include "erofs/print.h"
+#include "erofs/version.h"
 
 /* fsck(8) exit codes, OR-ed together */
 enum {
@@ -311,9 +312,9 @@ static int parse_options(struct fsck_opts *o, int argc, char **argv)
 			return -1;
 		}
 		if (opt == OPT_VERSION) {
-			printf("fsck.erofs (%s) %s\n"
-			       "available decompressors: lz4, lzma, zstd\n",
-			       PACKAGE_NAME, PACKAGE_VERSION);
+			printf("fsck.erofs (%s) %s\n", PACKAGE_NAME,
+			       PACKAGE_VERSION);
+			erofs_print_build_info(stdout, false);
 			return -1;
 		}
 		ret = parse_one(o, opt, optarg);

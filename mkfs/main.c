@@ -17,6 +17,7 @@
 #include "config.h"
 #include "erofs/mkfs.h"
 #include "erofs/print.h"
+#include "erofs/version.h"
 #include "erofs/xattr.h"
 #include "selabel.h"
 
@@ -739,7 +740,7 @@ static const struct option *all_options(void)
 static void print_version(void)
 {
 	printf("mkfs.erofs (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-	printf("available compressors: lz4, lz4hc, lzma, zstd\n");
+	erofs_print_build_info(stdout, true);
 }
 
 static void parse_options(struct mkfs_opts *o, int argc, char **argv)

@@ -126,3 +126,7 @@ EXTRA_DIST += $(MKFS_ISHARE_TESTS)
 dist_man_MANS += man/mkfs.erofs.1
 TESTS += tests/man-options.sh
 EXTRA_DIST += tests/man-options.sh
+
+# --- what the tools say about themselves ------------------------------------
+TESTS += tests/version.sh
+EXTRA_DIST += tests/version.sh
