@@ -128,5 +128,5 @@ TESTS += tests/man-options.sh
 EXTRA_DIST += tests/man-options.sh
 
 # --- what the tools say about themselves ------------------------------------
-TESTS += tests/version.sh
-EXTRA_DIST += tests/version.sh
+TESTS += tests/version.sh tests/completion.sh
+EXTRA_DIST += tests/version.sh tests/completion.sh
