@@ -130,3 +130,7 @@ EXTRA_DIST += tests/man-options.sh
 # --- what the tools say about themselves ------------------------------------
 TESTS += tests/version.sh tests/completion.sh
 EXTRA_DIST += tests/version.sh tests/completion.sh
+
+# --- the release tarball -----------------------------------------------------
+TESTS += tests/dist.sh
+EXTRA_DIST += tests/dist.sh
