@@ -5,7 +5,9 @@
 # git tree that is missing.
 EXTRA_DIST += autogen.sh README.md docs/erofs-utils-options.md \
 	bench/README.md bench/common.sh bench/compress bench/fsck \
-	bench/gen-tree bench/ishare bench/mkfs bench/report
+	bench/gen-tree bench/ishare bench/mkfs bench/report \
+	debian/changelog debian/control debian/copyright debian/rules \
+	debian/source/format debian/erofs-tools.docs
 
 # Reproducible: configure.ac gives tar its options; gzip, reading the
 # archive from a pipe, records neither a name nor a time.

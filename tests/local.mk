@@ -132,5 +132,5 @@ TESTS += tests/version.sh tests/completion.sh
 EXTRA_DIST += tests/version.sh tests/completion.sh
 
 # --- the release tarball -----------------------------------------------------
-TESTS += tests/dist.sh
-EXTRA_DIST += tests/dist.sh
+TESTS += tests/dist.sh tests/deb.sh
+EXTRA_DIST += tests/dist.sh tests/deb.sh
