@@ -16,6 +16,7 @@
 #include "config.h"
 #include "erofs/fsck.h"
 #include "erofs/print.h"
+#include "erofs/progress.h"
 #include "erofs/version.h"
 
 /* fsck(8) exit codes, OR-ed together */
@@ -337,6 +338,7 @@ static void print_problem(void *arg, const struct erofs_problem *p)
 	char path[4 * PATH_MAX + 1];
 
 	rs->count[sev]++;
+	erofs_log_line_start(stderr);
 	if (p->path)
 		erofs_escape(path, sizeof(path), p->path, strlen(p->path));
 	if (p->path && p->nid != EROFS_NID_NONE)
@@ -433,7 +435,11 @@ static int run(struct fsck_opts *o, struct report_state *rs)
 		o->cfg.report_arg = rs;
 		if (o->cfg.extract_dir)
 			raise_fd_limit();
+		/* a progress line only for someone watching a terminal */
+		if (o->level > 0 && isatty(STDERR_FILENO))
+			o->cfg.progress = erofs_progress_start(STDERR_FILENO);
 		err = erofs_fsck_run(&img, &o->cfg, &st);
+		erofs_progress_stop(o->cfg.progress);
 		print_summary(o, &st, rs);
 	}
 	erofs_image_close(&img);

@@ -11,6 +11,7 @@ noinst_HEADERS += \
 	include/erofs/mkfs.h \
 	include/erofs/print.h \
 	include/erofs/problem.h \
+	include/erofs/progress.h \
 	include/erofs/reader.h \
 	include/erofs/version.h \
 	include/erofs/xattr.h

@@ -128,8 +128,9 @@ TESTS += tests/man-options.sh
 EXTRA_DIST += tests/man-options.sh
 
 # --- what the tools say about themselves ------------------------------------
-TESTS += tests/version.sh tests/completion.sh
-EXTRA_DIST += tests/version.sh tests/completion.sh
+TESTS += tests/version.sh tests/completion.sh tests/progress.sh
+EXTRA_DIST += tests/version.sh tests/completion.sh tests/progress.sh \
+	tests/pty_run.py
 
 # --- the release tarball -----------------------------------------------------
 TESTS += tests/dist.sh tests/deb.sh
