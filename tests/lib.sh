@@ -198,9 +198,12 @@ existing_dest() {
 
 # copy_source DEST: the files of the git tree (tracked, and new ones not
 # ignored) as the work tree has them, without build directories; lists
-# them, sorted, in DEST.files.  Skips outside a git checkout.
+# them, sorted, in DEST.files.  Skips outside a git checkout (a tarball)
+# and inside a package build, which must not build itself again.
 copy_source() {
 	need_cmd git tar
+	[ -z "${EROFS_TOOLS_PACKAGE_BUILD:-}" ] ||
+		skip "inside a package build (debian/rules)"
 	git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1 ||
 		skip "$top_srcdir is not a git checkout"
 	git -C "$top_srcdir" ls-files -z --cached --others --exclude-standard |
