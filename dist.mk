@@ -5,7 +5,7 @@
 # git tree that is missing.
 EXTRA_DIST += autogen.sh README.md docs/erofs-utils-options.md \
 	bench/README.md bench/common.sh bench/compress bench/fsck \
-	bench/gen-tree bench/ishare bench/mkfs bench/report \
+	bench/gen-tree bench/ishare bench/mkfs bench/progress bench/report \
 	debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format debian/erofs-tools.docs
 
