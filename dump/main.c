@@ -11,6 +11,7 @@
 #include <string.h>
 #include "config.h"
 #include "erofs/print.h"
+#include "erofs/version.h"
 #include "dump.h"
 
 enum {
@@ -136,6 +137,7 @@ static void parse_one(struct dump_opts *o, int opt, const char *arg)
 		exit(0);
 	case OPT_VERSION:
 		printf("dump.erofs (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		erofs_print_build_info(stdout, false);
 		exit(0);
 	case OPT_SUPER: o->super = true; break;
 	case OPT_STATS: o->stats = true; break;

@@ -16,6 +16,8 @@
 #include "config.h"
 #include "erofs/fsck.h"
 #include "erofs/print.h"
+#include "erofs/progress.h"
+#include "erofs/version.h"
 
 /* fsck(8) exit codes, OR-ed together */
 enum {
@@ -318,9 +320,9 @@ static int parse_options(struct fsck_opts *o, int argc, char **argv)
 			return -1;
 		}
 		if (opt == OPT_VERSION) {
-			printf("fsck.erofs (%s) %s\n"
-			       "available decompressors: lz4, lzma, zstd\n",
-			       PACKAGE_NAME, PACKAGE_VERSION);
+			printf("fsck.erofs (%s) %s\n", PACKAGE_NAME,
+			       PACKAGE_VERSION);
+			erofs_print_build_info(stdout, false);
 			return -1;
 		}
 		ret = parse_one(o, opt, optarg);
@@ -346,6 +348,7 @@ static void print_problem(void *arg, const struct erofs_problem *p)
 	if ((unsigned int)p->id < EROFS_PB_MAX &&
 	    ++rs->per_id[p->id] > PROBLEM_LINES)
 		return;
+	erofs_log_line_start(stderr);
 	if (p->path)
 		erofs_escape(path, sizeof(path), p->path, strlen(p->path));
 	if (p->path && p->nid != EROFS_NID_NONE)
@@ -456,7 +459,11 @@ static int run(struct fsck_opts *o, struct report_state *rs)
 		o->cfg.report_arg = rs;
 		if (o->cfg.extract_dir)
 			raise_fd_limit();
+		/* a progress line only for someone watching a terminal */
+		if (o->level > 0 && isatty(STDERR_FILENO))
+			o->cfg.progress = erofs_progress_start(STDERR_FILENO);
 		err = erofs_fsck_run(&img, &o->cfg, &st);
+		erofs_progress_stop(o->cfg.progress);
 		print_summary(o, &st, rs);
 	}
 	erofs_image_close(&img);

@@ -21,6 +21,11 @@ const struct z_erofs_compressor_ops *z_erofs_compressor_find(const char *name)
 	return NULL;
 }
 
+const struct z_erofs_compressor_ops *z_erofs_compressor_at(unsigned int i)
+{
+	return i < ARRAY_SIZE(compressors) ? compressors[i] : NULL;
+}
+
 int z_erofs_compressor_init(struct z_erofs_compressor *c,
 			    const struct z_erofs_alg_cfg *cfg)
 {

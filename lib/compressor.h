@@ -72,6 +72,8 @@ extern const struct z_erofs_compressor_ops z_erofs_zstd_ops;
 
 /* the ops called @name, or NULL */
 const struct z_erofs_compressor_ops *z_erofs_compressor_find(const char *name);
+/* the @i-th compressor of the table, NULL past its end: for listing them */
+const struct z_erofs_compressor_ops *z_erofs_compressor_at(unsigned int i);
 
 bool z_erofs_surely_fits(const void *src, unsigned int len, void *scratch,
 			 unsigned int cap);

@@ -2,6 +2,8 @@
 noinst_LIBRARIES += lib/liberofs.a
 lib_liberofs_a_SOURCES = \
 	lib/print.c \
+	lib/version.c \
+	lib/progress.c \
 	lib/crc32c.c \
 	lib/features.c \
 	lib/xattr_prefix.c \

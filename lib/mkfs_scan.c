@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "erofs/progress.h"
 #include "erofs/print.h"
 #include "liberofs_mkfs.h"
 
@@ -35,6 +36,7 @@ int mkfs_inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode)
 		ctx->inodes_cap = cap;
 	}
 	ctx->inodes[ctx->ninodes++] = inode;
+	erofs_progress_add(ctx->cfg->progress, 1, 0);
 	return 0;
 }
 

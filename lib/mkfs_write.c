@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 #include <linux/fs.h>
+#include "erofs/progress.h"
 #include "erofs/fingerprint.h"
 #include "erofs/print.h"
 #include "liberofs_mkfs.h"
@@ -567,7 +568,9 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd, u64 base,
 
 			err = erofs_sha256_update(&wb->sha, wb->zeroes, n);
 			pos += n;
+			erofs_progress_add(ctx->cfg->progress, 0, n);
 		}
+		erofs_progress_add(ctx->cfg->progress, 0, data - pos);
 		pos = data;
 		while (!err && pos < hole) {
 			u32 n = hole - pos < DATA_CHUNK ? hole - pos : DATA_CHUNK;
@@ -578,6 +581,7 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd, u64 base,
 			if (!err)
 				err = mkfs_pwrite(ctx, wb->chunk, n, dst + pos);
 			pos += n;
+			erofs_progress_add(ctx->cfg->progress, 0, n);
 		}
 	}
 	return err;
@@ -685,6 +689,10 @@ static void *data_worker_fn(void *arg)
 		if (err || i >= ctx->ninodes)
 			break;
 		err = write_file(ctx, ctx->inodes[i], &wb);
+		/* copy_blocks() counted the blocks of an uncompressed file */
+		erofs_progress_add(ctx->cfg->progress, 1, ctx->inodes[i]->z ?
+				   ctx->inodes[i]->size :
+				   ctx->inodes[i]->inline_size);
 	}
 	if (err) {
 		pthread_mutex_lock(w->lock);
@@ -702,8 +710,16 @@ static int write_files(struct mkfs_ctx *ctx)
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	struct data_worker w;
 	pthread_t *tids;
-	u64 next = 0;
+	u64 next = 0, nfiles = 0, nbytes = 0;
 	int error = 0;
+
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		if (S_ISREG(ctx->inodes[i]->mode) && ctx->inodes[i]->size) {
+			nfiles++;
+			nbytes += ctx->inodes[i]->size;
+		}
+	}
+	erofs_progress_phase(ctx->cfg->progress, "writing data", nfiles, nbytes);
 
 	if (!nw) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -888,6 +904,7 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	ctx.out_dev = st.st_dev;
 	ctx.out_ino = st.st_ino;
 	err = init_sb(&ctx);
+	erofs_progress_phase(cfg->progress, "scanning", 0, 0);
 	if (!err)
 		err = mkfs_scan_tree(&ctx);
 	if (!err)
@@ -904,11 +921,13 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	if (err)
 		goto out;
 	buf = malloc(META_BUF_SIZE(erofs_blksiz(&ctx.sbi)));
+	erofs_progress_phase(cfg->progress, "writing metadata", 0, 0);
 	err = buf ? write_shared_xattrs(&ctx) : -ENOMEM;
 	if (!err)
 		err = write_small_inodes(&ctx, buf);
 	if (!err)
 		err = write_files(&ctx);
+	erofs_progress_phase(cfg->progress, "writing metadata", 0, 0);
 	if (!err)
 		err = write_head(&ctx);
 	if (!err)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+#include "erofs/progress.h"
 #include "erofs/fingerprint.h"
 #include "erofs/print.h"
 #include "liberofs_zmkfs.h"
@@ -532,14 +533,20 @@ static int z_file_task(struct z_worker *w, u64 i)
 	u64 base = (u64)t->seg * Z_SEGMENT, size = t->in->size - base, skew;
 	int fd, err;
 
-	if (t->nseg == 1)
-		return z_compress_file(w, t->in);
+	if (t->nseg == 1) {
+		err = z_compress_file(w, t->in);
+		erofs_progress_add(w->ctx->cfg->progress, 1, size);
+		return err;
+	}
 	fd = mkfs_src_open(w->ctx, t->in, &skew);
 	if (fd < 0)
 		return fd;
 	err = z_compress(w, t->in, fd, skew, base, size < Z_SEGMENT ? size :
 			 Z_SEGMENT, &t->out);
 	mkfs_src_close(w->ctx, fd);
+	/* a file split in segments counts once its last one is done */
+	erofs_progress_add(w->ctx->cfg->progress, t->seg + 1 == t->nseg,
+			   size < Z_SEGMENT ? size : Z_SEGMENT);
 	return err;
 }
 
@@ -792,6 +799,20 @@ static void z_free_tasks(struct z_task *t, u64 n)
 	free(t);
 }
 
+static void z_progress_phase(struct mkfs_ctx *ctx, const struct z_task *tasks,
+			     u64 ntasks)
+{
+	u64 files = 0, bytes = 0;
+
+	for (u64 i = 0; i < ntasks; i++) {
+		if (tasks[i].seg)
+			continue;
+		files++;
+		bytes += tasks[i].in->size;
+	}
+	erofs_progress_phase(ctx->cfg->progress, "compressing", files, bytes);
+}
+
 int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 {
 	struct z_task *tasks;
@@ -803,6 +824,7 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 		return 0;
 	ctx->z->join_id = -1;
 	err = z_collect(ctx, &tasks, &ntasks);
+	z_progress_phase(ctx, tasks, ntasks);
 	nw = z_nworkers(ctx, ntasks);
 	for (unsigned int i = 0; i < nw && !err; i++) {
 		int id = z_add_spill(ctx);

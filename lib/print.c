@@ -4,17 +4,22 @@
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
+#include <unistd.h>
 #include "erofs/defs.h"
 #include "erofs/print.h"
 
 /*
- * The only process-wide state in lib: who we are and how chatty to be.
- * Set once by a tool's main() before any thread starts.
+ * The only process-wide state in lib: who we are and how chatty to be,
+ * set once by a tool's main() before any thread starts; and whether a
+ * progress line is on the terminal, which its messages must erase.
  */
 static const char *log_prog = "erofs";
 static int log_level = EROFS_LOG_INFO;
 static bool log_first_error_only;
 static atomic_bool log_error_printed;
+/* a progress line is drawn on this fd (-1: none); stdout is that tty too */
+static atomic_int log_tty_fd = -1;
+static atomic_bool log_tty_stdout;
 
 void erofs_log_init(const char *progname, int level)
 {
@@ -27,6 +32,23 @@ void erofs_log_init(const char *progname, int level)
 void erofs_log_first_error_only(bool on)
 {
 	log_first_error_only = on;
+}
+
+void erofs_log_tty_line(int fd)
+{
+	atomic_store(&log_tty_stdout, fd >= 0 && isatty(STDOUT_FILENO));
+	atomic_store(&log_tty_fd, fd);
+}
+
+void erofs_log_line_start(FILE *f)
+{
+	int fd = atomic_load(&log_tty_fd);
+
+	if (fd < 0)
+		return;
+	if ((f == stderr && fd == STDERR_FILENO) ||
+	    (f == stdout && atomic_load(&log_tty_stdout)))
+		fputs("\033[K", f);
 }
 
 int erofs_log_level(void)
@@ -56,6 +78,7 @@ void erofs_msg(int level, const char *tag, const char *fmt, ...)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';
 	/* info goes to stdout; warnings and errors to stderr, prefixed */
+	erofs_log_line_start(tag ? stderr : stdout);
 	if (!tag)
 		fprintf(stdout, "%s\n", line);
 	else

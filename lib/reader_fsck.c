@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "erofs/progress.h"
 #include "erofs/xattr.h"
 #include "liberofs_fsck.h"
 
@@ -607,6 +608,8 @@ int erofs_fsck_run(struct erofs_image *img, const struct erofs_fsck_cfg *cfg,
 	img->report = reader_hook;
 	img->report_arg = ctx;
 
+	/* bytes checked: the stored data read, of all the image holds */
+	erofs_progress_phase(cfg->progress, "checking", 0, img->data_end);
 	err = fsck_pool_start(ctx, nworkers(cfg));
 	if (!err)
 		err = start(ctx);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "erofs/progress.h"
 #include "erofs/fingerprint.h"
 #include "liberofs_fsck.h"
 
@@ -48,6 +49,7 @@ struct worker {
 	u8 *buf, *zero;
 	struct erofs_sha256 sha;
 	struct erofs_zreader *zr;	/* compressed data: decode buffers */
+	struct erofs_progress *progress;	/* stored bytes read go here */
 };
 
 static void job_problem(struct fsck_job *job, enum erofs_problem_id id,
@@ -140,8 +142,10 @@ static int do_extent(struct erofs_image *img, struct worker *w,
 			if (err)
 				return err;
 		}
-		if (stored)
+		if (stored) {
 			job->mapped += n;
+			erofs_progress_add(w->progress, 0, n);
+		}
 		done += n;
 		job->bytes += n;
 	}
@@ -175,6 +179,7 @@ static int do_zextent(struct erofs_image *img, struct worker *w,
 		job->bytes += n;
 	}
 	job->mapped += map->plen;
+	erofs_progress_add(w->progress, 0, map->plen);
 	return 0;
 }
 
@@ -257,6 +262,7 @@ static void finish_job(struct fsck_pool *p, struct fsck_job *job)
 	st->data_bytes += job->bytes;
 	st->mapped_bytes += job->mapped;
 	st->fingerprints += job->fp_checked;
+	erofs_progress_add(p->ctx->cfg->progress, 1, 0);
 	if (!job->has_problem && !job->warn[0]) {
 		free(job->path);
 	} else {
@@ -281,7 +287,7 @@ static void finish_job(struct fsck_pool *p, struct fsck_job *job)
 static void *worker_fn(void *arg)
 {
 	struct fsck_pool *p = arg;
-	struct worker w = { 0 };
+	struct worker w = { .progress = p->ctx->cfg->progress };
 
 	pthread_setname_np(pthread_self(), "fsck-data");	/* for perf, top */
 	w.buf = malloc(CHUNK);

@@ -17,6 +17,8 @@
 #include "config.h"
 #include "erofs/mkfs.h"
 #include "erofs/print.h"
+#include "erofs/progress.h"
+#include "erofs/version.h"
 #include "erofs/xattr.h"
 #include "selabel.h"
 
@@ -739,7 +741,7 @@ static const struct option *all_options(void)
 static void print_version(void)
 {
 	printf("mkfs.erofs (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-	printf("available compressors: lz4, lz4hc, lzma, zstd\n");
+	erofs_print_build_info(stdout, true);
 }
 
 static void parse_options(struct mkfs_opts *o, int argc, char **argv)
@@ -923,7 +925,11 @@ int main(int argc, char **argv)
 	if (!ret) {
 		o.cfg.selabel = o.selabel ? mkfs_selabel_lookup : NULL;
 		o.cfg.selabel_arg = o.selabel;
+		/* a progress line only for someone watching a terminal */
+		if (o.log_level > EROFS_LOG_QUIET && isatty(STDERR_FILENO))
+			o.cfg.progress = erofs_progress_start(STDERR_FILENO);
 		ret = build(&o);
+		erofs_progress_stop(o.cfg.progress);
 	}
 	mkfs_selabel_close(o.selabel);
 	for (unsigned int i = 0; i < o.n_regex; i++)

@@ -3,11 +3,12 @@
 # option, Debian's fsck.erofs 1.5 on lz4/lz4hc images, --workers
 # byte-identity, fingerprints of compressed files.  tests/local.mk
 # includes this; scripts that need root or loop devices exit 77.
-TESTS += \
+COMPRESS_TESTS = \
 	tests/compress/bad-args.sh \
 	tests/compress/workers.sh \
 	tests/compress/lz4.sh \
 	tests/compress/lzma-zstd.sh \
 	tests/compress/ishare.sh
-EXTRA_DIST += \
+TESTS += $(COMPRESS_TESTS)
+EXTRA_DIST += $(COMPRESS_TESTS) \
 	tests/compress/common.sh

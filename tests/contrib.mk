@@ -2,7 +2,7 @@
 # The kernel side (contrib/): our sharing patch booted in QEMU.  Skips (77)
 # without root, qemu, busybox-static and a cached or buildable kernel.
 TESTS += tests/contrib/harness.sh tests/contrib/qemu.sh
-EXTRA_DIST += \
+EXTRA_DIST += tests/contrib/harness.sh tests/contrib/qemu.sh \
 	contrib/kernel/README.md \
 	contrib/kernel/0001-erofs-read-the-fingerprint-prefix-id-from-the-superb.patch \
 	contrib/kernel/0002-erofs-share-page-cache-of-fingerprinted-files-inode_.patch \

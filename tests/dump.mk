@@ -2,7 +2,7 @@
 # dump.erofs tests.  Scripts run with the environment set up in
 # tests/local.mk (MKFS_EROFS, DUMP_EROFS, ...) and fall back to the build
 # tree when run by hand: `bash tests/dump/show.sh`.
-TESTS += \
+DUMP_TESTS = \
 	tests/dump/show.sh \
 	tests/dump/ishare-pair.sh \
 	tests/dump/ishare-many.sh \
@@ -11,7 +11,8 @@ TESTS += \
 	tests/dump/damaged.sh \
 	tests/dump/upstream-options.sh \
 	tests/dump/hostile.sh
-EXTRA_DIST += \
+TESTS += $(DUMP_TESTS)
+EXTRA_DIST += $(DUMP_TESTS) \
 	tests/dump/common.sh \
 	tests/dump/ishare_check.py \
 	tests/dump/corrupt.py

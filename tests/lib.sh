@@ -200,3 +200,21 @@ existing_dest() {
 	head -c 10000 /dev/urandom >"$1/existing.img"
 	echo "$1/existing.img"
 }
+
+# copy_source DEST: the files of the git tree (tracked, and new ones not
+# ignored) as the work tree has them, without build directories; lists
+# them, sorted, in DEST.files.  Skips outside a git checkout (a tarball)
+# and inside a package build, which must not build itself again.
+copy_source() {
+	need_cmd git tar
+	[ -z "${EROFS_TOOLS_PACKAGE_BUILD:-}" ] ||
+		skip "inside a package build (debian/rules)"
+	git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1 ||
+		skip "$top_srcdir is not a git checkout"
+	git -C "$top_srcdir" ls-files -z --cached --others --exclude-standard |
+		(cd "$top_srcdir" &&
+		 xargs -0 sh -c 'for f; do [ -e "$f" ] && echo "$f"; done' _) |
+		sort >"$1.files"
+	mkdir -p "$1"
+	tar -C "$top_srcdir" -cf - -T "$1.files" | tar -C "$1" -xf -
+}

@@ -128,3 +128,12 @@ EXTRA_DIST += $(MKFS_ISHARE_TESTS)
 dist_man_MANS += man/mkfs.erofs.1
 TESTS += tests/man-options.sh
 EXTRA_DIST += tests/man-options.sh
+
+# --- what the tools say about themselves ------------------------------------
+TESTS += tests/version.sh tests/completion.sh tests/progress.sh
+EXTRA_DIST += tests/version.sh tests/completion.sh tests/progress.sh \
+	tests/pty_run.py
+
+# --- the release tarball -----------------------------------------------------
+TESTS += tests/dist.sh tests/deb.sh
+EXTRA_DIST += tests/dist.sh tests/deb.sh

@@ -19,6 +19,7 @@ struct erofs_fsck_cfg {
 	bool verify_fingerprints;	/* recompute SHA-256 when recorded */
 	bool require_fingerprints;	/* error when the image has none */
 	unsigned int workers;		/* data threads; 0: one per CPU */
+	struct erofs_progress *progress;	/* NULL: no progress line */
 
 	const char *extract_dir;	/* NULL: check only */
 	bool overwrite;			/* replace what exists there */

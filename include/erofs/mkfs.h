@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include "erofs/defs.h"
 
+struct erofs_progress;
+
 struct erofs_mkfs_cfg {
 	const char *source;		/* source directory, or tar archive */
 	bool tar;			/* --tar: source is a tar (NULL: stdin) */
@@ -55,6 +57,7 @@ struct erofs_mkfs_cfg {
 	const char *(*selabel)(void *arg, const char *rel, u32 mode);
 	void *selabel_arg;
 	unsigned int workers;		/* 0: one per CPU */
+	struct erofs_progress *progress;	/* NULL: no progress line */
 
 	/* compression: -z ALG[,LEVEL|,level=N][,dictsize=N][:ALG...] */
 	const char *compress;		/* NULL: store files uncompressed */

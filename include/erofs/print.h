@@ -24,6 +24,14 @@ void erofs_log_init(const char *progname, int level);
  */
 void erofs_log_first_error_only(bool on);
 int erofs_log_level(void);
+/*
+ * A progress line is drawn on @fd (-1: no longer).  Until then every
+ * message to that terminal, ours or a tool's after erofs_log_line_start(),
+ * first erases the line, whose cursor rests at its start, so the message
+ * replaces it and the next frame is drawn below.
+ */
+void erofs_log_tty_line(int fd);
+void erofs_log_line_start(FILE *f);
 void erofs_msg(int level, const char *tag, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -11,9 +11,12 @@
  *               grow-late   append a byte right after fstat() of it
  *               shrink-late truncate it to 0 right after fstat() of it
  *               eio         every read of it fails with EIO
+ *               slow        every read of it first waits 200 ms, and
+ *                           mapping it fails, so that a reader falls
+ *                           back to reads
  *
  * The file really changes: the shim never lies about what is on disk.
- * Only "eio" fakes a result.  It is built without sanitizers; run ASan
+ * Only "eio" fakes a result; "slow" makes a tool take its time.  It is built without sanitizers; run ASan
  * binaries with ASAN_OPTIONS=verify_asan_link_order=0.
  */
 #ifndef _GNU_SOURCE
@@ -26,6 +29,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -157,7 +161,11 @@ int fstat64(int fd, struct stat64 *st)
 
 static int fails_read(int fd)
 {
-	if (fd < 0 || fd != atomic_load(&fault_fd) || strcmp(mode_is(), "eio"))
+	if (fd < 0 || fd != atomic_load(&fault_fd))
+		return 0;
+	if (!strcmp(mode_is(), "slow"))
+		usleep(200000);
+	if (strcmp(mode_is(), "eio"))
 		return 0;
 	errno = EIO;
 	return 1;
@@ -183,6 +191,32 @@ ssize_t pread64(int fd, void *buf, size_t len, off_t pos)
 		dlsym(RTLD_NEXT, "pread64");
 
 	return fails_read(fd) ? -1 : real(fd, buf, len, pos);
+}
+
+static int fails_map(int fd)
+{
+	if (fd < 0 || fd != atomic_load(&fault_fd) || strcmp(mode_is(), "slow"))
+		return 0;
+	errno = ENODEV;
+	return 1;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t pos)
+{
+	void *(*real)(void *, size_t, int, int, int, off_t) =
+		dlsym(RTLD_NEXT, "mmap");
+
+	return fails_map(fd) ? MAP_FAILED :
+		real(addr, len, prot, flags, fd, pos);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t pos)
+{
+	void *(*real)(void *, size_t, int, int, int, off_t) =
+		dlsym(RTLD_NEXT, "mmap64");
+
+	return fails_map(fd) ? MAP_FAILED :
+		real(addr, len, prot, flags, fd, pos);
 }
 
 int close(int fd)
