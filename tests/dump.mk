@@ -8,9 +8,11 @@ TESTS += \
 	tests/dump/ishare-many.sh \
 	tests/dump/ishare-names.sh \
 	tests/dump/ishare-metadata.sh \
+	tests/dump/ishare-stack.sh \
 	tests/dump/damaged.sh \
 	tests/dump/upstream-options.sh
 EXTRA_DIST += \
 	tests/dump/common.sh \
 	tests/dump/ishare_check.py \
+	tests/dump/ishare_stack.py \
 	tests/dump/corrupt.py

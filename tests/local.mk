@@ -76,7 +76,8 @@ include tests/compress.mk
 include tests/contrib.mk
 
 # --- the awkward tree, the comparer, the independent image parser --------
-EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py
+EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py \
+	tests/overlay_model.py
 MKFS_TOOL_TESTS = \
 	tests/mkfs/parser-selftest.sh \
 	tests/mkfs/compare-selftest.sh \
