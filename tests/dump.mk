@@ -9,6 +9,7 @@ TESTS += \
 	tests/dump/ishare-names.sh \
 	tests/dump/ishare-metadata.sh \
 	tests/dump/ishare-stack.sh \
+	tests/dump/stack-build.sh \
 	tests/dump/damaged.sh \
 	tests/dump/upstream-options.sh
 EXTRA_DIST += \
