@@ -75,18 +75,12 @@ need_kernel_mount
 for l in base base-copy app1 app2 top2 top3; do
 	mount_image "$W/$l.img" "$W/l/$l"
 done
-# ovl NAME LAYER...: mount the stack NAME of layers (lowest first)
+# ovl NAME LAYER...: the stack NAME of mounted layers, lowest first
 ovl() {
-	local name=$1 lower="" l
+	local name=$1
 
 	shift
-	for l in "$@"; do
-		lower="$W/l/$l${lower:+:$lower}"
-	done
-	mkdir -p "$W/o/$name"
-	mount -t overlay overlay -o "ro,lowerdir=$lower" "$W/o/$name" ||
-		fail "cannot mount the overlay $name"
-	MOUNTS="$W/o/$name $MOUNTS"
+	mount_overlay "$W/o/$name" "${@/#/$W/l/}"
 }
 ovl web1 base app1
 ovl web2 base app2 top2

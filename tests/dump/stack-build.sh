@@ -50,14 +50,11 @@ for img in "$O"/layers/*.img; do
 	mount_image "$img" "$W/l/$(basename "$img" .img)"
 done
 while read -r name layers; do
-	lower=""
+	dirs=()
 	for l in $layers; do
-		lower="$W/l/${l%.img}${lower:+:$lower}"
+		dirs+=("$W/l/${l%.img}")
 	done
-	mkdir -p "$W/o/$name"
-	mount -t overlay overlay -o "ro,lowerdir=$lower" "$W/o/$name" ||
-		fail "cannot mount the overlay $name"
-	MOUNTS="$W/o/$name $MOUNTS"
+	mount_overlay "$W/o/$name" "${dirs[@]}"
 	(cd "$W/o/$name" && sha256sum -c --quiet "$O/$name.sha256") ||
 		fail "$name: a file differs from $name.sha256"
 	got=$(cd "$W/o/$name" && find . -type f | wc -l)
