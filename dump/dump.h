@@ -89,6 +89,8 @@ struct dump_report_cfg {
 	bool json;
 	unsigned long top;	/* groups to list, 0 for all */
 	u64 offset;
+	char **stacks;		/* --stack NAME=LOWER,...,UPPER */
+	int nstacks;
 };
 
 /*

@@ -28,6 +28,7 @@ enum {
 	OPT_ISHARE_REPORT,
 	OPT_JSON,
 	OPT_TOP,
+	OPT_STACK,
 	OPT_BLKID_UDEV,
 	OPT_DEVICE,
 };
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
 	{ "ishare_report", no_argument, NULL, OPT_ISHARE_REPORT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "stack", required_argument, NULL, OPT_STACK },
 	{ "blkid-udev", no_argument, NULL, OPT_BLKID_UDEV },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ NULL, 0, NULL, 0 },
@@ -55,7 +57,8 @@ static const char short_options[] = ":hVsSe";
 static void usage(FILE *out)
 {
 	fputs("Usage: dump.erofs [OPTIONS] IMAGE\n"
-"       dump.erofs --ishare-report [--json] [--top=N] IMAGE [IMAGE...]\n"
+"       dump.erofs --ishare-report [--json] [--top=N]\n"
+"                  [--stack=NAME=LOWER,...,UPPER]... [IMAGE...]\n"
 "Show what the EROFS image IMAGE holds, reading it only.  With no option,\n"
 "show its superblock.\n"
 "\n"
@@ -84,6 +87,14 @@ static void usage(FILE *out)
 "      --json            print the report as JSON\n"
 "      --top=N           list only the N groups that save most (default:\n"
 "                        all)\n"
+"      --stack=NAME=LOWER,...,UPPER\n"
+"                        also report the overlayfs stack NAME of these\n"
+"                        layer images, lowest first, as a container\n"
+"                        runtime mounts them: only the files its merged\n"
+"                        view shows are read (whiteouts, opaque\n"
+"                        directories and upper files hide lower ones);\n"
+"                        a layer in several stacks is one mount (same\n"
+"                        device and inode); repeat for more stacks\n"
 "\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n"
@@ -127,7 +138,26 @@ static bool parse_u64(const char *s, u64 *out)
 	return true;
 }
 
-static void parse_one(struct dump_opts *o, int opt, const char *arg)
+/* NAME=LAYER[,LAYER...]: no empty name or layer; split in dump/report.c */
+static void add_stack_arg(struct dump_opts *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	char **p;
+
+	if (!eq || eq == arg || !eq[1] || strstr(eq, ",,") ||
+	    eq[1] == ',' || arg[strlen(arg) - 1] == ',')
+		usage_error(o->prog, "invalid --stack, want NAME=LOWER,...,UPPER:",
+			    arg);
+	p = realloc(o->rcfg.stacks, (o->rcfg.nstacks + 1) * sizeof(*p));
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", o->prog);
+		exit(1);
+	}
+	p[o->rcfg.nstacks++] = arg;
+	o->rcfg.stacks = p;
+}
+
+static void parse_one(struct dump_opts *o, int opt, char *arg)
 {
 	u64 v;
 
@@ -163,6 +193,9 @@ static void parse_one(struct dump_opts *o, int opt, const char *arg)
 		if (!parse_u64(arg, &o->rcfg.offset))
 			usage_error(o->prog, "invalid offset", arg);
 		break;
+	case OPT_STACK:
+		add_stack_arg(o, arg);
+		break;
 	case OPT_TOP:
 		if (!parse_u64(arg, &v) || v > 0xffffffffUL)
 			usage_error(o->prog, "invalid number of groups", arg);
@@ -180,17 +213,17 @@ static void check_report_opts(struct dump_opts *o, int nargs)
 		     o->ls || o->cat;
 
 	if (!o->report) {
-		if (o->json || o->top_set)
-			usage_error(o->prog, "--json and --top need --ishare-report",
-				    NULL);
+		if (o->json || o->top_set || o->rcfg.nstacks)
+			usage_error(o->prog, "--json, --top and --stack need "
+				    "--ishare-report", NULL);
 		return;
 	}
 	if (o->super || o->stats || inode)
 		usage_error(o->prog, "--ishare-report cannot be combined with "
 			    "-s, -S, -e, --nid, --path, --ls or --cat", NULL);
-	if (nargs < 1)
-		usage_error(o->prog, "--ishare-report needs at least one IMAGE",
-			    NULL);
+	if (nargs < 1 && !o->rcfg.nstacks)
+		usage_error(o->prog, "--ishare-report needs at least one IMAGE "
+			    "or --stack", NULL);
 	o->rcfg.json = o->json;
 }
 
@@ -290,10 +323,12 @@ int main(int argc, char **argv)
 
 	erofs_log_init("dump.erofs", EROFS_LOG_INFO);
 	first = parse_options(&o, argc, argv);
-	if (o.report)
-		return finish_output(dump_ishare_report(argv + first,
-							argc - first, &o.rcfg,
-							stdout));
+	if (o.report) {
+		ret = dump_ishare_report(argv + first, argc - first, &o.rcfg,
+					 stdout);
+		free(o.rcfg.stacks);
+		return finish_output(ret);
+	}
 	ret = dump_image_open(&d, argv[first], o.rcfg.offset) ? 1 : 0;
 	if (!ret)
 		ret = show(&o, &d) ? 1 : 0;

@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 /*
- * dump.erofs --ishare-report: walk every image and hand each regular
- * file's nid, path, size and fingerprint to the report in lib.  Only
- * metadata is read (inodes, directories, xattrs), never file data: the
- * fingerprint is what the image says, which is all the kernel looks at
- * when it decides to share.
+ * dump.erofs --ishare-report: walk every image and hand each entry's nid,
+ * path, kind, size and fingerprint to the report in lib, which merges
+ * layer stacks and counts.  Only metadata is read (inodes, directories,
+ * xattrs), never file data: the fingerprint is what the image says,
+ * which is all the kernel looks at when it decides to share.
  */
 #include <errno.h>
-#include <sys/stat.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "erofs/ishare_report.h"
 #include "erofs/print.h"
 #include "dump.h"
 
-struct report_walk {
+struct walk_arg {
 	struct erofs_ishare_report *r;
-	u64 untrusted;		/* files whose fingerprint cannot be trusted */
+	bool layer;		/* every entry counts, not regular files only */
+	u64 *untrusted;		/* files whose fingerprint cannot be trusted */
 };
+
+const char *dump_fp_untrusted(int err)
+{
+	return err == -ENOTUNIQ ? "more than one fingerprint entry" :
+	       "value is not \"sha256:\" and 32 bytes";
+}
 
 /*
  * A file with two fingerprint entries or a malformed one is named and
@@ -33,51 +41,107 @@ static void untrusted_file(struct dump_image *d, const struct dump_entry *e,
 		  dump_fp_untrusted(err));
 }
 
-const char *dump_fp_untrusted(int err)
+static int entry_fn(struct dump_image *d, const struct dump_entry *e,
+		    void *arg)
 {
-	return err == -ENOTUNIQ ? "more than one fingerprint entry" :
-	       "value is not \"sha256:\" and 32 bytes";
-}
-
-static int file_fn(struct dump_image *d, const struct dump_entry *e,
-		   void *arg)
-{
-	struct report_walk *w = arg;
+	struct walk_arg *w = arg;
 	u8 digest[32];
-	int err;
+	int kind, err = -ENODATA;
 
-	if (!S_ISREG(e->vi->mode))
+	if (!w->layer && !S_ISREG(e->vi->mode))
 		return 0;
-	err = erofs_inode_fingerprint(&d->img, e->vi, digest);
-	if (err == -ENOTUNIQ || err == -EBADMSG) {
-		untrusted_file(d, e, err);
-		w->untrusted++;
-	} else if (err && err != -ENODATA) {
-		return dump_check(d, err, "cannot read a fingerprint");
+	kind = erofs_ishare_kind(&d->img, e->vi);
+	if (kind < 0)
+		return dump_check(d, kind, "cannot read an xattr");
+	if (kind == EROFS_ISHARE_REG) {
+		err = erofs_inode_fingerprint(&d->img, e->vi, digest);
+		if (err == -ENOTUNIQ || err == -EBADMSG) {
+			untrusted_file(d, e, err);
+			(*w->untrusted)++;
+		} else if (err && err != -ENODATA) {
+			return dump_check(d, err, "cannot read a fingerprint");
+		}
 	}
-	err = erofs_ishare_report_add_file(w->r, e->vi->nid, e->path,
-					   e->vi->size, err ? NULL : digest);
+	err = erofs_ishare_report_add_entry(w->r, e->vi->nid, e->path, kind,
+					    e->vi->size, err ? NULL : digest);
 	return dump_check(d, err, "cannot add a file to the report");
 }
 
-static int add_image(struct report_walk *w, const char *path, u64 offset)
+/* add the image at @path, a layer of file @st unless NULL: 0 or -errno */
+static int add_image(struct erofs_ishare_report *r, const char *path,
+		     u64 offset, const struct stat *st, u64 *untrusted)
 {
 	char name[2 * EROFS_NAME_LEN + 32];
+	struct walk_arg w = { r, st != NULL, untrusted };
 	struct dump_image d;
+	const char *fp;
 	int err = dump_image_open(&d, path, offset);
 
 	if (!err) {
-		bool named = !erofs_fingerprint_name(&d.img, name,
-						     sizeof(name));
-
-		err = erofs_ishare_report_add_image(w->r, path,
-						    named ? name : NULL);
+		fp = erofs_fingerprint_name(&d.img, name, sizeof(name)) ?
+			NULL : name;
+		err = st ? erofs_ishare_report_add_layer(r, path, fp, st->st_dev,
+							 st->st_ino) :
+			   erofs_ishare_report_add_image(r, path, fp);
 		err = dump_check(&d, err < 0 ? err : 0,
 				 "cannot add the image to the report");
 	}
 	if (!err)
-		err = dump_walk(&d, d.img.sbi.root_nid, file_fn, w);
+		err = dump_walk(&d, d.img.sbi.root_nid, entry_fn, &w);
 	dump_image_close(&d);
+	return err;
+}
+
+/*
+ * The index of the layer at @path: a file added already (the same device
+ * and inode, whatever path names it) is one mount and is not read again.
+ */
+static int add_layer(struct erofs_ishare_report *r, const char *path,
+		     u64 offset, u64 *untrusted)
+{
+	struct stat st;
+	int id, err;
+
+	if (stat(path, &st))
+		return erofs_err_ret(-errno, "%s: cannot stat: %s", path,
+				     strerror(errno));
+	id = erofs_ishare_report_find_layer(r, st.st_dev, st.st_ino);
+	if (id != -ENOENT)
+		return id;
+	err = add_image(r, path, offset, &st, untrusted);
+	return err ? err : erofs_ishare_report_find_layer(r, st.st_dev,
+							  st.st_ino);
+}
+
+/* --stack NAME=LOWER,...,UPPER, checked for shape by dump/main.c */
+static int add_stack(struct erofs_ishare_report *r, const char *spec,
+		     u64 offset, u64 *untrusted)
+{
+	char *name = strdup(spec), *layer, *save = NULL;
+	int *ids = calloc(strlen(spec), sizeof(*ids));
+	unsigned int n = 0;
+	int err = name && ids ? 0 : -ENOMEM;
+
+	if (!err) {
+		layer = strchr(name, '=');
+		*layer++ = '\0';
+		for (layer = strtok_r(layer, ",", &save); layer && !err;
+		     layer = strtok_r(NULL, ",", &save)) {
+			err = add_layer(r, layer, offset, untrusted);
+			ids[n++] = err;
+			err = err < 0 ? err : 0;
+		}
+	}
+	if (!err)
+		err = erofs_ishare_report_add_stack(r, name, ids, n);
+	if (err == -EEXIST)
+		erofs_err("stack '%s' is given twice", name);
+	else if (err == -ELOOP)
+		erofs_err("stack '%s' has the same layer twice", name);
+	else if (err == -ENOMEM)
+		erofs_err("out of memory");
+	free(ids);
+	free(name);
 	return err;
 }
 
@@ -85,11 +149,13 @@ int dump_ishare_report(char **images, int nimages,
 		       const struct dump_report_cfg *cfg, FILE *out)
 {
 	struct erofs_ishare_report *r = erofs_ishare_report_new();
-	struct report_walk w = { r, 0 };
 	int err = r ? 0 : -ENOMEM;
+	u64 untrusted = 0;
 
 	for (int i = 0; i < nimages && !err; i++)
-		err = add_image(&w, images[i], cfg->offset);
+		err = add_image(r, images[i], cfg->offset, NULL, &untrusted);
+	for (int i = 0; i < cfg->nstacks && !err; i++)
+		err = add_stack(r, cfg->stacks[i], cfg->offset, &untrusted);
 	if (!err) {
 		err = erofs_ishare_report_finish(r);
 		if (err)
@@ -104,8 +170,8 @@ int dump_ishare_report(char **images, int nimages,
 		erofs_ishare_report_print_text(r, out, cfg->top);
 	erofs_ishare_report_free(r);
 	/* the report is complete, but it left files out of sharing */
-	if (!err && w.untrusted)
+	if (!err && untrusted)
 		erofs_err("%llu files with untrustworthy fingerprints, "
-			  "counted as unshared", (unsigned long long)w.untrusted);
-	return err || w.untrusted ? 1 : 0;
+			  "counted as unshared", (unsigned long long)untrusted);
+	return err || untrusted ? 1 : 0;
 }

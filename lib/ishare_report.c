@@ -7,47 +7,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "erofs/ishare_report.h"
 #include "erofs/print.h"
-
-struct rfile {
-	char *path;
-	u64 size;
-	u32 image;
-	int name_id;		/* fingerprint NAME of its image, -1: none */
-	bool has_fp;
-	u8 digest[32];
-};
-
-struct rimage {
-	char *path;
-	int name_id;
-	u64 files, fp_files, bytes, shared_files, shared_bytes;
-};
-
-struct rgroup {
-	u64 first, count;	/* a run of files[] with one fingerprint */
-	u64 saved;		/* page cache bytes the sharing saves */
-};
-
-struct erofs_ishare_report {
-	struct rimage *images;
-	u32 nimages;
-	struct rfile *files;
-	u64 nfiles, files_cap;
-	char **names;		/* distinct fingerprint NAMEs */
-	int nnames;
-	struct rgroup *groups;
-	u64 ngroups;
-	u64 without, with;
-	u64 *seen;		/* inode keys of the current image */
-	u64 seen_cap, nseen;
-};
-
-static u64 pages(u64 size)
-{
-	return round_up(size, (u64)EROFS_ISHARE_PAGE_SIZE);
-}
+#include "erofs/reader.h"
+#include "liberofs_ishare.h"
 
 struct erofs_ishare_report *erofs_ishare_report_new(void)
 {
@@ -61,7 +23,8 @@ void erofs_ishare_report_free(struct erofs_ishare_report *r)
 	for (u64 i = 0; i < r->nfiles; i++)
 		free(r->files[i].path);
 	for (u32 i = 0; i < r->nimages; i++)
-		free(r->images[i].path);
+		ishare_image_release(&r->images[i]);
+	ishare_stacks_free(r);
 	for (int i = 0; i < r->nnames; i++)
 		free(r->names[i]);
 	free(r->files);
@@ -69,6 +32,7 @@ void erofs_ishare_report_free(struct erofs_ishare_report *r)
 	free(r->names);
 	free(r->groups);
 	free(r->seen);
+	free(r->seen_file);
 	free(r);
 }
 
@@ -91,8 +55,8 @@ static int name_id(struct erofs_ishare_report *r, const char *name)
 	return r->nnames++;
 }
 
-int erofs_ishare_report_add_image(struct erofs_ishare_report *r,
-				  const char *path, const char *fp_name)
+static int image_new(struct erofs_ishare_report *r, const char *path,
+		     const char *fp_name)
 {
 	struct rimage *p = realloc(r->images, (r->nimages + 1) * sizeof(*p));
 	int id;
@@ -114,51 +78,105 @@ int erofs_ishare_report_add_image(struct erofs_ishare_report *r,
 	return r->nimages++;
 }
 
-/* an open-addressing set of inode keys (+1, so that 0 marks empty) */
-static int seen_insert(struct erofs_ishare_report *r, u64 key, bool *dup)
+int erofs_ishare_report_add_image(struct erofs_ishare_report *r,
+				  const char *path, const char *fp_name)
+{
+	return image_new(r, path, fp_name);
+}
+
+int erofs_ishare_report_add_layer(struct erofs_ishare_report *r,
+				  const char *path, const char *fp_name,
+				  u64 dev, u64 ino)
+{
+	int id = image_new(r, path, fp_name);
+
+	if (id >= 0) {
+		r->images[id].layer = true;
+		r->images[id].dev = dev;
+		r->images[id].ino = ino;
+	}
+	return id;
+}
+
+int erofs_ishare_report_find_layer(const struct erofs_ishare_report *r,
+				   u64 dev, u64 ino)
+{
+	for (u32 i = 0; i < r->nimages; i++)
+		if (r->images[i].layer && r->images[i].dev == dev &&
+		    r->images[i].ino == ino)
+			return i;
+	return -ENOENT;
+}
+
+static int seen_grow(struct erofs_ishare_report *r)
+{
+	u64 cap = r->seen_cap ? r->seen_cap * 2 : 1024;
+	u64 *tab = calloc(cap, sizeof(*tab));
+	u64 *idx = calloc(cap, sizeof(*idx));
+	u64 h;
+
+	if (!tab || !idx) {
+		free(tab);
+		free(idx);
+		return -ENOMEM;
+	}
+	for (u64 i = 0; i < r->seen_cap; i++) {
+		if (!r->seen[i])
+			continue;
+		h = r->seen[i] * 0x9E3779B97F4A7C15ULL;
+		while (tab[h & (cap - 1)])
+			h++;
+		tab[h & (cap - 1)] = r->seen[i];
+		idx[h & (cap - 1)] = r->seen_file[i];
+	}
+	free(r->seen);
+	free(r->seen_file);
+	r->seen = tab;
+	r->seen_file = idx;
+	r->seen_cap = cap;
+	return 0;
+}
+
+/*
+ * An open-addressing map of inode keys (+1, so that 0 marks empty) to
+ * their files[] index: *file gets the index of @key, @next if it is new.
+ */
+static int seen_insert(struct erofs_ishare_report *r, u64 key, u64 next,
+		       u64 *file, bool *dup)
 {
 	u64 h;
 
 	if (r->nseen * 2 >= r->seen_cap) {
-		u64 cap = r->seen_cap ? r->seen_cap * 2 : 1024;
-		u64 *tab = calloc(cap, sizeof(*tab));
+		int err = seen_grow(r);
 
-		if (!tab)
-			return -ENOMEM;
-		for (u64 i = 0; i < r->seen_cap; i++) {
-			if (!r->seen[i])
-				continue;
-			h = r->seen[i] * 0x9E3779B97F4A7C15ULL;
-			while (tab[h & (cap - 1)])
-				h++;
-			tab[h & (cap - 1)] = r->seen[i];
-		}
-		free(r->seen);
-		r->seen = tab;
-		r->seen_cap = cap;
+		if (err)
+			return err;
 	}
 	key++;
 	for (h = key * 0x9E3779B97F4A7C15ULL; r->seen[h & (r->seen_cap - 1)];
 	     h++) {
 		if (r->seen[h & (r->seen_cap - 1)] == key) {
+			*file = r->seen_file[h & (r->seen_cap - 1)];
 			*dup = true;
 			return 0;
 		}
 	}
 	r->seen[h & (r->seen_cap - 1)] = key;
+	r->seen_file[h & (r->seen_cap - 1)] = next;
 	r->nseen++;
+	*file = next;
 	*dup = false;
 	return 0;
 }
 
-int erofs_ishare_report_add_file(struct erofs_ishare_report *r, u64 key,
-				 const char *path, u64 size,
-				 const u8 *digest)
+/* a regular inode of the current image, once: its index in *file */
+static int add_reg(struct erofs_ishare_report *r, u64 key, const char *path,
+		   u64 size, const u8 *digest, u64 *file)
 {
 	struct rimage *img = &r->images[r->nimages - 1];
 	struct rfile *f;
 	bool dup;
-	int err = seen_insert(r, key, &dup);
+	int err = seen_insert(r, key, r->nfiles, file, &dup);
 
 	if (err || dup)
 		return err;
@@ -173,9 +191,13 @@ int erofs_ishare_report_add_file(struct erofs_ishare_report *r, u64 key,
 	}
 	f = &r->files[r->nfiles];
 	memset(f, 0, sizeof(*f));
-	f->path = strdup(path);
-	if (!f->path)
-		return -ENOMEM;
+	/* a layer's file is read, and named, where a stack shows it */
+	if (!img->layer) {
+		f->path = strdup(path);
+		if (!f->path)
+			return -ENOMEM;
+		f->read = true;
+	}
 	f->size = size;
 	f->image = r->nimages - 1;
 	f->name_id = img->name_id;
@@ -189,16 +211,44 @@ int erofs_ishare_report_add_file(struct erofs_ishare_report *r, u64 key,
 	return 0;
 }
 
-static int cmp_files(const void *a, const void *b)
+int erofs_ishare_report_add_entry(struct erofs_ishare_report *r, u64 key,
+				  const char *path, enum erofs_ishare_kind kind,
+				  u64 size, const u8 *digest)
 {
-	const struct rfile *x = a, *y = b;
-	int c;
+	struct rimage *img = &r->images[r->nimages - 1];
+	u64 file = ISHARE_NO_FILE;
+	int err = 0;
 
+	if (kind == EROFS_ISHARE_REG)
+		err = add_reg(r, key, path, size, digest, &file);
+	if (err || !img->layer)
+		return err;
+	return ishare_entry_add(img, path, kind, file);
+}
+
+int erofs_ishare_report_add_file(struct erofs_ishare_report *r, u64 key,
+				 const char *path, u64 size,
+				 const u8 *digest)
+{
+	return erofs_ishare_report_add_entry(r, key, path, EROFS_ISHARE_REG,
+					     size, digest);
+}
+
+/* fingerprinted files first, by (NAME, digest) */
+static int cmp_fp(const struct rfile *x, const struct rfile *y)
+{
 	if (x->has_fp != y->has_fp)
 		return x->has_fp ? -1 : 1;
 	if (x->name_id != y->name_id)
 		return x->name_id < y->name_id ? -1 : 1;
-	c = memcmp(x->digest, y->digest, 32);
+	return memcmp(x->digest, y->digest, 32);
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+	const struct rfile *x = a, *y = b;
+	int c = cmp_fp(x, y);
+
 	if (c)
 		return c;
 	if (x->image != y->image)
@@ -210,6 +260,24 @@ static bool same_fp(const struct rfile *x, const struct rfile *y)
 {
 	return x->has_fp && y->has_fp && x->name_id == y->name_id &&
 	       !memcmp(x->digest, y->digest, 32);
+}
+
+static int cmp_fp_ptrs(const void *a, const void *b)
+{
+	return cmp_fp(*(const struct rfile *const *)a,
+		      *(const struct rfile *const *)b);
+}
+
+u64 ishare_with_sharing(const struct rfile **f, u64 n)
+{
+	u64 with = 0;
+
+	if (n)
+		qsort(f, n, sizeof(*f), cmp_fp_ptrs);
+	for (u64 i = 0; i < n; i++)
+		if (!i || !same_fp(f[i - 1], f[i]))
+			with += ishare_pages(f[i]->size);
+	return with;
 }
 
 static int cmp_groups(const void *a, const void *b)
@@ -227,7 +295,7 @@ static void account_run(struct erofs_ishare_report *r, u64 first, u64 n)
 	const struct rfile *f = &r->files[first];
 	bool cross = f->image != r->files[first + n - 1].image;
 
-	r->with += pages(f->size);
+	r->with += ishare_pages(f->size);
 	if (cross) {
 		for (u64 i = first; i < first + n; i++) {
 			r->images[r->files[i].image].shared_files++;
@@ -237,7 +305,7 @@ static void account_run(struct erofs_ishare_report *r, u64 first, u64 n)
 	}
 	if (n > 1)
 		r->groups[r->ngroups++] = (struct rgroup){
-			first, n, (n - 1) * pages(f->size) };
+			first, n, (n - 1) * ishare_pages(f->size) };
 }
 
 static void warn_names(const struct erofs_ishare_report *r)
@@ -246,24 +314,52 @@ static void warn_names(const struct erofs_ishare_report *r)
 		if (r->images[i].name_id < 0)
 			erofs_warn("%s has no fingerprints: its files are counted "
 				   "as unshared", r->images[i].path);
+	for (u32 i = 0; i < r->nimages; i++)
+		if (r->images[i].layer && !r->images[i].nstacks)
+			erofs_warn("layer %s is in no stack", r->images[i].path);
 	if (r->nnames > 1)
 		erofs_warn("images use %d different fingerprint names: the "
 			   "kernel shares only between images of the same name",
 			   r->nnames);
 }
 
+/* files no view shows cost nothing: count them as hidden and drop them */
+static void drop_unread(struct erofs_ishare_report *r)
+{
+	u64 n = 0;
+
+	for (u64 i = 0; i < r->nfiles; i++) {
+		struct rfile *f = &r->files[i];
+
+		if (!f->read) {
+			r->images[f->image].hidden_files++;
+			r->images[f->image].hidden_bytes += f->size;
+			free(f->path);
+			continue;
+		}
+		r->bytes += f->size;
+		r->files[n++] = *f;
+	}
+	r->nfiles = n;
+}
+
 int erofs_ishare_report_finish(struct erofs_ishare_report *r)
 {
 	u64 i = 0;
+	int err;
 
 	warn_names(r);
+	err = ishare_merge_stacks(r);
+	if (err)
+		return err;
+	drop_unread(r);
 	if (r->nfiles)
 		qsort(r->files, r->nfiles, sizeof(*r->files), cmp_files);
 	r->groups = malloc((r->nfiles / 2 + 1) * sizeof(*r->groups));
 	if (!r->groups)
 		return -ENOMEM;
 	for (u64 k = 0; k < r->nfiles; k++)
-		r->without += pages(r->files[k].size);
+		r->without += ishare_pages(r->files[k].size);
 	while (i < r->nfiles && r->files[i].has_fp) {
 		u64 n = 1;
 
@@ -273,7 +369,7 @@ int erofs_ishare_report_finish(struct erofs_ishare_report *r)
 		i += n;
 	}
 	for (; i < r->nfiles; i++)
-		r->with += pages(r->files[i].size);
+		r->with += ishare_pages(r->files[i].size);
 	if (r->ngroups)
 		qsort(r->groups, r->ngroups, sizeof(*r->groups), cmp_groups);
 	return 0;
@@ -309,9 +405,65 @@ static const char *human(u64 v, char *buf, size_t len)
 	return buf;
 }
 
+static double percent(u64 without, u64 with)
+{
+	return without ? 100.0 * (without - with) / without : 0;
+}
+
 static double saved_percent(const struct erofs_ishare_report *r)
 {
-	return r->without ? 100.0 * (r->without - r->with) / r->without : 0;
+	return percent(r->without, r->with);
+}
+
+/* a name in the text report, escaped as fsck escapes names */
+static void text_name(FILE *out, const char *s)
+{
+	size_t len = strlen(s), size = 4 * len + 8;
+	char *esc = malloc(size);
+
+	if (!esc) {
+		fputs("?", out);
+		return;
+	}
+	erofs_escape(esc, size, s, len);
+	fputs(esc, out);
+	free(esc);
+}
+
+static void text_layer(const struct rimage *m, FILE *out)
+{
+	char a[32], b[32], c[32];
+
+	fputs("layer ", out);
+	text_name(out, m->path);
+	fprintf(out, ": %" PRIu64 " files (%" PRIu64 " fingerprinted), %s; "
+		"in %u stacks; %" PRIu64 " files, %s hidden in every stack; "
+		"shares %" PRIu64 " files, %s with other images\n", m->files,
+		m->fp_files, human(m->bytes, a, sizeof(a)), m->nstacks,
+		m->hidden_files, human(m->hidden_bytes, b, sizeof(b)),
+		m->shared_files, human(m->shared_bytes, c, sizeof(c)));
+}
+
+static void text_stack(const struct erofs_ishare_report *r,
+		       const struct rstack *s, FILE *out)
+{
+	char a[32], b[32], c[32];
+
+	fputs("stack ", out);
+	text_name(out, s->name);
+	for (unsigned int l = 0; l < s->nlayers; l++) {
+		fputs(l ? "," : ": ", out);
+		text_name(out, r->images[s->layers[l]].path);
+	}
+	fprintf(out, "\n  shows %" PRIu64 " files, %s; hides %" PRIu64
+		" files, %s\n", s->files, human(s->bytes, a, sizeof(a)),
+		s->hidden_files, human(s->hidden_bytes, b, sizeof(b)));
+	fprintf(out, "  page cache: %s (%" PRIu64 " bytes) without sharing, "
+		"%s (%" PRIu64 " bytes) with, saved %s (%" PRIu64
+		" bytes, %.1f%%)\n", human(s->without, a, sizeof(a)),
+		s->without, human(s->with, b, sizeof(b)), s->with,
+		human(s->without - s->with, c, sizeof(c)),
+		s->without - s->with, percent(s->without, s->with));
 }
 
 void erofs_ishare_report_print_text(const struct erofs_ishare_report *r,
@@ -323,12 +475,18 @@ void erofs_ishare_report_print_text(const struct erofs_ishare_report *r,
 	for (u32 i = 0; i < r->nimages; i++) {
 		const struct rimage *m = &r->images[i];
 
+		if (m->layer) {
+			text_layer(m, out);
+			continue;
+		}
 		fprintf(out, "image %s: %" PRIu64 " files (%" PRIu64
 			" fingerprinted), %s; shares %" PRIu64
 			" files, %s with other images\n", m->path, m->files,
 			m->fp_files, human(m->bytes, a, sizeof(a)),
 			m->shared_files, human(m->shared_bytes, b, sizeof(b)));
 	}
+	for (u32 i = 0; i < r->nstacks; i++)
+		text_stack(r, &r->stacks[i], out);
 	fprintf(out, "\nsharing groups: %" PRIu64, r->ngroups);
 	if (shown < r->ngroups)
 		fprintf(out, " (largest %" PRIu64 " shown)", shown);
@@ -348,6 +506,8 @@ void erofs_ishare_report_print_text(const struct erofs_ishare_report *r,
 		}
 	}
 	fprintf(out, "\npage cache to read every file once:\n");
+	fprintf(out, "  files:           %" PRIu64 ", %s (%" PRIu64 " bytes)\n",
+		r->nfiles, human(r->bytes, a, sizeof(a)), r->bytes);
 	fprintf(out, "  without sharing: %s (%" PRIu64 " bytes)\n",
 		human(r->without, a, sizeof(a)), r->without);
 	fprintf(out, "  with sharing:    %s (%" PRIu64 " bytes)\n",
@@ -386,28 +546,78 @@ static void json_member(FILE *out, const char *image, const char *path)
 	free(s);
 }
 
+/* an image's or a layer's name, fingerprint name and file counts */
+static void json_image(const struct erofs_ishare_report *r,
+		       const struct rimage *m, bool first, FILE *out)
+{
+	fputs(first ? "\n    {\"path\": " : ",\n    {\"path\": ", out);
+	json_str(out, m->path);
+	fputs(", \"fingerprint_name\": ", out);
+	if (m->name_id >= 0)
+		json_str(out, r->names[m->name_id]);
+	else
+		fputs("null", out);
+	if (m->layer)
+		fprintf(out, ", \"stacks\": %u", m->nstacks);
+	fprintf(out, ", \"files\": %" PRIu64 ", \"fingerprinted_files\": %"
+		PRIu64 ", \"bytes\": %" PRIu64, m->files, m->fp_files,
+		m->bytes);
+	if (m->layer)
+		fprintf(out, ", \"hidden_files\": %" PRIu64
+			", \"hidden_bytes\": %" PRIu64, m->hidden_files,
+			m->hidden_bytes);
+	fprintf(out, ", \"shared_files\": %" PRIu64 ", \"shared_bytes\": %"
+		PRIu64 "}", m->shared_files, m->shared_bytes);
+}
+
+static void json_images(const struct erofs_ishare_report *r, bool layers,
+			FILE *out)
+{
+	bool first = true;
+
+	fputs(layers ? "\n  ],\n  \"layers\": [" : "{\n  \"images\": [", out);
+	for (u32 i = 0; i < r->nimages; i++) {
+		if (r->images[i].layer != layers)
+			continue;
+		json_image(r, &r->images[i], first, out);
+		first = false;
+	}
+}
+
+static void json_stacks(const struct erofs_ishare_report *r, FILE *out)
+{
+	fputs("\n  ],\n  \"stacks\": [", out);
+	for (u32 i = 0; i < r->nstacks; i++) {
+		const struct rstack *s = &r->stacks[i];
+
+		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+		json_str(out, s->name);
+		fputs(", \"layers\": [", out);
+		for (unsigned int l = 0; l < s->nlayers; l++) {
+			if (l)
+				fputs(", ", out);
+			json_str(out, r->images[s->layers[l]].path);
+		}
+		fprintf(out, "], \"files\": %" PRIu64 ", \"bytes\": %" PRIu64
+			", \"hidden_files\": %" PRIu64 ", \"hidden_bytes\": %"
+			PRIu64 ", \"page_cache_bytes_without\": %" PRIu64
+			", \"page_cache_bytes_with\": %" PRIu64
+			", \"saved_bytes\": %" PRIu64
+			", \"saved_percent\": %.2f}", s->files, s->bytes,
+			s->hidden_files, s->hidden_bytes, s->without, s->with,
+			s->without - s->with, percent(s->without, s->with));
+	}
+}
+
 void erofs_ishare_report_print_json(const struct erofs_ishare_report *r,
 				    FILE *out, unsigned long top)
 {
 	u64 shown = top && top < r->ngroups ? top : r->ngroups;
 	char fp[65];
 
-	fputs("{\n  \"images\": [", out);
-	for (u32 i = 0; i < r->nimages; i++) {
-		const struct rimage *m = &r->images[i];
-
-		fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", out);
-		json_str(out, m->path);
-		fputs(", \"fingerprint_name\": ", out);
-		if (m->name_id >= 0)
-			json_str(out, r->names[m->name_id]);
-		else
-			fputs("null", out);
-		fprintf(out, ", \"files\": %" PRIu64 ", \"fingerprinted_files\": %"
-			PRIu64 ", \"bytes\": %" PRIu64 ", \"shared_files\": %"
-			PRIu64 ", \"shared_bytes\": %" PRIu64 "}", m->files,
-			m->fp_files, m->bytes, m->shared_files, m->shared_bytes);
-	}
+	json_images(r, false, out);
+	json_images(r, true, out);
+	json_stacks(r, out);
 	fputs("\n  ],\n  \"groups\": [", out);
 	for (u64 g = 0; g < shown; g++) {
 		const struct rfile *f = &r->files[r->groups[g].first];
@@ -422,8 +632,10 @@ void erofs_ishare_report_print_json(const struct erofs_ishare_report *r,
 		}
 		fputs("]}", out);
 	}
-	fprintf(out, "\n  ],\n  \"total\": {\"page_cache_bytes_without\": %"
+	fprintf(out, "\n  ],\n  \"total\": {\"files\": %" PRIu64
+		", \"bytes\": %" PRIu64 ", \"page_cache_bytes_without\": %"
 		PRIu64 ", \"page_cache_bytes_with\": %" PRIu64
 		", \"saved_bytes\": %" PRIu64 ", \"saved_percent\": %.2f}\n}\n",
-		r->without, r->with, r->without - r->with, saved_percent(r));
+		r->nfiles, r->bytes, r->without, r->with, r->without - r->with,
+		saved_percent(r));
 }

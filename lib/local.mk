@@ -10,7 +10,9 @@ lib_liberofs_a_SOURCES = \
 	lib/fingerprint.c \
 	lib/liberofs_hashtab.h \
 	lib/hashtab.c \
+	lib/liberofs_ishare.h \
 	lib/ishare_report.c \
+	lib/ishare_stack.c \
 	lib/liberofs_mkfs.h \
 	lib/mkfs_scan.c \
 	lib/mkfs_tar.c \

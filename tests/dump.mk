@@ -8,6 +8,8 @@ DUMP_TESTS = \
 	tests/dump/ishare-many.sh \
 	tests/dump/ishare-names.sh \
 	tests/dump/ishare-metadata.sh \
+	tests/dump/ishare-stack.sh \
+	tests/dump/stack-build.sh \
 	tests/dump/damaged.sh \
 	tests/dump/upstream-options.sh \
 	tests/dump/hostile.sh
@@ -15,4 +17,5 @@ TESTS += $(DUMP_TESTS)
 EXTRA_DIST += $(DUMP_TESTS) \
 	tests/dump/common.sh \
 	tests/dump/ishare_check.py \
+	tests/dump/ishare_stack.py \
 	tests/dump/corrupt.py

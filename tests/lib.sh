@@ -102,6 +102,22 @@ mount_image() {
 	MOUNTS="$2 $MOUNTS"
 }
 
+# mount_overlay DIR LAYER...: a read-only overlayfs at DIR of the layer
+# directories (mounted images), lowest first as image layers are listed
+# (lowerdir= wants the top first); unmounted at exit
+mount_overlay() {
+	local dir=$1 lower="" l
+
+	shift
+	for l in "$@"; do
+		lower="$l${lower:+:$lower}"
+	done
+	mkdir -p "$dir"
+	mount -t overlay overlay -o "ro,lowerdir=$lower" "$dir" ||
+		fail "cannot mount an overlay at $dir"
+	MOUNTS="$dir $MOUNTS"
+}
+
 # attach_loop FILE: a loop device over FILE in $LOOP, detached at exit
 attach_loop() {
 	LOOP=$(losetup -f --show "$1") || fail "cannot attach $1"

@@ -77,7 +77,8 @@ include tests/contrib.mk
 include tests/fuzz.mk
 
 # --- the awkward tree, the comparer, the independent image parser --------
-EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py
+EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py \
+	tests/overlay_model.py tests/stack_build.py
 MKFS_TOOL_TESTS = \
 	tests/mkfs/parser-selftest.sh \
 	tests/mkfs/compare-selftest.sh \

@@ -100,6 +100,10 @@ fresh; $CORRUPT put "$BAD" $(($(iloc "$F1") + 0)) '<H' 0xe0
 damaged "unknown i_format bits" "nid $F1" --ishare-report
 fresh; $CORRUPT put "$BAD" $(($(iloc "$F1") + 2)) '<H' 0xffff
 damaged "xattr body past the end" "nid $F1" --ishare-report
+# a layer's directories are read for their xattrs (opaque) as well
+fresh; $CORRUPT put "$BAD" $(($(iloc "$SUB") + 2)) '<H' 0xffff
+note "directory xattr body past the end, layer"
+dump_fails "nid $SUB" --ishare-report --stack "s=$BASE,$BAD"
 fresh; $CORRUPT put "$BAD" $(($(iloc "$F6") + 0x10)) '<I' 0x7fffffff
 damaged "data blocks past the end" "nid $F6" --path /sub/f6 --cat
 damaged "data blocks past the end, -S" "nid $F6" -S
@@ -145,24 +149,31 @@ $CORRUPT fuzz "$WORK/fbase.img" "$WORK/fuzz" "$count" 1024 \
 	"$(stat -c %s "$WORK/fbase.img")"
 note "$count randomly damaged images"
 fails=0
+# fuzz_run SEED ARGS...: exit 0, or exit 1 with one line
+fuzz_run() {
+	local seed=$1 rc=0 lines
+
+	shift
+	timeout 20 "$DUMP_EROFS" "$@" >/dev/null 2>"$WORK/fuzz.err" || rc=$?
+	# --ishare-report names each file with an untrustworthy fingerprint,
+	# goes on and exits 1 at the end: those lines count as one
+	untrusted=$(grep -c 'untrustworthy' "$WORK/fuzz.err" || true)
+	lines=$(grep -v '^dump.erofs: warning: ' "$WORK/fuzz.err" |
+		grep -cv 'untrustworthy' || true)
+	[ "$untrusted" = 0 ] || [ "$rc:$lines" != 1:0 ] || lines=1
+	case $rc:$lines in
+	0:0 | 1:1) ;;
+	*) fail "fuzz seed $seed, dump.erofs $*: exit $rc, stderr: $(head -c 2000 "$WORK/fuzz.err")" ;;
+	esac
+	[ "$rc" = 0 ] || fails=$((fails + 1))
+}
 for seed in $(seq 1 "$count"); do
+	img=$WORK/fuzz/fuzz-$seed.img
 	for args in "-s -S" "--ishare-report --json" "--path /a/b/c/t2 -e" \
 		"--ls --path /a/b" "--cat --path /y/same-as-a-t1"; do
-		rc=0
 		# shellcheck disable=SC2086
-		timeout 20 "$DUMP_EROFS" $args "$WORK/fuzz/fuzz-$seed.img" \
-			>/dev/null 2>"$WORK/fuzz.err" || rc=$?
-		# --ishare-report names each file with an untrustworthy
-		# fingerprint, goes on and exits 1 at the end
-		untrusted=$(grep -c 'untrustworthy' "$WORK/fuzz.err" || true)
-		lines=$(grep -v '^dump.erofs: warning: ' "$WORK/fuzz.err" |
-			grep -cv 'untrustworthy' || true)
-		[ "$untrusted" = 0 ] || [ "$rc:$lines" != 1:0 ] || lines=1
-		case $rc:$lines in
-		0:0 | 1:1) ;;
-		*) fail "fuzz seed $seed, dump.erofs $args: exit $rc, stderr: $(head -c 2000 "$WORK/fuzz.err")" ;;
-		esac
-		[ "$rc" = 0 ] || fails=$((fails + 1))
+		fuzz_run "$seed" $args "$img"
 	done
+	fuzz_run "$seed" --ishare-report --stack "s=$WORK/fbase.img,$img"
 done
-note "$fails of $((count * 5)) runs found the damage"
+note "$fails of $((count * 6)) runs found the damage"

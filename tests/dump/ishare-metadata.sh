@@ -5,7 +5,8 @@
 # (the extents dump.erofs -e lists, inline tails aside: they live in the
 # metadata blocks), and the bytes it reads from two images of 8 MiB of
 # file data each stay a small fraction of their size.  --cat of one file
-# must read its blocks, so the count is real.
+# must read its blocks, so the count is real.  The same holds for layer
+# stacks (--stack), which also read directories' xattrs.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/dump/common.sh"
 command -v strace >/dev/null 2>&1 || skip "needs strace"
 need_dump
@@ -97,6 +98,16 @@ PY
 n=$(touching)
 [ "$n" = 0 ] || fail "the report made $n reads of file data"
 note "$(wc -l <"$WORK/extents") data extents, none read"
+
+note "layer stacks read metadata only too"
+reads "$WORK/a.img" --ishare-report --stack "s=$WORK/a.img,$WORK/b.img" \
+	--stack "t=$WORK/b.img,$WORK/a.img"
+n=$(touching)
+[ "$n" = 0 ] || fail "the stack report made $n reads of file data"
+got=$(awk '{ s += $2 } END { print s + 0 }' "$WORK/reads")
+[ $((got * 20)) -lt "$size" ] ||
+	fail "stack report read $got bytes of a $size-byte image: file data?"
+note "stack report read $got bytes of a.img, no file data"
 
 reads "$WORK/a.img" --cat --path /d/f9 "$WORK/a.img"
 cat_got=$(awk '{ s += $2 } END { print s + 0 }' "$WORK/reads")

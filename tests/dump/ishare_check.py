@@ -33,7 +33,7 @@ PAGE = 4096
 IMAGE_KEYS = {"path", "fingerprint_name", "files", "fingerprinted_files",
               "bytes", "shared_files", "shared_bytes"}
 GROUP_KEYS = {"fingerprint", "size", "members"}
-TOTAL_KEYS = {"page_cache_bytes_without", "page_cache_bytes_with",
+TOTAL_KEYS = {"files", "bytes", "page_cache_bytes_without", "page_cache_bytes_with",
               "saved_bytes", "saved_percent"}
 
 
@@ -101,7 +101,9 @@ def expect(specs):
     groups.sort(key=lambda g: -saved(g))
     pct = 100.0 * (without - with_) / without if without else 0.0
     return {"images": images, "groups": groups,
-            "total": {"page_cache_bytes_without": without,
+            "total": {"files": len(files),
+                      "bytes": sum(f[2] for f in files),
+                      "page_cache_bytes_without": without,
                       "page_cache_bytes_with": with_,
                       "saved_bytes": without - with_,
                       "saved_percent": pct}}
@@ -121,7 +123,9 @@ def same(what, got, want):
 
 
 def check_keys(rep):
-    same("top-level keys", set(rep), {"images", "groups", "total"})
+    same("top-level keys", set(rep),
+         {"images", "layers", "stacks", "groups", "total"})
+    same("layers and stacks", (rep["layers"], rep["stacks"]), ([], []))
     for im in rep["images"]:
         same("image keys", set(im), IMAGE_KEYS)
     for g in rep["groups"]:
@@ -135,8 +139,8 @@ def check_json(rep, exp, top):
     check_keys(rep)
     same("images", rep["images"], exp["images"])
     t, e = rep["total"], exp["total"]
-    for k in ("page_cache_bytes_without", "page_cache_bytes_with",
-              "saved_bytes"):
+    for k in ("files", "bytes", "page_cache_bytes_without",
+              "page_cache_bytes_with", "saved_bytes"):
         same(k, t[k], e[k])
     if abs(t["saved_percent"] - e["saved_percent"]) > 0.006:
         same("saved_percent", t["saved_percent"], e["saved_percent"])
