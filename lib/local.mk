@@ -10,6 +10,7 @@ lib_liberofs_a_SOURCES = \
 	lib/hashtab.c \
 	lib/ishare_report.c \
 	lib/liberofs_mkfs.h \
+	lib/mkfs_batch.c \
 	lib/mkfs_scan.c \
 	lib/mkfs_tar.c \
 	lib/mkfs_xattr.c \

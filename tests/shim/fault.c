@@ -8,9 +8,11 @@
  *   FAULT_MODE  vanish      unlink the file just before open()
  *               grow        append a byte just before open()
  *               shrink      cut the last byte just before open()
- *               grow-late   append a byte right after fstat() of it
- *               shrink-late truncate it to 0 right after fstat() of it
- *               eio         every read of it fails with EIO
+ *               grow-late   append a byte after open(), at the first
+ *                           fstat() of it or read from it
+ *               shrink-late truncate it to 0 at the same moment
+ *               eio         every read of it fails with EIO, also through
+ *                           copy_file_range(), sendfile() and splice()
  *
  * The file really changes: the shim never lies about what is on disk.
  * Only "eio" fakes a result.  It is built without sanitizers; run ASan
@@ -26,10 +28,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static atomic_int fault_fd = -1;
+static atomic_int late_done;
 static char fault_full[4096];
 
 static const char *mode_is(void)
@@ -84,6 +88,7 @@ static int after_open(const char *path, int fd)
 {
 	if (fd >= 0) {
 		strncpy(fault_full, path, sizeof(fault_full) - 1);
+		atomic_store(&late_done, 0);
 		atomic_store(&fault_fd, fd);
 	}
 	return fd;
@@ -123,11 +128,13 @@ int open64(const char *path, int flags, ...)
 	return after_open(path, real(path, flags, mode));
 }
 
+/* once per open: mkfs may fstat() first, or read straight away */
 static void after_fstat(int fd)
 {
 	const char *m = mode_is();
 
-	if (fd < 0 || fd != atomic_load(&fault_fd))
+	if (fd < 0 || fd != atomic_load(&fault_fd) ||
+	    atomic_exchange(&late_done, 1))
 		return;
 	if (!strcmp(m, "grow-late")) {
 		append_byte(fault_full);
@@ -157,6 +164,7 @@ int fstat64(int fd, struct stat64 *st)
 
 static int fails_read(int fd)
 {
+	after_fstat(fd);
 	if (fd < 0 || fd != atomic_load(&fault_fd) || strcmp(mode_is(), "eio"))
 		return 0;
 	errno = EIO;
@@ -183,6 +191,31 @@ ssize_t pread64(int fd, void *buf, size_t len, off_t pos)
 		dlsym(RTLD_NEXT, "pread64");
 
 	return fails_read(fd) ? -1 : real(fd, buf, len, pos);
+}
+
+ssize_t copy_file_range(int in, loff_t *in_off, int out, loff_t *out_off,
+			size_t len, unsigned int flags)
+{
+	ssize_t (*real)(int, loff_t *, int, loff_t *, size_t, unsigned int) =
+		dlsym(RTLD_NEXT, "copy_file_range");
+
+	return fails_read(in) ? -1 : real(in, in_off, out, out_off, len, flags);
+}
+
+ssize_t sendfile(int out, int in, off_t *off, size_t len)
+{
+	ssize_t (*real)(int, int, off_t *, size_t) = dlsym(RTLD_NEXT, "sendfile");
+
+	return fails_read(in) ? -1 : real(out, in, off, len);
+}
+
+ssize_t splice(int in, loff_t *in_off, int out, loff_t *out_off, size_t len,
+	       unsigned int flags)
+{
+	ssize_t (*real)(int, loff_t *, int, loff_t *, size_t, unsigned int) =
+		dlsym(RTLD_NEXT, "splice");
+
+	return fails_read(in) ? -1 : real(in, in_off, out, out_off, len, flags);
 }
 
 int close(int fd)
