@@ -2,7 +2,9 @@
 /*
  * The image writer.  Everything is laid out from the scanned tree before a
  * byte of file data is read, so that each file is then read exactly once,
- * by any worker thread, straight into its final place.  (With -z, files
+ * by any worker thread, straight into its final place.  Workers take runs
+ * of consecutive files, whose blocks are contiguous, and write each run
+ * and its inodes in a few large writes (mkfs_batch.c).  (With -z, files
  * that may shrink are read and compressed first, since their sizes are
  * needed; mkfs_compress.c keeps their data in spill files until then.)
  *
