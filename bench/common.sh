@@ -128,7 +128,7 @@ copy_real_tree() {
 	[ -f "$TREE.stamp" ] && [ -d "$TREE" ] && return
 	rm -rf "$TREE"
 	check_space "$WORKDIR" $(($(du -sb /usr/lib/x86_64-linux-gnu /usr/share |
-		awk '{ s += $1 } END { print s }') * 11 / 10))
+		awk '{ s += $1 } END { printf "%d", s }') * 11 / 10))
 	note "copying /usr/lib/x86_64-linux-gnu and /usr/share to $TREE"
 	mkdir -p "$TREE"
 	cp -a /usr/lib/x86_64-linux-gnu /usr/share "$TREE/" ||
@@ -320,7 +320,7 @@ tree_summary() {
 	files=$(find "$TREE" -type f | wc -l)
 	dirs=$(find "$TREE" -type d | wc -l)
 	links=$(find "$TREE" -type l | wc -l)
-	bytes=$(find "$TREE" -type f -links 1 -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+	bytes=$(find "$TREE" -type f -links 1 -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }')
 	echo "tree: $TREE: $files files, $dirs directories, $links symlinks, $((bytes >> 20)) MiB in singly-linked files"
 }
 
