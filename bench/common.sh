@@ -12,6 +12,12 @@ WORKDIR=${EROFS_BENCH_DIR:-/var/tmp/erofs-bench}
 TREE=${EROFS_BENCH_TREE:-}
 OURS=${EROFS_MKFS:-$REPO_ROOT/mkfs/mkfs.erofs}
 THEIRS=${EROFS_PEER_MKFS:-/usr/bin/mkfs.erofs}
+PEER_SET=
+REAL=0
+SMALL=0
+# the issue-16 small-file tree: /usr-like names, tiny files
+SMALL_FILES=235858
+SMALL_BYTES=600M
 RUNS=${EROFS_BENCH_RUNS:-3}
 GEN_FILES=50000
 GEN_BYTES=2G
@@ -34,6 +40,11 @@ common_usage() {
 	cat <<EOF
 Common options:
   --tree DIR      source tree (default: generate one, cached under WORKDIR)
+  --real          the tree is a copy of this machine's /usr/lib/x86_64-linux-gnu
+                  and /usr/share, made once in WORKDIR/real
+  --small         a generated tree of $SMALL_FILES small files ($SMALL_BYTES)
+  --peer PATH     the erofs-utils binary to compare with (this bench's tool:
+                  mkfs.erofs or fsck.erofs; default Debian's in /usr/bin)
   --workdir DIR   where the tree is cached and images are written
                   (default \$EROFS_BENCH_DIR or /var/tmp/erofs-bench)
   --ours PATH     our mkfs.erofs (default \$EROFS_MKFS or
@@ -54,6 +65,10 @@ parse_common() {
 		case $1 in
 		--tree) TREE=${2:?--tree needs a value}; shift ;;
 		--tree=*) TREE=${1#*=} ;;
+		--real) REAL=1 ;;
+		--small) SMALL=1 GEN_FILES=$SMALL_FILES GEN_BYTES=$SMALL_BYTES ;;
+		--peer|--theirs) PEER_SET=${2:?$1 needs a value}; shift ;;
+		--peer=*|--theirs=*) PEER_SET=${1#*=} ;;
 		--workdir) WORKDIR=${2:?--workdir needs a value}; shift ;;
 		--workdir=*) WORKDIR=${1#*=} ;;
 		--ours) OURS=${2:?--ours needs a value}; shift ;;
@@ -74,6 +89,51 @@ parse_common() {
 	case $RUNS in
 	''|*[!0-9]*|0) die "--runs must be a positive integer, not '$RUNS'" ;;
 	esac
+	[ -z "$PEER_SET" ] || THEIRS=$PEER_SET
+	[ "$REAL$SMALL" != 11 ] || die "--real and --small exclude each other"
+	[ -z "$TREE" ] || [ "$REAL$SMALL" = 00 ] ||
+		die "--tree excludes --real and --small"
+}
+
+# the erofs-utils tool NAME (mkfs, fsck, dump) next to the peer binary
+# @1: beside it, in an erofs-utils build tree, or else Debian's
+peer_tool() {
+	local dir name=$2
+
+	dir=$(dirname "$1")
+	for c in "$dir/$name.erofs" "$dir/../$name/$name.erofs" \
+		 "/usr/bin/$name.erofs"; do
+		if [ -x "$c" ]; then
+			echo "$c"
+			return
+		fi
+	done
+	echo "/usr/bin/$name.erofs"
+}
+
+# "erofs-utils 1.9.3": what the peer binary @1 says it is
+peer_version() {
+	"$1" -V 2>&1 | sed -n '1s/.*(erofs-utils) */erofs-utils /p;1q' |
+		grep . || echo "unknown version"
+}
+
+peer_line() {
+	echo "peer: $1 ($(peer_version "$1"))"
+}
+
+# --real: /usr/lib/x86_64-linux-gnu and /usr/share, copied once (cp -a,
+# so hard links, xattrs and times come along) and then reused
+copy_real_tree() {
+	TREE=$WORKDIR/real
+	[ -f "$TREE.stamp" ] && [ -d "$TREE" ] && return
+	rm -rf "$TREE"
+	check_space "$WORKDIR" $(($(du -sb /usr/lib/x86_64-linux-gnu /usr/share |
+		awk '{ s += $1 } END { printf "%d", s }') * 11 / 10))
+	note "copying /usr/lib/x86_64-linux-gnu and /usr/share to $TREE"
+	mkdir -p "$TREE"
+	cp -a /usr/lib/x86_64-linux-gnu /usr/share "$TREE/" ||
+		die "cannot copy the real tree"
+	date -u +%FT%TZ >"$TREE.stamp"
 }
 
 require_exe() {
@@ -105,6 +165,10 @@ prepare_tree() {
 
 	mkdir -p "$WORKDIR" || die "cannot create '$WORKDIR'"
 	WORKDIR=$(cd "$WORKDIR" && pwd)
+	if [ "$REAL" = 1 ]; then
+		copy_real_tree
+		return
+	fi
 	if [ -n "$TREE" ]; then
 		[ -d "$TREE" ] || die "tree '$TREE' is not a directory"
 		TREE=$(cd "$TREE" && pwd)
@@ -256,7 +320,7 @@ tree_summary() {
 	files=$(find "$TREE" -type f | wc -l)
 	dirs=$(find "$TREE" -type d | wc -l)
 	links=$(find "$TREE" -type l | wc -l)
-	bytes=$(find "$TREE" -type f -links 1 -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+	bytes=$(find "$TREE" -type f -links 1 -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }')
 	echo "tree: $TREE: $files files, $dirs directories, $links symlinks, $((bytes >> 20)) MiB in singly-linked files"
 }
 

@@ -166,9 +166,47 @@ static inline bool erofs_layout_compressed(u8 datalayout)
 	       datalayout == EROFS_INODE_COMPRESSED_COMPACT;
 }
 
-/* mkfs_write.c */
+/* mkfs_batch.c: how data and inodes reach the image */
+/* an inode, the largest xattr body i_xattr_icount allows, a tail */
+#define MKFS_META_BUF_SIZE(blksz)	(64 + 12 + 4 * UINT16_MAX + (blksz))
+
+struct mkfs_meta_ent;
+
+/* one worker's pending writes: a run of file data and some inodes */
+struct mkfs_batch {
+	struct mkfs_ctx *ctx;
+	u8 *data;			/* NULL: inodes only */
+	u32 cap, used;
+	u32 run_off;			/* data[run_off, used) goes to run_pos */
+	u64 run_pos;
+	u8 *meta;
+	u32 meta_cap, meta_used;
+	struct mkfs_meta_ent *ents;
+	u32 nents;
+	int pipe[2];			/* for splice(), made when first needed */
+	bool no_copy_range, no_splice;	/* the kernel refused them once */
+};
+
 /* @len bytes at image position @pos (cfg->offset into the output) */
 int mkfs_pwrite(struct mkfs_ctx *ctx, const void *buf, size_t len, u64 pos);
+/* all @len bytes or an error naming @path (EOF: it changed size) */
+int mkfs_pread_full(int fd, u8 *buf, size_t len, u64 pos, const char *path);
+int mkfs_batch_init(struct mkfs_batch *b, struct mkfs_ctx *ctx, bool data);
+void mkfs_batch_release(struct mkfs_batch *b);
+/* writes everything pending */
+int mkfs_batch_flush(struct mkfs_batch *b);
+/* room for MKFS_META_BUF_SIZE bytes of an inode, then queue its @len */
+u8 *mkfs_batch_meta_buf(struct mkfs_batch *b, int *err);
+void mkfs_batch_meta_add(struct mkfs_batch *b, u64 pos, u32 len);
+/* room for @len bytes of file data (NULL, *err 0: more than fits), then
+ * queue the first @len of them for image position @pos, padded to a block */
+u8 *mkfs_batch_data_buf(struct mkfs_batch *b, u64 len, int *err);
+int mkfs_batch_data_add(struct mkfs_batch *b, u64 pos, u64 len);
+/* @len bytes of @fd at @src to image position @dst, in the kernel if it can */
+int mkfs_batch_copy(struct mkfs_batch *b, int fd, u64 src, u64 dst, u64 len,
+		    const char *path);
+
+/* mkfs_write.c */
 u64 mkfs_dir_size(const struct mkfs_inode *dir, unsigned int blksz);
 
 #endif

@@ -2,7 +2,9 @@
 /*
  * The image writer.  Everything is laid out from the scanned tree before a
  * byte of file data is read, so that each file is then read exactly once,
- * by any worker thread, straight into its final place.  (With -z, files
+ * by any worker thread, straight into its final place.  Workers take runs
+ * of consecutive files, whose blocks are contiguous, and write each run
+ * and its inodes in a few large writes (mkfs_batch.c).  (With -z, files
  * that may shrink are read and compressed first, since their sizes are
  * needed; mkfs_compress.c keeps their data in spill files until then.)
  *
@@ -33,11 +35,15 @@
 #define DATA_CHUNK	(1U << 20)
 #define ZERO_CHUNK	(64U << 10)
 #define SPARSE_MIN	(1U << 20)
-/* an inode, the largest xattr body i_xattr_icount allows, a tail */
-#define META_BUF_SIZE(blksz)	(64 + 12 + 4 * UINT16_MAX + (blksz))
+/* files up to this size are read whole into the batch (no holes looked for) */
+#define SMALL_MAX	SPARSE_MIN
+/* what a worker takes at a time: consecutive files, so contiguous blocks */
+#define CLAIM_BYTES	(4U << 20)
+#define CLAIM_FILES	1024
 
 /* what one data worker reads into and hashes with */
 struct mkfs_worker_buf {
+	struct mkfs_batch batch;
 	u8 *chunk;
 	u8 *tail;		/* blksz bytes after chunk */
 	u8 *meta;
@@ -72,28 +78,6 @@ void erofs_sb_release(struct erofs_sb_info *sbi)
 	free(sbi->xattr_prefixes);
 	sbi->xattr_prefixes = NULL;
 	sbi->xattr_prefix_count = 0;
-}
-
-int mkfs_pwrite(struct mkfs_ctx *ctx, const void *buf, size_t len, u64 pos)
-{
-	const u8 *p = buf;
-
-	pos += ctx->cfg->offset;
-	while (len) {
-		ssize_t n = pwrite(ctx->fd, p, len, pos);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return erofs_err_ret(n < 0 ? -errno : -EIO,
-					     "cannot write '%s': %s",
-					     ctx->cfg->image_name,
-					     n < 0 ? strerror(errno) : "short write");
-		p += n;
-		pos += n;
-		len -= n;
-	}
-	return 0;
 }
 
 /* bytes a directory's blocks take: dirents then names, none across blocks */
@@ -428,6 +412,21 @@ static int write_meta(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	return mkfs_pwrite(ctx, buf, len, erofs_iloc(&ctx->sbi, in->nid));
 }
 
+/* the same, gathered with its neighbours */
+static int queue_meta(struct mkfs_ctx *ctx, struct mkfs_batch *b,
+		      const struct mkfs_inode *in, const u8 *fingerprint,
+		      const u8 *tail)
+{
+	int err;
+	u8 *buf = mkfs_batch_meta_buf(b, &err);
+
+	if (!buf)
+		return err;
+	mkfs_batch_meta_add(b, erofs_iloc(&ctx->sbi, in->nid),
+			    fill_meta(ctx, in, fingerprint, tail, buf));
+	return 0;
+}
+
 /* directory blocks, now that every child has its nid */
 static u8 *build_dir(const struct mkfs_inode *dir, unsigned int blksz)
 {
@@ -467,10 +466,11 @@ static u8 *build_dir(const struct mkfs_inode *dir, unsigned int blksz)
 }
 
 /* directories, symlinks and special files: everything but file data */
-static int write_small_inodes(struct mkfs_ctx *ctx, u8 *buf)
+static int write_small_inodes(struct mkfs_ctx *ctx)
 {
 	unsigned int blksz = erofs_blksiz(&ctx->sbi);
-	int err = 0;
+	struct mkfs_batch b;
+	int err = mkfs_batch_init(&b, ctx, false);
 
 	for (u64 i = 0; i < ctx->ninodes && !err; i++) {
 		struct mkfs_inode *in = ctx->inodes[i];
@@ -488,11 +488,14 @@ static int write_small_inodes(struct mkfs_ctx *ctx, u8 *buf)
 			err = mkfs_pwrite(ctx, data, full,
 					 erofs_pos(&ctx->sbi, in->startblk));
 		if (!err)
-			err = write_meta(ctx, in, NULL,
-					 data ? data + full : NULL, buf);
+			err = queue_meta(ctx, &b, in, NULL,
+					 data ? data + full : NULL);
 		if (data != in->data)
 			free(data);
 	}
+	if (!err)
+		err = mkfs_batch_flush(&b);
+	mkfs_batch_release(&b);
 	return err;
 }
 
@@ -502,26 +505,6 @@ struct data_worker {
 	u64 *next;
 	int *error;
 };
-
-static int read_full(int fd, u8 *buf, size_t len, u64 pos, const char *path)
-{
-	while (len) {
-		ssize_t n = pread(fd, buf, len, pos);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return erofs_err_ret(-errno, "cannot read '%s': %s", path,
-					     strerror(errno));
-		if (!n)
-			return erofs_err_ret(-EAGAIN,
-				"'%s' changed size while being read", path);
-		buf += n;
-		pos += n;
-		len -= n;
-	}
-	return 0;
-}
 
 /* where the next data run of @fd starts and ends, within [pos, end) */
 static void next_data_run(int fd, u64 pos, u64 end, u64 *data, u64 *hole)
@@ -572,10 +555,17 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd, u64 base,
 		}
 		erofs_progress_add(ctx->cfg->progress, 0, data - pos);
 		pos = data;
+		/* nothing to hash: the kernel copies it */
+		if (!in->fingerprint && pos < hole) {
+			err = mkfs_batch_copy(&wb->batch, fd, base + pos,
+					      dst + pos, hole - pos, in->path);
+			erofs_progress_add(ctx->cfg->progress, 0, hole - pos);
+			pos = hole;
+		}
 		while (!err && pos < hole) {
 			u32 n = hole - pos < DATA_CHUNK ? hole - pos : DATA_CHUNK;
 
-			err = read_full(fd, wb->chunk, n, base + pos, in->path);
+			err = mkfs_pread_full(fd, wb->chunk, n, base + pos, in->path);
 			if (!err && in->fingerprint)
 				err = erofs_sha256_update(&wb->sha, wb->chunk, n);
 			if (!err)
@@ -601,23 +591,103 @@ static int write_zfile(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	return err;
 }
 
+static int fingerprint(struct mkfs_worker_buf *wb, u8 *fp)
+{
+	u8 digest[32];
+	int err = erofs_sha256_final(&wb->sha, digest);
+
+	erofs_fingerprint_value(digest, fp);
+	return err;
+}
+
+/*
+ * All of a small file, and one byte more to see whether it grew, without
+ * an fstat: a file that changed since the scan reads short or long.
+ */
+static int read_whole(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		      u8 *buf)
+{
+	u64 got = 0;
+	int fd, err = 0;
+
+	if (ctx->tar)
+		return mkfs_pread_full(ctx->tar_fd, buf, in->size, in->src_off,
+				       in->path);
+	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
+	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
+				     strerror(errno));
+	while (got <= in->size) {
+		u64 want = in->size + 1 - got;
+		ssize_t n = pread(fd, buf + got, want, got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = erofs_err_ret(-errno, "cannot read '%s': %s",
+					    in->path, strerror(errno));
+		if (n <= 0)
+			break;
+		got += n;
+		/* a regular file reads short only at its end */
+		if ((u64)n < want)
+			break;
+	}
+	close(fd);
+	if (!err && got != in->size)
+		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
+				    in->path);
+	return err;
+}
+
+/* a small file: read into the batch, hashed there, written from there */
+static int write_small_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+			    struct mkfs_worker_buf *wb)
+{
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+	u64 full = in->size - in->inline_size;
+	u8 fp[EROFS_ISHARE_VALUE_SIZE], *buf;
+	int err;
+
+	buf = mkfs_batch_data_buf(&wb->batch,
+				  round_up(in->size + 1, (u64)blksz), &err);
+	if (!buf)
+		return err ?: -EFBIG;
+	err = read_whole(ctx, in, buf);
+	if (!err && in->fingerprint)
+		err = erofs_sha256_update(&wb->sha, buf, in->size) ?:
+		      fingerprint(wb, fp);
+	/* the tail goes into the inode before padding overwrites it */
+	if (!err)
+		err = queue_meta(ctx, &wb->batch, in,
+				 in->fingerprint ? fp : NULL, buf + full);
+	if (!err)
+		err = mkfs_batch_data_add(&wb->batch,
+					  erofs_pos(&ctx->sbi, in->startblk),
+					  full);
+	return err;
+}
+
 /* read one file once: blocks to the data area, tail inline, digest of all */
 static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		      struct mkfs_worker_buf *wb)
 {
 	u64 full = in->size - in->inline_size, base;
-	u8 fp[EROFS_ISHARE_VALUE_SIZE], digest[32], probe;
+	u8 fp[EROFS_ISHARE_VALUE_SIZE], probe;
 	struct stat st;
 	int fd, err = 0;
 
 	if (in->z)
 		return write_zfile(ctx, in, wb);
+	if (in->size <= SMALL_MAX)
+		return write_small_file(ctx, in, wb);
 	fd = mkfs_src_open(ctx, in, &base);
 	if (fd < 0)
 		return fd;
 	err = copy_blocks(ctx, fd, base, in, full, wb);
 	if (!err && in->inline_size)
-		err = read_full(fd, wb->tail, in->inline_size, base + full,
+		err = mkfs_pread_full(fd, wb->tail, in->inline_size, base + full,
 				in->path);
 	if (!err && in->inline_size && in->fingerprint)
 		err = erofs_sha256_update(&wb->sha, wb->tail, in->inline_size);
@@ -631,13 +701,11 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	     (u64)st.st_size != in->size))
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    in->path);
-	if (!err && in->fingerprint) {
-		err = erofs_sha256_final(&wb->sha, digest);
-		erofs_fingerprint_value(digest, fp);
-	}
+	if (!err && in->fingerprint)
+		err = fingerprint(wb, fp);
 	if (!err)
-		err = write_meta(ctx, in, in->fingerprint ? fp : NULL, wb->tail,
-				 wb->meta);
+		err = queue_meta(ctx, &wb->batch, in,
+				 in->fingerprint ? fp : NULL, wb->tail);
 	mkfs_src_close(ctx, fd);
 	return err;
 }
@@ -649,6 +717,7 @@ static void worker_buf_release(struct mkfs_worker_buf *wb)
 	free(wb->chunk);
 	free(wb->meta);
 	free(wb->zeroes);
+	mkfs_batch_release(&wb->batch);
 }
 
 static int worker_buf_init(struct mkfs_ctx *ctx, struct mkfs_worker_buf *wb)
@@ -656,8 +725,10 @@ static int worker_buf_init(struct mkfs_ctx *ctx, struct mkfs_worker_buf *wb)
 	unsigned int blksz = erofs_blksiz(&ctx->sbi);
 
 	memset(wb, 0, sizeof(*wb));
+	if (mkfs_batch_init(&wb->batch, ctx, true))
+		return -ENOMEM;
 	wb->chunk = malloc(DATA_CHUNK + blksz);
-	wb->meta = malloc(META_BUF_SIZE(blksz));
+	wb->meta = malloc(MKFS_META_BUF_SIZE(blksz));
 	if (ctx->sbi.ishare_prefix_id >= 0)
 		wb->zeroes = calloc(1, ZERO_CHUNK);
 	if (!wb->chunk || !wb->meta ||
@@ -669,6 +740,28 @@ static int worker_buf_init(struct mkfs_ctx *ctx, struct mkfs_worker_buf *wb)
 	return 0;
 }
 
+static bool is_data_file(const struct mkfs_inode *in)
+{
+	return S_ISREG(in->mode) && in->size;
+}
+
+/* the end of a run of files from @first: about CLAIM_BYTES of data */
+static u64 claim(const struct mkfs_ctx *ctx, u64 first)
+{
+	u64 i = first, bytes = 0;
+	u32 n = 0;
+
+	while (i < ctx->ninodes && n < CLAIM_FILES && bytes < CLAIM_BYTES) {
+		const struct mkfs_inode *in = ctx->inodes[i++];
+
+		if (is_data_file(in)) {
+			n++;
+			bytes += in->size;
+		}
+	}
+	return i;
+}
+
 static void *data_worker_fn(void *arg)
 {
 	struct data_worker *w = arg;
@@ -677,22 +770,28 @@ static void *data_worker_fn(void *arg)
 	int err = worker_buf_init(ctx, &wb);
 
 	while (!err) {
-		u64 i;
+		u64 first, end;
 
 		pthread_mutex_lock(w->lock);
 		err = *w->error;
-		do {
-			i = (*w->next)++;
-		} while (i < ctx->ninodes && !(S_ISREG(ctx->inodes[i]->mode) &&
-					       ctx->inodes[i]->size));
+		first = *w->next;
+		end = claim(ctx, first);
+		*w->next = end;
 		pthread_mutex_unlock(w->lock);
-		if (err || i >= ctx->ninodes)
+		if (err || first >= ctx->ninodes)
 			break;
-		err = write_file(ctx, ctx->inodes[i], &wb);
-		/* copy_blocks() counted the blocks of an uncompressed file */
-		erofs_progress_add(ctx->cfg->progress, 1, ctx->inodes[i]->z ?
-				   ctx->inodes[i]->size :
-				   ctx->inodes[i]->inline_size);
+		for (u64 i = first; !err && i < end; i++) {
+			struct mkfs_inode *in = ctx->inodes[i];
+
+			if (!is_data_file(in))
+				continue;
+			err = write_file(ctx, in, &wb);
+			/* copy_blocks() counted an uncompressed file's blocks */
+			erofs_progress_add(ctx->cfg->progress, 1,
+					   in->z ? in->size : in->inline_size);
+		}
+		if (!err)
+			err = mkfs_batch_flush(&wb.batch);
 	}
 	if (err) {
 		pthread_mutex_lock(w->lock);
@@ -895,7 +994,6 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 {
 	struct mkfs_ctx ctx = { .cfg = cfg, .fd = fd };
 	struct stat st;
-	u8 *buf = NULL;
 	int err;
 
 	if (fstat(fd, &st))
@@ -920,11 +1018,10 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	err = size_output(&ctx, erofs_pos(&ctx.sbi, ctx.total_blocks));
 	if (err)
 		goto out;
-	buf = malloc(META_BUF_SIZE(erofs_blksiz(&ctx.sbi)));
 	erofs_progress_phase(cfg->progress, "writing metadata", 0, 0);
-	err = buf ? write_shared_xattrs(&ctx) : -ENOMEM;
+	err = write_shared_xattrs(&ctx);
 	if (!err)
-		err = write_small_inodes(&ctx, buf);
+		err = write_small_inodes(&ctx);
 	if (!err)
 		err = write_files(&ctx);
 	erofs_progress_phase(cfg->progress, "writing metadata", 0, 0);
@@ -938,7 +1035,6 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 out:
 	if (err == -ENOMEM)
 		erofs_err("out of memory");
-	free(buf);
 	mkfs_z_release(&ctx);
 	mkfs_tree_release(&ctx);
 	mkfs_tar_release(&ctx);

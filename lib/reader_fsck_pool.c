@@ -18,10 +18,12 @@
 
 #define CHUNK		(256U << 10)	/* read and hashed at a time */
 #define WINDOW		(4U << 20)	/* hashed from the mapping at a time */
-#define SLOTS_PER_WORKER 16	/* a job is about 1 KiB */
-#define SLOTS_MAX	256
-#define PUBLISH_BATCH	8	/* jobs handed to the workers at once */
+#define SLOTS_PER_WORKER 64	/* a job is about 1 KiB */
+#define SLOTS_MAX	512
+#define PUBLISH_BATCH	32	/* jobs handed to the workers at once */
 #define RESULTS_MAX	4096	/* waiting to print: then the walk waits */
+#define TAKE_MAX	16	/* small jobs a worker takes at once: half a batch */
+#define TAKE_SMALL	(64U << 10)
 
 enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING };
 
@@ -284,6 +286,28 @@ static void finish_job(struct fsck_pool *p, struct fsck_job *job)
 		pthread_cond_broadcast(&p->done);
 }
 
+/*
+ * The next job and the small ones queued after it (locked): one lock
+ * round trip for a run of small files, not one each.  A large job goes
+ * alone, so that the other workers get the jobs behind it.
+ */
+static unsigned int take_jobs(struct fsck_pool *p, struct fsck_job **jobs)
+{
+	unsigned int n = 0;
+
+	do {
+		struct fsck_job *job = &p->slots[p->queue[p->qtail % p->nslots]];
+
+		if (n && job->vi.size > TAKE_SMALL)
+			break;
+		p->qtail++;
+		job->state = JOB_RUNNING;
+		jobs[n++] = job;
+	} while (n < TAKE_MAX && p->qtail != p->qhead &&
+		 jobs[0]->vi.size <= TAKE_SMALL);
+	return n;
+}
+
 static void *worker_fn(void *arg)
 {
 	struct fsck_pool *p = arg;
@@ -299,22 +323,25 @@ static void *worker_fn(void *arg)
 		w.sha.ctx = NULL;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		struct fsck_job *job;
+		struct fsck_job *jobs[TAKE_MAX];
+		unsigned int n;
 
 		while (!p->stop && p->qtail == p->qhead)
 			pthread_cond_wait(&p->work, &p->lock);
 		if (p->qtail == p->qhead)
 			break;
-		job = &p->slots[p->queue[p->qtail++ % p->nslots]];
-		job->state = JOB_RUNNING;
+		n = take_jobs(p, jobs);
 		pthread_mutex_unlock(&p->lock);
-		if (!w.buf || !w.zero || !w.sha.ctx)
-			job_problem(job, EROFS_PB_NOMEM, "%s",
-				    "no memory for a data buffer");
-		else
-			run_job(p->ctx, &w, job);
+		for (unsigned int i = 0; i < n; i++) {
+			if (!w.buf || !w.zero || !w.sha.ctx)
+				job_problem(jobs[i], EROFS_PB_NOMEM, "%s",
+					    "no memory for a data buffer");
+			else
+				run_job(p->ctx, &w, jobs[i]);
+		}
 		pthread_mutex_lock(&p->lock);
-		finish_job(p, job);
+		for (unsigned int i = 0; i < n; i++)
+			finish_job(p, jobs[i]);
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (w.sha.ctx)

@@ -42,6 +42,7 @@
 #define CHECK_BYTES	(8U << 20)
 #define ZAP_BYTES	(24U << 20)
 #define REGION_BYTES	(2U << 20)
+#define TOUCH_LOADS_MAX	(64U << 10)	/* read by loads, not madvise */
 #define COUNTED_MAX	(1U << 20)	/* bitmap bytes: images up to 16 TiB */
 
 struct erofs_mcache {
@@ -272,6 +273,13 @@ int erofs_image_touch(const void *p, size_t len)
 
 	if (!len)
 		return 0;
+	/*
+	 * A few pages: a load each costs a fault at most (fault-around maps
+	 * the cached neighbours too, so most small files cost none), less
+	 * than a madvise() call per file.
+	 */
+	if (len <= TOUCH_LOADS_MAX)
+		goto loads;
 #ifdef MADV_POPULATE_READ
 	if (!madvise((void *)start, (uintptr_t)p + len - start,
 		     MADV_POPULATE_READ))
@@ -280,6 +288,7 @@ int erofs_image_touch(const void *p, size_t len)
 		return -EIO;
 #endif
 	/* an older kernel: a load per page (an error is SIGBUS then) */
+loads:
 	for (size_t off = 0; off < len; off += page - ((uintptr_t)(b + off) & (page - 1)))
 		(void)b[off];
 	return 0;

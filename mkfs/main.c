@@ -838,6 +838,20 @@ static int open_temp(const char *dest)
 	return fd;
 }
 
+/* the directory @dest is in, "." for a bare name */
+static char *dest_dir(const char *dest)
+{
+	const char *slash = strrchr(dest, '/');
+	char *dir;
+
+	if (!slash)
+		return strdup(".");
+	dir = strndup(dest, slash == dest ? 1 : (size_t)(slash - dest));
+	if (!dir)
+		erofs_err("out of memory");
+	return dir;
+}
+
 /* a new file gets the mode creat() would give it, not mkstemp's 0600 */
 static int finish_temp(int fd, const char *dest)
 {
@@ -862,6 +876,7 @@ static int build(struct mkfs_opts *o)
 {
 	const char *dest = o->cfg.image_name;
 	struct stat st;
+	char *dir;
 	int fd, err;
 
 	/* a block device is written in place: there is nothing to rename */
@@ -894,7 +909,16 @@ static int build(struct mkfs_opts *o)
 	fd = open_temp(dest);
 	if (fd < 0)
 		return 1;
-	err = erofs_mkfs_build(&o->cfg, fd);
+	/*
+	 * Scratch files go beside the image, not to $TMPDIR: that is the
+	 * one filesystem known to have room for the image, and a small
+	 * tmpfs /tmp must not fail a build that fits.
+	 */
+	dir = dest_dir(dest);
+	o->cfg.tmpdir = dir;
+	err = dir ? erofs_mkfs_build(&o->cfg, fd) : -ENOMEM;
+	o->cfg.tmpdir = NULL;
+	free(dir);
 	if (!err && !finish_temp(fd, dest))
 		return 0;
 	if (err)

@@ -114,7 +114,8 @@ MKFS_INPUT_TESTS = \
 	tests/mkfs/debian-fsck.sh \
 	tests/mkfs/tar.sh \
 	tests/mkfs/tar-peers.sh \
-	tests/mkfs/tar-names.sh
+	tests/mkfs/tar-names.sh \
+	tests/mkfs/tmpdir.sh
 TESTS += $(MKFS_INPUT_TESTS)
 EXTRA_DIST += $(MKFS_INPUT_TESTS)
 

@@ -8,16 +8,19 @@
  *   FAULT_MODE  vanish      unlink the file just before open()
  *               grow        append a byte just before open()
  *               shrink      cut the last byte just before open()
- *               grow-late   append a byte right after fstat() of it
- *               shrink-late truncate it to 0 right after fstat() of it
- *               eio         every read of it fails with EIO
+ *               grow-late   append a byte after open(), at the first
+ *                           fstat() of it or read from it
+ *               shrink-late truncate it to 0 at the same moment
+ *               eio         every read of it fails with EIO, also through
+ *                           copy_file_range(), sendfile() and splice()
  *               slow        every read of it first waits 200 ms, and
  *                           mapping it fails, so that a reader falls
  *                           back to reads
  *
  * The file really changes: the shim never lies about what is on disk.
- * Only "eio" fakes a result; "slow" makes a tool take its time.  It is built without sanitizers; run ASan
- * binaries with ASAN_OPTIONS=verify_asan_link_order=0.
+ * Only "eio" fakes a result; "slow" makes a tool take its time.  It is
+ * built without sanitizers; run ASan binaries with
+ * ASAN_OPTIONS=verify_asan_link_order=0.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -30,10 +33,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static atomic_int fault_fd = -1;
+static atomic_int late_done;
 static char fault_full[4096];
 
 static const char *mode_is(void)
@@ -88,6 +93,7 @@ static int after_open(const char *path, int fd)
 {
 	if (fd >= 0) {
 		strncpy(fault_full, path, sizeof(fault_full) - 1);
+		atomic_store(&late_done, 0);
 		atomic_store(&fault_fd, fd);
 	}
 	return fd;
@@ -127,11 +133,13 @@ int open64(const char *path, int flags, ...)
 	return after_open(path, real(path, flags, mode));
 }
 
+/* once per open: mkfs may fstat() first, or read straight away */
 static void after_fstat(int fd)
 {
 	const char *m = mode_is();
 
-	if (fd < 0 || fd != atomic_load(&fault_fd))
+	if (fd < 0 || fd != atomic_load(&fault_fd) ||
+	    atomic_exchange(&late_done, 1))
 		return;
 	if (!strcmp(m, "grow-late")) {
 		append_byte(fault_full);
@@ -161,6 +169,7 @@ int fstat64(int fd, struct stat64 *st)
 
 static int fails_read(int fd)
 {
+	after_fstat(fd);
 	if (fd < 0 || fd != atomic_load(&fault_fd))
 		return 0;
 	if (!strcmp(mode_is(), "slow"))
@@ -217,6 +226,31 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t pos)
 
 	return fails_map(fd) ? MAP_FAILED :
 		real(addr, len, prot, flags, fd, pos);
+}
+
+ssize_t copy_file_range(int in, loff_t *in_off, int out, loff_t *out_off,
+			size_t len, unsigned int flags)
+{
+	ssize_t (*real)(int, loff_t *, int, loff_t *, size_t, unsigned int) =
+		dlsym(RTLD_NEXT, "copy_file_range");
+
+	return fails_read(in) ? -1 : real(in, in_off, out, out_off, len, flags);
+}
+
+ssize_t sendfile(int out, int in, off_t *off, size_t len)
+{
+	ssize_t (*real)(int, int, off_t *, size_t) = dlsym(RTLD_NEXT, "sendfile");
+
+	return fails_read(in) ? -1 : real(out, in, off, len);
+}
+
+ssize_t splice(int in, loff_t *in_off, int out, loff_t *out_off, size_t len,
+	       unsigned int flags)
+{
+	ssize_t (*real)(int, loff_t *, int, loff_t *, size_t, unsigned int) =
+		dlsym(RTLD_NEXT, "splice");
+
+	return fails_read(in) ? -1 : real(in, in_off, out, out_off, len, flags);
 }
 
 int close(int fd)
