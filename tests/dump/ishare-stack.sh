@@ -69,8 +69,10 @@ dump_fails "no-such.img" --ishare-report --stack "a=$W/no-such.img"
 
 # the kernel's view: overlayfs of the mounted layers, as containerd
 # stacks them (lowerdir lists the top layer first)
-is_root && grep -qw overlay /proc/filesystems 2>/dev/null ||
-	{ note "no root or no overlayfs: kernel check skipped"; exit 0; }
+if ! is_root || ! grep -qw overlay /proc/filesystems 2>/dev/null; then
+	note "no root or no overlayfs: kernel check skipped"
+	exit 0
+fi
 need_kernel_mount
 for l in base base-copy app1 app2 top2 top3; do
 	mount_image "$W/$l.img" "$W/l/$l"
@@ -88,7 +90,8 @@ ovl copy base-copy app1
 ovl bare base top3
 for s in web1:base,app1 web2:base,app2,top2 copy:base,app1 bare:base,top3; do
 	name=${s%%:*}
-	tars=$(echo "${s#*:}" | sed "s|\([^,]*\)|$W/\1.tar|g")
+	tars=$W/${s#*:}.tar
+	tars=${tars//,/.tar,$W/}
 	$MODEL manifest "$name=$tars" >"$W/want.$name"
 	$MODEL scan "$name" "$W/o/$name" >"$W/got.$name"
 	diff -u "$W/want.$name" "$W/got.$name" >&2 ||

@@ -43,8 +43,10 @@ grep -q ' \./etc/passwd$' "$O/dirs.sha256" ||
 	fail "the directory layer's /etc/passwd is missing"
 note "$(wc -l <"$O/web1.sha256") and $(wc -l <"$O/dirs.sha256") files expected"
 
-is_root && grep -qw overlay /proc/filesystems 2>/dev/null ||
-	{ note "no root or no overlayfs: mount check skipped"; exit 0; }
+if ! is_root || ! grep -qw overlay /proc/filesystems 2>/dev/null; then
+	note "no root or no overlayfs: mount check skipped"
+	exit 0
+fi
 need_kernel_mount
 for img in "$O"/layers/*.img; do
 	mount_image "$img" "$W/l/$(basename "$img" .img)"
