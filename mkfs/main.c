@@ -899,6 +899,8 @@ static int build(struct mkfs_opts *o)
 	 * renaming over a character device, FIFO, socket or directory would
 	 * replace the node (as root, /dev/null): refuse before any work
 	 */
+	if (!stat(dest, &st) && S_ISDIR(st.st_mode))
+		return erofs_err_ret(1, "'%s' is a directory", dest);
 	if (!stat(dest, &st) && !S_ISREG(st.st_mode))
 		return erofs_err_ret(1, "'%s' is not a regular file or block "
 				     "device", dest);
