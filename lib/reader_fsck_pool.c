@@ -305,6 +305,15 @@ static unsigned int take_jobs(struct fsck_pool *p, struct fsck_job **jobs)
 		jobs[n++] = job;
 	} while (n < TAKE_MAX && p->qtail != p->qhead &&
 		 jobs[0]->vi.size <= TAKE_SMALL);
+	/* in data order: the reads go forward through the image */
+	for (unsigned int i = 1; i < n; i++) {
+		struct fsck_job *job = jobs[i];
+		unsigned int k = i;
+
+		for (; k && jobs[k - 1]->vi.startblk > job->vi.startblk; k--)
+			jobs[k] = jobs[k - 1];
+		jobs[k] = job;
+	}
 	return n;
 }
 
