@@ -30,8 +30,6 @@ struct erofs_progress {
 	const char *phase;		/* NULL: nothing to show yet */
 	u64 files_total, bytes_total;
 	struct timespec phase_start;
-	char last[340];			/* the frame on the screen */
-	size_t last_len;
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -110,7 +108,7 @@ static size_t format_line(struct erofs_progress *p, char *s, size_t len)
 
 static void draw(struct erofs_progress *p)
 {
-	char line[320], out[sizeof(((struct erofs_progress *)0)->last)];
+	char line[320], out[sizeof(line) + 16];
 	struct winsize ws;
 	size_t n, cols = 80;
 
@@ -123,12 +121,11 @@ static void draw(struct erofs_progress *p)
 		n = sizeof(line) - 1;
 	if (n > cols - 1)
 		n = cols - 1;
+	/*
+	 * Unchanged frames are sent too: a message may have erased the
+	 * line since, and four short writes a second cost nothing.
+	 */
 	n = snprintf(out, sizeof(out), "\r%.*s\033[K\r", (int)n, line);
-	/* an unchanged frame is not sent again */
-	if (n == p->last_len && !memcmp(out, p->last, n))
-		return;
-	memcpy(p->last, out, n);
-	p->last_len = n;
 	/* a short or failed write only costs one frame */
 	if (write(p->fd, out, n) < 0)
 		return;
