@@ -7,6 +7,7 @@ EXTRA_DIST += tests/contrib/harness.sh tests/contrib/qemu.sh \
 	contrib/kernel/0001-erofs-read-the-fingerprint-prefix-id-from-the-superb.patch \
 	contrib/kernel/0002-erofs-share-page-cache-of-fingerprinted-files-inode_.patch \
 	contrib/kernel/0003-erofs-share-page-cache-of-compressed-files-too.patch \
+	contrib/kernel/0004-erofs-read-plain-xattr-prefixes-outside-the-packed-inode.patch \
 	contrib/qemu/README.md \
 	contrib/qemu/run.sh \
 	contrib/qemu/report.py \

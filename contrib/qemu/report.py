@@ -29,8 +29,8 @@ for line in open(os.path.join(work, "guest.txt")):
 names = open(os.path.join(work, "pairs")).read().split() \
     if os.path.exists(os.path.join(work, "pairs")) else []
 w = max([22] + [len(n) for n in names])
-hdr = "%-*s %9s %9s %9s %9s %9s %8s  %s" % (
-    w, "pair", "A+B MiB", "without", "with", "measured", "ideal", "loop", "checks")
+hdr = "%-*s %9s %9s %9s %9s %9s %9s %8s  %s" % (
+    w, "pair", "data MiB", "imgs MiB", "without", "with", "measured", "ideal", "loop", "checks")
 # a run of --forge alone has no pairs, hence no table
 if names:
     print(hdr)
@@ -39,6 +39,9 @@ for n in names:
     rep = json.load(open(os.path.join(work, n + ".json")))
     ideal = rep["total"]["saved_percent"]
     size = sum(i["bytes"] for i in rep["images"]) / 1048576
+    # the images as made (compressed or not), when still there
+    imgs = [os.path.join(work, "initrd", "pairs", n, i + ".img") for i in "ab"]
+    isize = sum(os.path.getsize(i) for i in imgs if os.path.exists(i)) / 1048576
     wo, wi = res.get((n, "without")), res.get((n, "with"))
     lo = res.get((n, "with-loop"))
     if not wo or wi is None:
@@ -60,8 +63,8 @@ for n in names:
     good = all(ok) and lt_ok and apart and abs(meas - ideal) <= tol and \
         abs(loop - ideal) <= tol
     bad |= not good
-    print("%-*s %9.1f %7.1fMi %7.1fMi %8.2f%% %8.2f%% %7.2f%%  %s" % (
-        w, n, size, wo / 1024, wi / 1024, meas, ideal, loop,
+    print("%-*s %9.1f %9.1f %7.1fMi %7.1fMi %8.2f%% %8.2f%% %7.2f%%  %s" % (
+        w, n, size, isize, wo / 1024, wi / 1024, meas, ideal, loop,
         "ok" if good else "FAIL (bytes %s, unmount %s/%d KiB left, "
         "two domains %s KiB, expected %d)" % (
             "ok" if all(ok) else "WRONG", lt[0], lt[1], two, alone)))
