@@ -8,6 +8,8 @@ TESTS += \
 	tests/compress/workers.sh \
 	tests/compress/lz4.sh \
 	tests/compress/lzma-zstd.sh \
-	tests/compress/ishare.sh
+	tests/compress/ishare.sh \
+	tests/compress/oracle.sh
 EXTRA_DIST += \
-	tests/compress/common.sh
+	tests/compress/common.sh \
+	tests/compress/fixtures
