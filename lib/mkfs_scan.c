@@ -93,15 +93,22 @@ static u32 map_id(s64 force, s64 offset, u64 id)
 	return (u32)(id + offset);
 }
 
-/* owners and mtime of a source entry, as the options map them */
+/*
+ * Owners and mtime of a source entry, as the options map them.  With
+ * SOURCE_DATE_EPOCH an mtime at or past the build time is clamped to it
+ * and older ones are kept, as erofs-utils does; -T alone sets them all.
+ */
 void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 			 u64 uid, u64 gid, s64 sec, u32 nsec)
 {
 	const struct erofs_mkfs_cfg *cfg = ctx->cfg;
+	bool fixed = cfg->timestamp >= 0 && cfg->timestamp_all;
 
+	if (cfg->clamp_mtime)
+		fixed = sec >= ctx->build_sec;
 	inode->uid = map_id(cfg->force_uid, cfg->uid_offset, uid);
 	inode->gid = map_id(cfg->force_gid, cfg->gid_offset, gid);
-	if ((cfg->timestamp >= 0 && cfg->timestamp_all) || cfg->ignore_mtime) {
+	if (fixed || cfg->ignore_mtime) {
 		inode->mtime = ctx->build_sec;
 		inode->mtime_nsec = ctx->build_nsec;
 	} else {

@@ -1470,7 +1470,11 @@ static int aufs_member(struct tar *t, struct member *m, bool *done)
 	}
 	if (!strncmp(base, ".wh..wh.", 8))
 		return 0;		/* aufs' own bookkeeping */
-	/* the whited-out name becomes an overlayfs whiteout: char 0:0 */
+	/*
+	 * the whited-out name becomes an overlayfs whiteout: char 0:0 with
+	 * no permissions (c---------), as erofs-utils makes it; owner and
+	 * mtime stay the .wh. member's
+	 */
 	memmove(base, base + 4, strlen(base + 4) + 1);
 	if (!*base)
 		return erofs_err_ret(-EINVAL, "tar member '.wh.' names nothing");
@@ -1482,6 +1486,7 @@ static int aufs_member(struct tar *t, struct member *m, bool *done)
 	if (!strcmp(base, ".") || !strcmp(base, ".."))
 		return 0;
 	m->type = '3';
+	m->mode = 0;
 	m->major = m->minor = 0;
 	*done = false;
 	return 0;

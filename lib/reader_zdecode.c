@@ -157,13 +157,19 @@ static int z_zstd(struct erofs_zreader *zr, const struct z_erofs_decode_req *rq,
 }
 
 /*
- * Uncompressed pclusters.  SHIFTED: the extent's bytes from the start.
- * INTERLACED: the part up to the first block boundary of the extent sits
- * at the end of the pcluster, the rest from its start.
+ * Uncompressed pclusters, placed as the kernel's z_erofs_transform_plain()
+ * places them.  SHIFTED: the extent's bytes from the pcluster's start.
+ * INTERLACED: the extent starts @interlace_off into a block, so its first
+ * blksz - @interlace_off bytes (the head) are stored in the last block of
+ * the pcluster at that same offset, which ends the pcluster; the rest runs
+ * from the pcluster's start.  The head's place does not depend on how much
+ * of it the extent uses: an extent shorter than the head (the short last
+ * pcluster of a file or of the packed inode) still starts @interlace_off
+ * into the last block, not @outlen bytes before its end.
  */
 static int z_plain(const struct z_erofs_decode_req *rq, char *why, size_t wl)
 {
-	unsigned int head;
+	unsigned int head, take;
 
 	if (rq->outlen > rq->inlen)
 		return z_fail(why, wl, "%u bytes in an uncompressed pcluster of %u",
@@ -173,10 +179,12 @@ static int z_plain(const struct z_erofs_decode_req *rq, char *why, size_t wl)
 		return 0;
 	}
 	head = rq->blksz - rq->interlace_off % rq->blksz;
-	if (head > rq->outlen)
-		head = rq->outlen;
-	memcpy(rq->out, rq->in + rq->inlen - head, head);
-	memcpy(rq->out + head, rq->in, rq->outlen - head);
+	if (head > rq->inlen)
+		return z_fail(why, wl, "interlaced pcluster of %u bytes, %u-byte head",
+			      rq->inlen, head);
+	take = head < rq->outlen ? head : rq->outlen;
+	memcpy(rq->out, rq->in + rq->inlen - head, take);
+	memcpy(rq->out + take, rq->in, rq->outlen - take);
 	return 0;
 }
 

@@ -450,7 +450,10 @@ static int z_set_algorithm(struct z_walk *w, const struct z_lcl *head,
 	unsigned int alg;
 
 	if (head->type == Z_EROFS_LCLUSTER_TYPE_PLAIN) {
-		map->algorithm = vi->z_advise & Z_EROFS_ADVISE_INTERLACED_PCLUSTER ?
+		/* an inline tail is never interlaced, whatever the advise */
+		map->algorithm = (vi->z_advise &
+				  Z_EROFS_ADVISE_INTERLACED_PCLUSTER) &&
+				 !(map->flags & EROFS_MAP_META) ?
 				 EROFS_ZALG_INTERLACED : EROFS_ZALG_SHIFTED;
 		if (map->llen > map->plen)
 			return zbad(w, EROFS_PB_Z_EXTENT,

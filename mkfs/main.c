@@ -144,7 +144,8 @@ static void usage(FILE *out)
 "                        default 4096); SIZE and -C's may end in k\n"
 "  -L LABEL              volume label (at most 15 bytes)\n"
 "  -T SECONDS            build time, also every file's mtime (see\n"
-"                        --mkfs-time); default SOURCE_DATE_EPOCH, else now\n"
+"                        --mkfs-time); default now.  SOURCE_DATE_EPOCH wins\n"
+"                        over it, and only clamps the mtimes newer than it\n"
 "  -U UUID               filesystem UUID, 'clear' or 'random' (default)\n"
 "  -E OPTS               extended options, comma-separated; ^OPT clears:\n"
 "                          noinline_data    keep no file tail in its inode\n"
@@ -751,8 +752,6 @@ static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 
 	erofs_mkfs_cfg_init(&o->cfg);
 	o->log_level = EROFS_LOG_INFO;
-	if (sde && *sde && !parse_s64(sde, 0, INT64_MAX, &o->cfg.timestamp))
-		usage_error(o->prog, "invalid SOURCE_DATE_EPOCH", sde);
 	while ((c = getopt_long(argc, argv, short_options, all_options(),
 				NULL)) != -1) {
 		switch (c) {
@@ -785,6 +784,15 @@ static void parse_options(struct mkfs_opts *o, int argc, char **argv)
 			else
 				parse_general(o, c, optarg);
 		}
+	}
+	/*
+	 * As erofs-utils: SOURCE_DATE_EPOCH is the build time even over -T,
+	 * and clamps mtimes whatever --all-time or --mkfs-time say
+	 */
+	if (sde && *sde) {
+		if (!parse_s64(sde, 0, INT64_MAX, &o->cfg.timestamp))
+			usage_error(o->prog, "invalid SOURCE_DATE_EPOCH", sde);
+		o->cfg.clamp_mtime = true;
 	}
 	if ((o->cfg.aufs || o->cfg.tar_filter) && !o->cfg.tar)
 		usage_error(o->prog, o->cfg.aufs ? "--aufs needs --tar" :

@@ -13,6 +13,8 @@ Options say how mkfs was told to change things:
   --uid=N --gid=N        every uid/gid is N (--all-root, --force-uid/gid)
   --uid-offset=N --gid-offset=N
   --mtime=SEC            every mtime is SEC.0 (-T, --ignore-mtime)
+  --clamp-mtime=SEC      mtimes at or past SEC are SEC.0, older ones stay
+                         (SOURCE_DATE_EPOCH)
   --ishare=NAME          non-empty regular files carry NAME = "sha256:" +
                          digest; a NAME in the source is not copied
   --ishare-hidden        ... but the image side cannot show it (a base
@@ -97,6 +99,9 @@ def expected(src, args):
         m["gid"] = (m["gid"] + args.gid_offset) & 0xFFFFFFFF
         if args.mtime is not None:
             m["mtime_ns"] = args.mtime * 10**9
+        if args.clamp_mtime is not None and \
+                m["mtime_ns"] >= args.clamp_mtime * 10**9:
+            m["mtime_ns"] = args.clamp_mtime * 10**9
         xattrs = {} if args.no_xattrs else dict(m["xattrs"])
         if name:
             xattrs.pop(name, None)
@@ -213,6 +218,7 @@ def main():
     ap.add_argument("--uid-offset", type=int, default=0)
     ap.add_argument("--gid-offset", type=int, default=0)
     ap.add_argument("--mtime", type=int)
+    ap.add_argument("--clamp-mtime", type=int)
     ap.add_argument("--ishare")
     ap.add_argument("--ishare-hidden", action="store_true")
     ap.add_argument("--no-xattrs", action="store_true")

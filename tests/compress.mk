@@ -8,7 +8,9 @@ COMPRESS_TESTS = \
 	tests/compress/workers.sh \
 	tests/compress/lz4.sh \
 	tests/compress/lzma-zstd.sh \
-	tests/compress/ishare.sh
+	tests/compress/ishare.sh \
+	tests/compress/oracle.sh
 TESTS += $(COMPRESS_TESTS)
 EXTRA_DIST += $(COMPRESS_TESTS) \
-	tests/compress/common.sh
+	tests/compress/common.sh \
+	tests/compress/fixtures

@@ -27,6 +27,15 @@ compress (the compression tests)
   files user xattrs of varying sizes, which moves where their indexes
   start.
 
+tails (the reader oracle's fixtures, tests/compress/fixtures)
+  Small (about 500 KB): compressible files whose last bytes do not
+  compress, and small random files that follow compressible ones in the
+  packed inode, with sizes around 512..4096-byte block edges; text repeated
+  inside and across files at odd offsets (dedupe of partial extents); one
+  file of 19,141 text bytes followed by four random files of 731..1,978
+  bytes (issue 12's smallest case).  The same tree for every run.
+  --tail-seed N writes only that last pattern, its sizes drawn from N.
+
 fsck (the reader tests)
   Seeded (--seed N) file contents that start with their own path, sizes
   around block boundaries, hard links, symlinks of all lengths, fifos,
@@ -410,6 +419,64 @@ class Compress(Spec):
                 self.x(path, "user.k%d" % k, b"v" * ((i * 7 + k) % 45 + 1))
 
 
+# --- tails: fixtures of the reader oracle ----------------------------------
+class Tails(Spec):
+    """Where uncompressed pclusters end up short and at odd offsets: the
+    incompressible end of a file, or of the packed inode."""
+
+    def __init__(self, privileged):
+        super().__init__(privileged)
+        self.rng = random.Random(20261204)
+
+    def w(self, path, data):
+        self.parents(path)
+        self.f(path, data=data)
+        self.mtimes[path] = COMPRESS_TIME
+
+    def lines(self, n):
+        """Text that compresses well even after lz4 (so that the fixture
+        images stay small): lines drawn from a few."""
+        out = bytearray()
+        while len(out) < n:
+            out += self.rng.choice(TAIL_LINES)
+        return bytes(out[:n])
+
+    def build_tail(self, seed):
+        """Only issue 12's pattern, its sizes drawn from @seed: a text
+        file then random ones, the end of the packed inode with fragments."""
+        rng = random.Random(seed)
+        self.w(b"a", text_bytes(rng, rng.randint(3000, 30000)))
+        for i in range(rng.randint(1, 4)):
+            self.w(b"r%d" % i, rng.randbytes(rng.randint(200, 2500)))
+
+    def build(self):
+        rng, w = self.rng, self.w
+        # issue 12: a text file, then random ones that do not compress
+        w(b"issue12/a", text_bytes(rng, 19141))
+        for i, n in enumerate((731, 1203, 1650, 1978)):
+            w(b"issue12/r%d" % i, rng.randbytes(n))
+        for bs in (512, 1024, 4096):
+            for k, tail in enumerate((3, bs // 4 + 1, bs - 1)):
+                n = (k + 2) * bs + bs // 3 + k
+                w(b"b%04d/m%d" % (bs, k), self.lines(n) + rng.randbytes(tail))
+            w(b"b%04d/n" % bs, rng.randbytes(bs // 3 + 2))
+        for n in (1, 100, 511, 513, 4095, 4097, 9000, 70000):
+            w(b"text/t%06d" % n, self.lines(n))
+        w(b"text/big", self.lines(150000) + rng.randbytes(99))
+        # the same text inside and across files, never block aligned
+        chunk = self.lines(40000)
+        w(b"dup/x", chunk + rng.randbytes(33) + chunk + self.lines(77))
+        w(b"dup/y", self.lines(1234) + chunk + rng.randbytes(45))
+        w(b"dup/z", chunk[5000:30001])
+        w(b"dup/same", chunk)
+        w(b"zero/z", bytes(20000) + rng.randbytes(60))
+        self.symlinks[b"link"] = b"text/t000100"
+
+
+TAIL_LINES = [b"erofs lcluster %d maps a pcluster of the packed inode\n" % i
+              for i in range(8)]
+
+
 # --- fsck: the reader tests ---------------------------------------------
 FSCK_SIZES = [0, 1, 7, 100, 511, 512, 513, 1023, 1024, 2047, 4095, 4096,
               4097, 8191, 8192, 12289, 65536, 70001, 300000]
@@ -750,8 +817,8 @@ def parse_args():
         description=__doc__.split("\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n".join(__doc__.split("\n")[2:]))
-    ap.add_argument("--shape", choices=("awkward", "compress", "fsck",
-                                        "share-pair", "share-many"),
+    ap.add_argument("--shape", choices=("awkward", "compress", "tails",
+                                        "fsck", "share-pair", "share-many"),
                     default="awkward")
     g = ap.add_argument_group("awkward")
     g.add_argument("--order", choices=("forward", "reverse"),
@@ -766,6 +833,9 @@ def parse_args():
     g = ap.add_argument_group("compress")
     g.add_argument("--tiny", action="store_true")
     g.add_argument("--xattrs", action="store_true")
+    g = ap.add_argument_group("tails")
+    g.add_argument("--tail-seed", type=int, metavar="N",
+                   help="only issue 12's pattern, sizes drawn from N")
     g = ap.add_argument_group("fsck")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--longname", type=int, default=255)
@@ -787,6 +857,12 @@ def main():
     elif args.shape == "compress":
         spec = Compress(privileged, args.small, args.tiny, args.xattrs)
         spec.build()
+    elif args.shape == "tails":
+        spec = Tails(privileged)
+        if args.tail_seed is None:
+            spec.build()
+        else:
+            spec.build_tail(args.tail_seed)
     elif args.shape == "fsck":
         spec = Fsck(privileged, args.dir, args.seed, args.small,
                     args.longname)

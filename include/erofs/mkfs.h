@@ -29,6 +29,9 @@ struct erofs_mkfs_cfg {
 	u8 uuid[16];
 	s64 timestamp;			/* -T / SOURCE_DATE_EPOCH; -1: now */
 	bool timestamp_all;		/* -T also sets every file's mtime */
+	bool clamp_mtime;		/* SOURCE_DATE_EPOCH: an mtime at or
+					 * past the build time becomes it,
+					 * older ones stay */
 	bool ignore_mtime;		/* every mtime = build time */
 	s64 force_uid, force_gid;	/* -1: keep */
 	s64 uid_offset, gid_offset;

@@ -83,8 +83,14 @@ mkfs_ok -E nosbcrc "$WORK/nosbcrc.img" "$WORK/src"
 	fail "nosbcrc left the checksum feature"
 roundtrip nosbcrc "-E nosbcrc" ""
 
-note "SOURCE_DATE_EPOCH=777"
-SOURCE_DATE_EPOCH=777 "$MKFS_EROFS" --quiet "$WORK/sde.img" "$WORK/src" ||
-	fail "mkfs with SOURCE_DATE_EPOCH failed"
-$COMPARE --image --mtime 777 "$WORK/src" "$WORK/sde.img" ||
-	fail "SOURCE_DATE_EPOCH: image differs"
+# SOURCE_DATE_EPOCH as erofs-utils reads it: the build time, and a clamp on
+# mtimes (those at or past it become it, older ones stay); it wins over -T,
+# --all-time and --mkfs-time.  The tree's mtimes run from 1966 to 2200.
+SOURCE_DATE_EPOCH=777 roundtrip sde-777 "" "--clamp-mtime 777"
+SOURCE_DATE_EPOCH=1650000000 roundtrip sde-clamp "" "--clamp-mtime 1650000000"
+SOURCE_DATE_EPOCH=1650000000 roundtrip sde-over-T "-T 5 --all-time" \
+	"--clamp-mtime 1650000000"
+SOURCE_DATE_EPOCH=1650000000 mkfs_ok -T 5 "$WORK/sde.img" "$WORK/src"
+$PARSE sb "$WORK/sde.img" | grep -q '"epoch": 1650000000,' ||
+	fail "SOURCE_DATE_EPOCH is not the build time over -T"
+rm -f "$WORK/sde.img"

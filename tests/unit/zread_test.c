@@ -271,6 +271,30 @@ static void test_plain(struct erofs_zreader *zr)
 	CHECK_EQ(z_erofs_decode(zr, &rq, why, sizeof(why)), 0);
 	CHECK(!memcmp(out, in + 8192 - 3096, 3096));
 	CHECK(!memcmp(out + 3096, in, 5000 - 3096));
+	/*
+	 * shorter than its head (the kernel's z_erofs_transform_plain): the
+	 * bytes start 1000 into the last block, not 300 before its end
+	 */
+	rq.outlen = 300;
+	CHECK_EQ(z_erofs_decode(zr, &rq, why, sizeof(why)), 0);
+	CHECK(!memcmp(out, in + 8192 - 3096, 300));
+	rq.inlen = 4096;
+	CHECK_EQ(z_erofs_decode(zr, &rq, why, sizeof(why)), 0);
+	CHECK(!memcmp(out, in + 1000, 300));
+	/* 512-byte blocks: the same rule, block by block */
+	rq.blksz = 512;
+	rq.inlen = 1024;
+	rq.interlace_off = 4096 + 100;
+	rq.outlen = 200;
+	CHECK_EQ(z_erofs_decode(zr, &rq, why, sizeof(why)), 0);
+	CHECK(!memcmp(out, in + 512 + 100, 200));
+	rq.outlen = 1000;
+	CHECK_EQ(z_erofs_decode(zr, &rq, why, sizeof(why)), 0);
+	CHECK(!memcmp(out, in + 512 + 100, 412));
+	CHECK(!memcmp(out + 412, in, 1000 - 412));
+	rq.blksz = 4096;
+	rq.inlen = 8192;
+	rq.outlen = 5000;
 	rq.alg = EROFS_ZALG_SHIFTED;
 	CHECK_EQ(z_erofs_decode(zr, &rq, why, sizeof(why)), 0);
 	CHECK(!memcmp(out, in, 5000));
