@@ -187,11 +187,11 @@ _dump_erofs()
 {
 	local cur prev opt prefix
 	local longs="--offset= --blkid-udev --device= --nid= --path= --ls
-		--cat --ishare-report --json --top= --help --version"
+		--cat --ishare-report --stack= --json --top= --help --version"
 	_erofs_words
 	case $opt in
 	--device) _erofs_files -f; return ;;
-	--offset|--nid|--path|--top) return ;;
+	--offset|--nid|--path|--top|--stack) return ;;
 	esac
 	case $cur in
 	--*) _erofs_options "$longs"; return ;;
