@@ -40,9 +40,9 @@ static inline int fuzz_image_open(struct erofs_image *img,
 }
 
 /*
- * Visit the root and what its directories name, breadth first, at most
- * FUZZ_MAX_INODES inodes (a loop only repeats them); @fn gets each inode
- * that reads.  fuzz_walk.c.
+ * Visit the root and what its directories name, breadth first, each nid
+ * once, at most FUZZ_MAX_INODES inodes; @fn gets each inode that reads.
+ * fuzz_walk.c.
  */
 void fuzz_walk(struct erofs_image *img,
 	       void (*fn)(struct erofs_image *img,

@@ -18,6 +18,10 @@ static int add_fn(const struct erofs_dirent_info *de, void *arg)
 		return 0;
 	if (q->n == FUZZ_MAX_INODES)
 		return 1;
+	/* a directory named twice (a loop) would be walked again and again */
+	for (unsigned int i = 0; i < q->n; i++)
+		if (q->nid[i] == de->nid)
+			return 0;
 	q->nid[q->n++] = de->nid;
 	return 0;
 }
