@@ -8,6 +8,7 @@ TESTS += \
 	tests/compress/workers.sh \
 	tests/compress/lz4.sh \
 	tests/compress/lzma-zstd.sh \
-	tests/compress/ishare.sh
+	tests/compress/ishare.sh \
+	tests/compress/in-place.sh
 EXTRA_DIST += \
 	tests/compress/common.sh
