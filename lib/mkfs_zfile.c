@@ -177,6 +177,7 @@ struct z_worker {
 	XXH3_state_t *xxh;		/* -E dedupe */
 	u8 *win;		/* Z_WINDOW bytes of input */
 	u8 *out;		/* one pcluster */
+	u8 *out2;		/* another, for a second try */
 	struct z_out area;	/* the task's blocks */
 	struct z_spill sp;	/* -E fragments: raw fragment bytes */
 	struct mkfs_zinode *done;	/* what the task made */
@@ -359,6 +360,39 @@ static int z_emit_inline(struct z_file *f, const u8 *data, u32 len,
 }
 
 /*
+ * ztailpacking: the rest of the file compressed into @n bytes, more than
+ * a block.  Rather than round that up to whole blocks, try to fill
+ * round_down(@n) and leave what did not fit for an inline tail, as
+ * erofs-utils does; kept when the smaller pcluster plus that input (an
+ * upper bound of its inline size) takes less than the rounded-up one.
+ */
+static int z_shrink_tail(struct z_file *f, u32 avail, u32 *len, int n)
+{
+	struct z_worker *w = f->w;
+	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
+	u32 dst = round_down((u32)n, blksz), len2 = avail;
+	int n2;
+
+	if (!(n % blksz) || !dst)
+		return n;
+	w->comp.hint_in = f->hint;
+	w->comp.hint_out = f->hint_out;
+	n2 = w->comp.ops->compress_destsize(&w->comp, w->win + f->head, &len2,
+					    w->out2, dst);
+	if (n2 < 0)
+		return erofs_err_ret(n2, "cannot compress '%s': %s", f->name,
+				     erofs_strerror(n2));
+	if (!n2 || len2 >= avail ||
+	    n2 + (avail - len2) >= round_up((u32)n, blksz))
+		return n;
+	memcpy(w->out, w->out2, n2);
+	*len = len2;
+	f->hint = len2;
+	f->hint_out = n2;
+	return n2;
+}
+
+/*
  * One extent: as much input as compresses into a pcluster, or one raw
  * block when that gains nothing.  Compressed data ends the pcluster,
  * zeroes before it (LZ4_0PADDING: readers skip leading zeroes).
@@ -393,6 +427,10 @@ static int z_emit(struct z_file *f)
 		return z_emit_fragment(f, avail);
 	if (tail && !f->frag && n > 0 && len == avail && (u32)n < avail && (u32)n <= room)
 		return z_emit_inline(f, w->out, avail, n, 0);
+	if (tail && !f->frag && n > 0 && len == avail)
+		n = z_shrink_tail(f, avail, &len, n);
+	if (n < 0)
+		return n;
 	plen = round_up((u32)n, blksz);
 	if (n && plen < len) {
 		err = z_out_write(w->ctx, &w->area, NULL, plen - n);
@@ -563,6 +601,7 @@ static void z_worker_release(struct z_worker *w)
 	XXH3_freeState(w->xxh);
 	free(w->win);
 	free(w->out);
+	free(w->out2);
 	free(w->area.buf);
 	free(w->sp.stage);
 }
@@ -574,7 +613,9 @@ static int z_worker_init(struct z_worker *w)
 
 	w->win = malloc(Z_WINDOW);
 	w->out = malloc(zc->pclustersize);
-	if (!w->win || !w->out)
+	if (w->ctx->cfg->ztailpacking)
+		w->out2 = malloc(zc->pclustersize);
+	if (!w->win || !w->out || (w->ctx->cfg->ztailpacking && !w->out2))
 		return -ENOMEM;
 	/* -E fragments: one scratch file per worker, run after run */
 	w->sp.fd = -1;
