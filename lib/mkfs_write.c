@@ -866,9 +866,10 @@ static int init_sb(struct mkfs_ctx *ctx)
 static int size_output(struct mkfs_ctx *ctx, u64 size)
 {
 	const char *name = ctx->cfg->image_name;
-	/* compressed data is in place already */
-	u64 zend = mkfs_z_area_end(ctx) - ctx->head_end;
-	u64 range[2] = { ctx->cfg->offset + zend, size - zend }, devsize;
+	/* compressed data is in place already: zero only what follows it */
+	u64 keep = mkfs_z_area_end(ctx) > ctx->head_end ?
+		   mkfs_z_area_end(ctx) : 0;
+	u64 range[2] = { ctx->cfg->offset + keep, size - keep }, devsize;
 	struct stat st;
 
 	if (fstat(ctx->fd, &st))
