@@ -71,7 +71,7 @@ struct z_out {
 struct z_spill {
 	int fd;
 	u64 pos;			/* where the next byte goes */
-	u64 stage_off;			/* spill offset of stage[0] */
+	u64 stage_off;			/* file offset of stage[0] */
 	u32 stage_len;
 	u8 *stage;
 };

@@ -600,7 +600,7 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd, u64 base,
 	return err;
 }
 
-/* a file read before the layout: its blocks come from the spill */
+/* a file compressed before the layout: its blocks are in place */
 static int write_zfile(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		       struct mkfs_worker_buf *wb)
 {

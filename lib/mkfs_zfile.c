@@ -133,7 +133,7 @@ static int z_spill_flush(struct z_spill *sp)
 	if (!sp->stage_len)
 		return 0;
 	err = z_pwrite_all(sp->fd, sp->stage, sp->stage_len, sp->stage_off,
-			   "a spill file");
+			   "a scratch file");
 	sp->stage_off += sp->stage_len;
 	sp->stage_len = 0;
 	return err;
@@ -762,7 +762,7 @@ static unsigned int z_nworkers(const struct mkfs_ctx *ctx, u64 ntodo)
 	return nw;
 }
 
-/* one more spill file; returns its id */
+/* one more scratch file; returns its id */
 int z_add_spill(struct mkfs_ctx *ctx)
 {
 	struct mkfs_zctx *zc = ctx->z;
@@ -785,7 +785,7 @@ int z_add_spill(struct mkfs_ctx *ctx)
 	return zc->nspill++;
 }
 
-/* run @task for 0 .. @ntasks - 1 on @nw workers, which use spills 0 .. */
+/* run @task for 0 .. @ntasks - 1 on @nw workers, with scratch files 0 .. */
 static int z_run_workers(struct mkfs_ctx *ctx, u64 ntasks, unsigned int nw,
 			 int (*task)(struct z_worker *w, u64 i), void *arg)
 {
