@@ -148,16 +148,17 @@ u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		 u64 pos);
 u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx,
 		       const struct mkfs_inode *in);
-/* -E dedupe: after the layout gave blocks, copies get their original's */
+/* after the layout: each file's blocks in the area, or its original's */
 void mkfs_z_share_blocks(struct mkfs_ctx *ctx);
+u64 mkfs_z_area_end(const struct mkfs_ctx *ctx);
 void mkfs_z_set_features(struct mkfs_ctx *ctx);
 u32 mkfs_z_head_size(const struct mkfs_ctx *ctx);
 void mkfs_z_fill_head(const struct mkfs_ctx *ctx, struct erofs_super_block *sb,
 		      u8 *records);
-/* copies @in's data from the spill, writes its indexes; @tail gets an
- * inline tail, @fp the fingerprint value when the inode has one */
+/* writes @in's indexes (its blocks are in place); @fp gets the
+ * fingerprint value when the inode has one */
 int mkfs_z_write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		      u8 *chunk, size_t chunk_size, u8 *tail, u8 *fp);
+		      u8 *fp);
 void mkfs_z_release(struct mkfs_ctx *ctx);
 
 static inline bool erofs_layout_compressed(u8 datalayout)

@@ -4,14 +4,18 @@
  * mkfs_zindex.c): how each file was cut into extents, and the state of
  * one build.
  *
- * Compressed sizes are only known after compressing, yet the writer lays
- * out the whole image before it writes.  So files are compressed first,
- * each read once, into per-worker spill files; the layout then uses the
- * exact sizes, and the writer copies each file's blocks from the spill.
+ * Compressed sizes are only known after compressing, so compressed data
+ * gets an area of its own right after the superblock's block, before the
+ * metadata: files are compressed first, each read once, and each task's
+ * blocks are placed there in task order (mkfs_zplace.c), whichever worker
+ * finishes first.  The layout then puts the metadata after that area.
+ * Only raw fragment bytes wait in scratch files (beside the image) until
+ * the packed inode is built from them.
  */
 #ifndef __LIBEROFS_ZMKFS_H
 #define __LIBEROFS_ZMKFS_H
 
+#include <pthread.h>
 #include "compressor.h"
 #include "liberofs_mkfs.h"
 
@@ -32,26 +36,42 @@ struct z_extent {
 
 struct mkfs_zinode {
 	u8 digest[32];			/* SHA-256 of the content, if wanted */
-	u32 spill_id;			/* which worker's spill file */
-	u64 spill_off;			/* where its blocks start there */
-	u64 pblocks;			/* blocks in the spill */
+	u64 area_off;			/* where its blocks are in the area */
+	u64 pblocks;			/* blocks there */
 	struct z_extent *ext;		/* NULL when stored uncompressed */
 	u32 nextents, ext_cap;
-	u16 idata_size;			/* inline bytes after the blocks */
-	u32 frag_size;			/* fragment bytes after the blocks */
+	u8 *idata;			/* ztailpacking: the inline pcluster */
+	u16 idata_size;			/* its bytes */
+	u32 frag_id;			/* which scratch file its fragment is in */
+	u64 frag_off;			/* where there */
+	u32 frag_size;			/* fragment bytes */
 	u64 fragoff;			/* where they went in the packed inode */
 	u64 xxh[2];			/* -E dedupe: XXH3-128 of the content */
 	const struct mkfs_inode *dup_of; /* -E dedupe: shares its blocks */
 	u16 advise;			/* Z_EROFS_ADVISE_* */
 	u8 alg;				/* Z_EROFS_COMPRESSION_* */
-	bool raw;			/* fell back: the spill holds plain data */
+	bool raw;			/* fell back: the area holds plain data */
+	bool plain;			/* fell back: written as uncompressed */
 };
 
-/* appends to a spill file, batched */
+/*
+ * One task's output for the area: staged in memory until its turn comes,
+ * or, past Z_OUT_MAX, written straight to its place once it has it.
+ */
+struct z_out {
+	u8 *buf;
+	u32 len, cap;			/* buf[0, len): task bytes [off, pos) */
+	u64 off, pos;
+	u64 ticket;			/* the task's place in the order */
+	u64 base;			/* streaming: area offset of byte 0 */
+	bool streaming;
+};
+
+/* appends to a scratch file, batched */
 struct z_spill {
 	int fd;
 	u64 pos;			/* where the next byte goes */
-	u64 stage_off;			/* spill offset of stage[0] */
+	u64 stage_off;			/* file offset of stage[0] */
 	u32 stage_len;
 	u8 *stage;
 };
@@ -65,12 +85,20 @@ struct mkfs_zctx {
 	bool compr_cfgs;		/* records after the superblock */
 	bool compact;			/* compact indexes, else full */
 	u32 cfgs_size;			/* bytes of those records */
+	/* -E fragments: raw fragment bytes, one scratch file per worker */
 	int *spill_fds;
 	u64 *spill_end;			/* bytes written to each */
 	unsigned int nspill;
-	/* files compressed in segments are joined here, and its id */
-	struct z_spill join;
-	int join_id;
+	/* the data area and the order tasks are placed in it */
+	pthread_mutex_t lock;
+	pthread_cond_t turn;
+	u64 area_start;			/* image offset of the area */
+	u64 area;			/* its bytes so far */
+	u64 placed;			/* tickets placed so far */
+	struct z_parked *parked;	/* done, waiting for their turn */
+	u64 parked_bytes;
+	int error;			/* a task failed: nobody waits */
+	struct z_dedupe *dd;		/* -E dedupe: files placed so far */
 	/* -E fragments: the packed inode, until the layout links it in */
 	struct mkfs_inode *packed;
 	bool packed_linked;
@@ -97,11 +125,23 @@ int z_open_spill(const struct erofs_mkfs_cfg *cfg);
 int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos, const char *what);
 int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what);
 
+/* mkfs_zplace.c */
+int z_out_write(struct mkfs_ctx *ctx, struct z_out *o, const void *buf,
+		u32 len);
+void z_out_rewind(struct z_out *o, u64 pos);
+int z_out_finish(struct mkfs_ctx *ctx, struct z_out *o, struct mkfs_zinode *z,
+		 struct mkfs_inode *in);
+void z_out_abort(struct mkfs_ctx *ctx, int err);
+void z_place_release(struct mkfs_zctx *zc);
+
 /* mkfs_zpacked.c */
 int z_build_packed(struct mkfs_ctx *ctx);
 
 /* mkfs_zdedupe.c */
-int z_dedupe_files(struct mkfs_ctx *ctx);
+int z_dedupe_find(struct mkfs_ctx *ctx, struct mkfs_inode *in, const u8 *buf,
+		  bool *dup);
+int z_dedupe_init(struct mkfs_zctx *zc);
+void z_dedupe_release(struct mkfs_zctx *zc);
 
 /* mkfs_zindex.c */
 u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in);

@@ -29,7 +29,8 @@ lib_liberofs_a_SOURCES = \
 	lib/mkfs_zfile.c \
 	lib/mkfs_zpacked.c \
 	lib/mkfs_zdedupe.c \
-	lib/mkfs_zindex.c
+	lib/mkfs_zindex.c \
+	lib/mkfs_zplace.c
 lib_liberofs_a_CFLAGS = $(AM_CFLAGS) $(XXHASH_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(UUID_CFLAGS) $(LZ4_CFLAGS) $(LZMA_CFLAGS) $(ZSTD_CFLAGS) $(ZLIB_CFLAGS)
 include lib/reader.mk

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 /*
  * Compressed files for the image writer: the -z/-C options, the state of
- * one build, the superblock's cfgs records, and after the layout, copying
- * each file's blocks from the spill and writing its indexes.
+ * one build, the superblock's cfgs records, and after the layout, each
+ * file's indexes.
  *
  * Before the layout, worker threads read each file that may shrink once,
  * hash it for its fingerprint, cut it into extents with a fixed-output
- * compressor (each extent fills one pcluster), and append the pclusters to
- * the worker's spill file (mkfs_zfile.c).  A file that does not shrink is
- * kept as plain data.  The layout then knows every size exactly.
+ * compressor (each extent fills one pcluster), and place the pclusters in
+ * the data area after the superblock's block (mkfs_zfile.c,
+ * mkfs_zplace.c).  A file that does not shrink is left to the writer as
+ * plain data.  The layout then puts the metadata after the area.
  *
  * Nothing here depends on which worker compressed a file or when, so the
  * image is the same whatever --workers says.
@@ -220,6 +221,8 @@ int mkfs_z_init(struct mkfs_ctx *ctx)
 	if (!zc)
 		return -ENOMEM;
 	ctx->z = zc;
+	pthread_mutex_init(&zc->lock, NULL);
+	pthread_cond_init(&zc->turn, NULL);
 	err = z_check_pclustersize(cfg, &zc->pclustersize);
 	if (!err)
 		err = z_parse_algs(cfg->compress, zc->pclustersize, zc->algs,
@@ -331,6 +334,7 @@ static void z_inode_free(struct mkfs_zinode *z)
 	if (!z)
 		return;
 	free(z->ext);
+	free(z->idata);
 	free(z);
 }
 
@@ -351,7 +355,7 @@ void mkfs_z_release(struct mkfs_ctx *ctx)
 	for (unsigned int i = 0; i < zc->nspill; i++)
 		if (zc->spill_fds[i] >= 0)
 			close(zc->spill_fds[i]);
-	free(zc->join.stage);
+	z_place_release(zc);
 	free(zc->spill_fds);
 	free(zc->spill_end);
 	free(zc);
@@ -382,75 +386,47 @@ bool mkfs_z_is_packed(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 	return ctx->z && ctx->z->packed == in;
 }
 
+/* a big file that did not shrink keeps its blocks in the area as they are */
 bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 {
-	if (!in->z || in->z->raw)
+	if (!in->z)
 		return false;
-	in->datalayout = z_datalayout(ctx->z, in);
+	in->datalayout = in->z->raw ? EROFS_INODE_FLAT_PLAIN :
+				      z_datalayout(ctx->z, in);
 	in->inline_size = 0;
 	return true;
 }
 
-/* blocks the layout gives @in: none for a copy of another file */
-u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
+/* the first byte after the compressed data area */
+u64 mkfs_z_area_end(const struct mkfs_ctx *ctx)
 {
-	unsigned int blksz = erofs_blksiz(&ctx->sbi);
-
-	if (in->z->dup_of)
-		return 0;
-	if (!in->z->raw)
-		return in->z->pblocks;
-	if (in->datalayout == EROFS_INODE_FLAT_INLINE)
-		return in->size / blksz;
-	return DIV_ROUND_UP(in->size, blksz);
+	return ctx->head_end + (ctx->z ? ctx->z->area : 0);
 }
 
-/* -E dedupe: copies use the blocks of the file they copy */
+/* blocks @in has in the area: none for a copy of another file */
+u64 mkfs_z_data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
+{
+	(void)ctx;
+	return in->z->dup_of ? 0 : in->z->pblocks;
+}
+
+/* where each file's blocks are; -E dedupe: copies use those they copy */
 void mkfs_z_share_blocks(struct mkfs_ctx *ctx)
 {
 	for (u64 i = 0; ctx->z && i < ctx->ninodes; i++) {
 		struct mkfs_inode *in = ctx->inodes[i];
+		const struct mkfs_zinode *z = in->z;
 
-		if (in->z && in->z->dup_of)
-			in->startblk = in->z->dup_of->startblk;
+		if (!z)
+			continue;
+		if (z->dup_of)
+			z = z->dup_of->z;
+		in->startblk = z->pblocks ? (ctx->z->area_start + z->area_off) >>
+					    ctx->sbi.blkszbits : 0;
 	}
 }
 
-/* copy @len bytes of spill @sfd at @from to the image at @to */
-static int z_copy(struct mkfs_ctx *ctx, int sfd, u64 from, u64 to, u64 len,
-		  u8 *chunk, size_t chunk_size)
-{
-	loff_t in_off = from, out_off = ctx->cfg->offset + to;
-	int err = 0;
-
-	while (len) {
-		ssize_t n = copy_file_range(sfd, &in_off, ctx->fd, &out_off,
-					    len, 0);
-
-		if (n > 0) {
-			len -= n;
-			to += n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		break;	/* not supported here: copy by hand */
-	}
-	while (!err && len) {
-		size_t n = len < chunk_size ? len : chunk_size;
-
-		err = z_pread_all(sfd, chunk, n, in_off, "a spill file");
-		if (!err)
-			err = mkfs_pwrite(ctx, chunk, n, to);
-		in_off += n;
-		to += n;
-		len -= n;
-	}
-	return err;
-}
-
-static int z_write_index(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-			 int sfd, u64 idata_off)
+static int z_write_index(struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
 	u64 pos = erofs_iloc(&ctx->sbi, in->nid) + in->inode_isize +
 		  in->xattr_isize;
@@ -461,35 +437,22 @@ static int z_write_index(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	if (err)
 		return err;
 	if (in->z->idata_size)
-		err = z_pread_all(sfd, buf + len - in->z->idata_size,
-				  in->z->idata_size, idata_off, "a spill file");
-	if (!err)
-		err = mkfs_pwrite(ctx, buf, len, pos);
+		memcpy(buf + len - in->z->idata_size, in->z->idata,
+		       in->z->idata_size);
+	err = mkfs_pwrite(ctx, buf, len, pos);
 	free(buf);
 	return err;
 }
 
+/* the blocks are in place already: the indexes, and the fingerprint */
 int mkfs_z_write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		      u8 *chunk, size_t chunk_size, u8 *tail, u8 *fp)
+		      u8 *fp)
 {
 	const struct mkfs_zinode *z = in->z;
-	unsigned int blksz = erofs_blksiz(&ctx->sbi);
-	int sfd = ctx->z->spill_fds[z->spill_id];
-	u64 blocks = z->pblocks;
-	int err;
+	int err = 0;
 
-	if (z->raw && in->datalayout == EROFS_INODE_FLAT_INLINE)
-		blocks = in->size / blksz;
-	/* a copy's blocks are written by the file it copies */
-	err = z->dup_of ? 0 : z_copy(ctx, sfd, z->spill_off,
-				      erofs_pos(&ctx->sbi, in->startblk),
-				      blocks * blksz, chunk, chunk_size);
-	if (!err && z->raw && in->inline_size)
-		err = z_pread_all(sfd, tail, in->inline_size,
-				  z->spill_off + blocks * blksz, "a spill file");
-	if (!err && !z->raw)
-		err = z_write_index(ctx, in, sfd,
-				    z->spill_off + blocks * blksz);
+	if (!z->raw)
+		err = z_write_index(ctx, in);
 	if (!err && in->fingerprint)
 		erofs_fingerprint_value(z->digest, fp);
 	return err;

@@ -6,12 +6,14 @@
  * of consecutive files, whose blocks are contiguous, and write each run
  * and its inodes in a few large writes (mkfs_batch.c).  (With -z, files
  * that may shrink are read and compressed first, since their sizes are
- * needed; mkfs_compress.c keeps their data in spill files until then.)
+ * needed; mkfs_compress.c places their blocks in an area of their own.)
  *
  *   block 0       superblock at 1024, then compression records (-z)
  *                 and the long xattr prefix table
+ *   -z only       compressed data, in the order it was made
  *   next block    inodes, each followed by its xattrs and inline tail
- *                 (meta_blkaddr is 0: nids count from the image start)
+ *                 (meta_blkaddr is 0 and nids count from the image
+ *                 start, unless compressed data comes first)
  *   xattr_blkaddr shared xattrs
  *   then          data blocks, in inode order
  */
@@ -170,8 +172,9 @@ static void choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in)
 static u64 data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		       unsigned int blksz)
 {
+	(void)ctx;
 	if (in->z)
-		return mkfs_z_data_blocks(ctx, in);
+		return 0;	/* in the compressed data area already */
 	if (in->datalayout == EROFS_INODE_FLAT_INLINE)
 		return in->size / blksz;
 	return DIV_ROUND_UP(in->size, blksz);
@@ -262,13 +265,11 @@ static int meta_alloc_large(struct mkfs_ctx *ctx, struct meta_alloc *ma,
 			      (ma->end - used) >> EROFS_ISLOTBITS);
 }
 
-static int layout(struct mkfs_ctx *ctx)
+/* the superblock's block: known before anything is compressed */
+static void layout_head(struct mkfs_ctx *ctx)
 {
 	struct erofs_sb_info *sbi = &ctx->sbi;
-	unsigned int blksz = erofs_blksiz(sbi);
-	u64 pos = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE, meta_start, blk;
-	struct meta_alloc ma = { 0 };
-	int err;
+	u64 pos = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
 
 	/* compression records, if any, come right after the superblock */
 	pos += mkfs_z_head_size(ctx);
@@ -276,7 +277,16 @@ static int layout(struct mkfs_ctx *ctx)
 	for (unsigned int i = 0; i < sbi->xattr_prefix_count; i++)
 		pos = round_up(pos + 2 + 1 + sbi->xattr_prefixes[i].infix_len,
 			       4ULL);
-	ctx->head_end = round_up(pos, (u64)blksz);
+	ctx->head_end = round_up(pos, (u64)erofs_blksiz(sbi));
+}
+
+static int layout(struct mkfs_ctx *ctx)
+{
+	struct erofs_sb_info *sbi = &ctx->sbi;
+	unsigned int blksz = erofs_blksiz(sbi);
+	u64 pos, meta_start, blk;
+	struct meta_alloc ma = { 0 };
+	int err;
 
 	err = mkfs_xattr_layout(ctx);
 	if (err)
@@ -284,9 +294,11 @@ static int layout(struct mkfs_ctx *ctx)
 	/*
 	 * nids count from block 0, so the root's nid is never 0: the kernel
 	 * uses the nid as st_ino, and readdir hides entries with inode 0.
+	 * After compressed data they count from the first inode block, whose
+	 * first slot is left empty for the same reason.
 	 */
-	sbi->meta_blkaddr = 0;
-	meta_start = ctx->head_end;
+	meta_start = mkfs_z_area_end(ctx);
+	sbi->meta_blkaddr = meta_start > ctx->head_end ? meta_start / blksz : 0;
 
 	err = order_inodes(ctx);
 	if (!err)
@@ -294,6 +306,10 @@ static int layout(struct mkfs_ctx *ctx)
 	if (err)
 		return err;
 	err = meta_alloc_init(&ma, blksz, meta_start);
+	if (!err && sbi->meta_blkaddr) {
+		ma.end += blksz;
+		err = meta_free_room(&ma, sbi->meta_blkaddr, ma.slots - 1);
+	}
 	for (u64 i = 0; !err && i < ctx->ninodes; i++) {
 		struct mkfs_inode *in = ctx->inodes[i];
 		u32 total;
@@ -314,7 +330,8 @@ static int layout(struct mkfs_ctx *ctx)
 			err = meta_alloc_small(&ma, total, &pos);
 		else
 			err = meta_alloc_large(ctx, &ma, in, total, &pos);
-		in->nid = pos >> EROFS_ISLOTBITS;
+		in->nid = (pos - erofs_pos(sbi, sbi->meta_blkaddr)) >>
+			  EROFS_ISLOTBITS;
 		in->ino = i + 1;
 	}
 	ctx->meta_end = ma.end;
@@ -577,13 +594,12 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd, u64 base,
 	return err;
 }
 
-/* a file read before the layout: its blocks come from the spill */
+/* a file compressed before the layout: its blocks are in place */
 static int write_zfile(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		       struct mkfs_worker_buf *wb)
 {
 	u8 fp[EROFS_ISHARE_VALUE_SIZE];
-	int err = mkfs_z_write_file(ctx, in, wb->chunk, DATA_CHUNK, wb->tail,
-				    fp);
+	int err = mkfs_z_write_file(ctx, in, fp);
 
 	if (!err)
 		err = write_meta(ctx, in, in->fingerprint ? fp : NULL, wb->tail,
@@ -965,7 +981,10 @@ static int init_sb(struct mkfs_ctx *ctx)
 static int size_output(struct mkfs_ctx *ctx, u64 size)
 {
 	const char *name = ctx->cfg->image_name;
-	u64 range[2] = { ctx->cfg->offset, size }, devsize;
+	/* compressed data is in place already: zero only what follows it */
+	u64 keep = mkfs_z_area_end(ctx) > ctx->head_end ?
+		   mkfs_z_area_end(ctx) : 0;
+	u64 range[2] = { ctx->cfg->offset + keep, size - keep }, devsize;
 	struct stat st;
 
 	if (fstat(ctx->fd, &st))
@@ -1008,8 +1027,10 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	if (!err)
 		err = mkfs_overlay_whiteouts(&ctx);
 	/* compressed sizes must be known before the layout */
-	if (!err)
+	if (!err) {
+		layout_head(&ctx);
 		err = mkfs_z_compress_files(&ctx);
+	}
 	if (!err)
 		err = layout(&ctx);
 	if (err)

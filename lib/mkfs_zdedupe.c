@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 /*
  * -E dedupe: files with identical content store their blocks once.  Each
- * file was compressed on its own and compression depends only on the
- * content, so identical files came out as identical extents and spill
- * bytes; a later one (in scan order) then points at the first one's
- * blocks.  Blocks shared between inodes need no feature bit, and each
- * file's own pclusters stay back to back, so compact indexes still work.
+ * file is compressed on its own and compression depends only on the
+ * content, so identical files come out as identical extents and bytes;
+ * when a file's turn to be placed comes (mkfs_zplace.c), one placed
+ * before it with the same blocks already in the image is looked for, and
+ * the file then points at those.  Blocks shared between inodes need no
+ * feature bit, and each file's own pclusters stay back to back, so
+ * compact indexes still work.  Files compressed in segments are not
+ * looked up: their blocks are placed segment by segment.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,10 +19,9 @@
 #define Z_CMP_CHUNK	(256U << 10)
 
 struct z_dedupe {
-	struct mkfs_ctx *ctx;
 	struct mkfs_inode **tab;	/* open addressing on xxh[0] */
 	u64 cap, n;
-	u8 *buf;			/* two chunks */
+	u8 *buf;			/* one chunk */
 };
 
 static bool z_dedupable(const struct mkfs_inode *in)
@@ -47,29 +49,27 @@ static bool z_same_extents(const struct mkfs_zinode *x,
 	return true;
 }
 
-/* do @a and @b give byte-identical data blocks? */
-static int z_same_blocks(struct z_dedupe *d, const struct mkfs_inode *a,
-			 const struct mkfs_inode *b)
+/* are @b's blocks, still in @buf, those @a has in the image? */
+static int z_same_blocks(struct mkfs_ctx *ctx, struct z_dedupe *d,
+			 const struct mkfs_inode *a,
+			 const struct mkfs_inode *b, const u8 *buf)
 {
 	const struct mkfs_zinode *x = a->z, *y = b->z;
-	const struct mkfs_zctx *zc = d->ctx->z;
-	u64 len = erofs_pos(&d->ctx->sbi, x->pblocks);
+	u64 len = erofs_pos(&ctx->sbi, x->pblocks);
+	u64 at = ctx->cfg->offset + ctx->z->area_start + x->area_off;
 
 	if (a->size != b->size || memcmp(x->xxh, y->xxh, sizeof(x->xxh)) ||
-	    x->pblocks != y->pblocks || !z_same_extents(x, y))
+	    x->pblocks != y->pblocks || x->alg != y->alg ||
+	    !z_same_extents(x, y))
 		return 0;
 	for (u64 done = 0; done < len; ) {
 		u32 n = len - done < Z_CMP_CHUNK ? len - done : Z_CMP_CHUNK;
-		int err = z_pread_all(zc->spill_fds[x->spill_id], d->buf, n,
-				      x->spill_off + done, "a spill file");
+		int err = z_pread_all(ctx->fd, d->buf, n, at + done,
+				      "the image");
 
-		if (!err)
-			err = z_pread_all(zc->spill_fds[y->spill_id],
-					  d->buf + Z_CMP_CHUNK, n,
-					  y->spill_off + done, "a spill file");
 		if (err)
 			return err;
-		if (memcmp(d->buf, d->buf + Z_CMP_CHUNK, n))
+		if (memcmp(d->buf, buf + done, n))
 			return 0;
 		done += n;
 	}
@@ -99,20 +99,32 @@ static int z_grow(struct z_dedupe *d)
 	return 0;
 }
 
-static int z_dedupe_one(struct z_dedupe *d, struct mkfs_inode *in)
+/*
+ * @in's blocks are @buf: point it at a copy placed before (*@dup), or
+ * remember it as placed once the caller has written them.
+ */
+int z_dedupe_find(struct mkfs_ctx *ctx, struct mkfs_inode *in, const u8 *buf,
+		  bool *dup)
 {
+	struct z_dedupe *d = ctx->z->dd;
 	u64 j;
 	int err = 0;
 
+	*dup = false;
+	if (!z_dedupable(in))
+		return 0;
+	if (!d->buf && !(d->buf = malloc(Z_CMP_CHUNK)))
+		return -ENOMEM;
 	if (d->n * 2 >= d->cap && (err = z_grow(d)))
 		return err;
 	for (j = in->z->xxh[0] & (d->cap - 1); d->tab[j];
 	     j = (j + 1) & (d->cap - 1)) {
-		err = z_same_blocks(d, d->tab[j], in);
+		err = z_same_blocks(ctx, d, d->tab[j], in, buf);
 		if (err < 0)
 			return err;
 		if (err) {
 			in->z->dup_of = d->tab[j];
+			*dup = true;
 			return 0;
 		}
 	}
@@ -121,15 +133,18 @@ static int z_dedupe_one(struct z_dedupe *d, struct mkfs_inode *in)
 	return 0;
 }
 
-int z_dedupe_files(struct mkfs_ctx *ctx)
+int z_dedupe_init(struct mkfs_zctx *zc)
 {
-	struct z_dedupe d = { .ctx = ctx, .buf = malloc(2 * Z_CMP_CHUNK) };
-	int err = d.buf ? 0 : -ENOMEM;
+	zc->dd = calloc(1, sizeof(*zc->dd));
+	return zc->dd ? 0 : -ENOMEM;
+}
 
-	for (u64 i = 0; !err && i < ctx->ninodes; i++)
-		if (z_dedupable(ctx->inodes[i]))
-			err = z_dedupe_one(&d, ctx->inodes[i]);
-	free(d.tab);
-	free(d.buf);
-	return err;
+void z_dedupe_release(struct mkfs_zctx *zc)
+{
+	if (!zc->dd)
+		return;
+	free(zc->dd->tab);
+	free(zc->dd->buf);
+	free(zc->dd);
+	zc->dd = NULL;
 }

@@ -2,12 +2,13 @@
 /*
  * Compressing files before the layout (see liberofs_zmkfs.h): worker
  * threads read each candidate file once, hash it, cut it into extents
- * that each fill one pcluster, and append the pclusters to their own
- * spill file.  What a file becomes depends only on its content, never on
- * which worker took it.
+ * that each fill one pcluster, and hand the pclusters to mkfs_zplace.c,
+ * which puts them in the image's data area in task order.  What a file
+ * becomes depends only on its content, never on which worker took it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 
 /* input a worker keeps of one file; extents never exceed it */
 #define Z_WINDOW	(4U << 20)
-/* spill writes are batched */
+/* scratch writes are batched */
 #define Z_STAGE		(1U << 20)
 /*
  * Big files and the packed inode are compressed in segments this long, on
@@ -43,32 +44,47 @@
  */
 #define Z_PROBE_MAX		3
 
-/* ---- spill files ------------------------------------------------------ */
+/* ---- scratch files ---------------------------------------------------- */
 
-int z_open_spill(const struct erofs_mkfs_cfg *cfg)
+static int z_open_tmp(const char *dir)
 {
-	const char *dir = cfg->tmpdir;
 	char *path;
-	int fd;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
-	if (!dir)
-		dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		return fd;
 	/* no O_TMPFILE there: a named file, unlinked at once */
-	if (asprintf(&path, "%s/mkfs.erofs.XXXXXX", dir) < 0)
+	if (asprintf(&path, "%s/.mkfs.erofs.XXXXXX", dir) < 0)
 		return -ENOMEM;
 	fd = mkstemp(path);
 	if (fd < 0) {
-		fd = erofs_err_ret(-errno, "cannot create a spill file in '%s': %s",
+		fd = erofs_err_ret(-errno,
+				   "cannot create a scratch file in '%s': %s",
 				   dir, strerror(errno));
 	} else {
 		unlink(path);
 	}
 	free(path);
+	return fd;
+}
+
+/*
+ * -E fragments keeps raw fragment bytes in unlinked scratch files until
+ * the packed inode is built.  They go beside the image, which is where
+ * the user gave room for it, never to $TMPDIR.
+ */
+int z_open_spill(const struct erofs_mkfs_cfg *cfg)
+{
+	char *name;
+	int fd;
+
+	if (cfg->tmpdir)
+		return z_open_tmp(cfg->tmpdir);
+	name = strdup(cfg->image_name ? cfg->image_name : ".");
+	if (!name)
+		return -ENOMEM;
+	fd = z_open_tmp(dirname(name));
+	free(name);
 	return fd;
 }
 
@@ -118,7 +134,7 @@ static int z_spill_flush(struct z_spill *sp)
 	if (!sp->stage_len)
 		return 0;
 	err = z_pwrite_all(sp->fd, sp->stage, sp->stage_len, sp->stage_off,
-			   "a spill file");
+			   "a scratch file");
 	sp->stage_off += sp->stage_len;
 	sp->stage_len = 0;
 	return err;
@@ -152,18 +168,6 @@ static int z_spill_write(struct z_spill *sp, const void *buf, u32 len)
 	return 0;
 }
 
-/* forget everything from @pos on: it will be written again */
-static void z_spill_rewind(struct z_spill *sp, u64 pos)
-{
-	if (pos >= sp->stage_off) {
-		sp->stage_len = pos - sp->stage_off;
-	} else {
-		sp->stage_off = pos;
-		sp->stage_len = 0;
-	}
-	sp->pos = pos;
-}
-
 /* ---- compressing one file --------------------------------------------- */
 
 struct z_worker {
@@ -174,7 +178,12 @@ struct z_worker {
 	XXH3_state_t *xxh;		/* -E dedupe */
 	u8 *win;		/* Z_WINDOW bytes of input */
 	u8 *out;		/* one pcluster */
-	struct z_spill sp;
+	u8 *out2;		/* another, for a second try */
+	struct z_out area;	/* the task's blocks */
+	struct z_spill sp;	/* -E fragments: raw fragment bytes */
+	struct mkfs_zinode *done;	/* what the task made */
+	struct mkfs_inode *done_in;	/* the whole file it was, if so */
+	u64 ticket0;		/* ticket of task 0 */
 
 	/* shared by all workers */
 	pthread_mutex_t *lock;
@@ -251,11 +260,12 @@ static int z_refill(struct z_file *f)
 /* one block holding @len bytes as they are */
 static int z_emit_raw(struct z_file *f, u32 len)
 {
-	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
-	int err = z_spill_write(&f->w->sp, f->w->win + f->head, len);
+	struct z_worker *w = f->w;
+	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
+	int err = z_out_write(w->ctx, &w->area, w->win + f->head, len);
 
 	if (!err)
-		err = z_spill_write(&f->w->sp, NULL, blksz - len);
+		err = z_out_write(w->ctx, &w->area, NULL, blksz - len);
 	if (!err)
 		err = z_add_extent(f->z, len, 1, Z_EXT_RAW);
 	f->head += len;
@@ -315,13 +325,17 @@ static int z_fill_pcluster(struct z_file *f, u32 avail, u32 *len)
 }
 
 /*
- * -E fragments: the input goes, as it is, after the file's blocks in the
- * spill; it moves to the packed inode once every file is done.  With
+ * -E fragments: the input goes, as it is, to the worker's scratch file;
+ * it moves to the packed inode once every file is done.  With
  * all-fragments a whole file does, window by window.
  */
 static int z_emit_fragment(struct z_file *f, u32 len)
 {
-	int err = z_spill_write(&f->w->sp, f->w->win + f->head, len);
+	int err;
+
+	if (!f->z->frag_size)
+		f->z->frag_off = f->w->sp.pos;
+	err = z_spill_write(&f->w->sp, f->w->win + f->head, len);
 
 	f->head += len;
 	f->z->frag_size += len;
@@ -334,13 +348,49 @@ static int z_emit_fragment(struct z_file *f, u32 len)
 static int z_emit_inline(struct z_file *f, const u8 *data, u32 len,
 			 u32 size, u8 flags)
 {
-	int err = z_spill_write(&f->w->sp, data, size);
+	int err = 0;
 
-	if (!err)
-		err = z_add_extent(f->z, len, 0, flags | Z_EXT_INLINE);
+	f->z->idata = malloc(size);
+	if (!f->z->idata)
+		return -ENOMEM;
+	memcpy(f->z->idata, data, size);
+	err = z_add_extent(f->z, len, 0, flags | Z_EXT_INLINE);
 	f->z->idata_size = size;
 	f->head += len;
 	return err;
+}
+
+/*
+ * ztailpacking: the rest of the file compressed into @n bytes, more than
+ * a block.  Rather than round that up to whole blocks, try to fill
+ * round_down(@n) and leave what did not fit for an inline tail, as
+ * erofs-utils does; kept when the smaller pcluster plus that input (an
+ * upper bound of its inline size) takes less than the rounded-up one.
+ */
+static int z_shrink_tail(struct z_file *f, u32 avail, u32 *len, int n)
+{
+	struct z_worker *w = f->w;
+	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
+	u32 dst = round_down((u32)n, blksz), len2 = avail;
+	int n2;
+
+	if (!(n % blksz) || !dst)
+		return n;
+	w->comp.hint_in = f->hint;
+	w->comp.hint_out = f->hint_out;
+	n2 = w->comp.ops->compress_destsize(&w->comp, w->win + f->head, &len2,
+					    w->out2, dst);
+	if (n2 < 0)
+		return erofs_err_ret(n2, "cannot compress '%s': %s", f->name,
+				     erofs_strerror(n2));
+	if (!n2 || len2 >= avail ||
+	    n2 + (avail - len2) >= round_up((u32)n, blksz))
+		return n;
+	memcpy(w->out, w->out2, n2);
+	*len = len2;
+	f->hint = len2;
+	f->hint_out = n2;
+	return n2;
 }
 
 /*
@@ -378,11 +428,15 @@ static int z_emit(struct z_file *f)
 		return z_emit_fragment(f, avail);
 	if (tail && !f->frag && n > 0 && len == avail && (u32)n < avail && (u32)n <= room)
 		return z_emit_inline(f, w->out, avail, n, 0);
+	if (tail && !f->frag && n > 0 && len == avail)
+		n = z_shrink_tail(f, avail, &len, n);
+	if (n < 0)
+		return n;
 	plen = round_up((u32)n, blksz);
 	if (n && plen < len) {
-		err = z_spill_write(&w->sp, NULL, plen - n);
+		err = z_out_write(w->ctx, &w->area, NULL, plen - n);
 		if (!err)
-			err = z_spill_write(&w->sp, w->out, n);
+			err = z_out_write(w->ctx, &w->area, w->out, n);
 		if (!err)
 			err = z_add_extent(f->z, len, plen / blksz, 0);
 		f->head += len;
@@ -407,39 +461,33 @@ static bool z_all_raw(const struct mkfs_zinode *z)
 /*
  * Keep the file compressed only if that saves space, as erofs-utils
  * decides: blocks + full-index metadata < size.  A file that fitted the
- * window is still in memory and goes back to the spill as plain data; a
- * larger one falls back only if every extent is raw, since its spill
- * blocks are then its plain data already.
+ * window places nothing and is written later as an uncompressed file,
+ * which may then get an inline tail; a larger one falls back only if
+ * every extent is raw, since its blocks are then its plain data already.
  */
-static int z_decide(struct z_file *f, u64 start)
+static void z_decide(struct z_file *f)
 {
 	struct mkfs_zinode *z = f->z;
 	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
 	u64 size = f->size, meta = 16 + 8 * DIV_ROUND_UP(size, blksz);
-	u64 blocks = DIV_ROUND_UP(size, blksz);
-	int err;
 
 	/* fragments never fall back, as with erofs-utils */
 	if (z->frag_size || z->pblocks * blksz + z->idata_size + meta < size)
-		return 0;
+		return;
 	if (size <= Z_WINDOW) {
-		z_spill_rewind(&f->w->sp, start);
-		err = z_spill_write(&f->w->sp, f->w->win, size);
-		if (!err)
-			err = z_spill_write(&f->w->sp, NULL,
-					    blocks * blksz - size);
-		if (err)
-			return err;
+		z_out_rewind(&f->w->area, 0);
+		z->pblocks = 0;
+		z->plain = true;
 	} else if (!z_all_raw(z)) {
-		return 0;
+		return;
 	}
 	free(z->ext);
 	z->ext = NULL;
 	z->nextents = z->ext_cap = 0;
-	z->pblocks = blocks;
+	free(z->idata);
+	z->idata = NULL;
 	z->idata_size = 0;
 	z->raw = true;
-	return 0;
 }
 
 static int z_compress_body(struct z_file *f)
@@ -482,16 +530,16 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 		.all_frag = source && cfg->all_fragments &&
 			    in->size <= UINT32_MAX,
 	};
-	u64 start = w->sp.pos;
 	int err;
 
 	f.z = calloc(1, sizeof(*f.z));
 	if (!f.z)
 		return -ENOMEM;
-	f.z->spill_id = w->id;
-	f.z->spill_off = start;
+	f.z->frag_id = w->id;
 	f.z->alg = w->comp.ops->alg;
 	*out = f.z;
+	w->done = f.z;
+	w->done_in = source && !base && f.last ? in : NULL;
 	if (w->xxh)
 		XXH3_128bits_reset(w->xxh);
 	err = z_compress_body(&f);
@@ -504,7 +552,7 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 		f.z->xxh[1] = h.high64;
 	}
 	if (!err && source && !base && f.last)
-		err = z_decide(&f, start);
+		z_decide(&f);
 	return err;
 }
 
@@ -560,6 +608,8 @@ static void z_worker_release(struct z_worker *w)
 	XXH3_freeState(w->xxh);
 	free(w->win);
 	free(w->out);
+	free(w->out2);
+	free(w->area.buf);
 	free(w->sp.stage);
 }
 
@@ -570,12 +620,19 @@ static int z_worker_init(struct z_worker *w)
 
 	w->win = malloc(Z_WINDOW);
 	w->out = malloc(zc->pclustersize);
-	w->sp.stage = malloc(Z_STAGE);
-	w->sp.fd = zc->spill_fds[w->id];
-	/* a spill is appended to by one worker at a time, run after run */
-	w->sp.pos = w->sp.stage_off = zc->spill_end[w->id];
-	if (!w->win || !w->out || !w->sp.stage)
+	if (w->ctx->cfg->ztailpacking)
+		w->out2 = malloc(zc->pclustersize);
+	if (!w->win || !w->out || (w->ctx->cfg->ztailpacking && !w->out2))
 		return -ENOMEM;
+	/* -E fragments: one scratch file per worker, run after run */
+	w->sp.fd = -1;
+	if (w->id < zc->nspill) {
+		w->sp.stage = malloc(Z_STAGE);
+		if (!w->sp.stage)
+			return -ENOMEM;
+		w->sp.fd = zc->spill_fds[w->id];
+		w->sp.pos = w->sp.stage_off = zc->spill_end[w->id];
+	}
 	err = z_erofs_compressor_init(&w->comp, &zc->algs[0]);
 	if (err)
 		return erofs_err_ret(err, "cannot set up compressor %s: %s",
@@ -612,13 +669,22 @@ static void *z_worker_fn(void *arg)
 		pthread_mutex_unlock(w->lock);
 		if (err || i >= w->ntasks)
 			break;
+		w->area.ticket = w->ticket0 + i;
+		w->done = NULL;
+		w->done_in = NULL;
 		err = w->task(w, i);
+		/* its place comes in task order, whoever finishes first */
+		if (!err)
+			err = z_out_finish(w->ctx, &w->area, w->done, w->done_in);
 	}
-	if (!err)
+	if (!err && w->sp.fd >= 0)
 		err = z_spill_flush(&w->sp);
-	w->ctx->z->spill_end[w->id] = w->sp.pos;
-	if (err)
+	if (w->sp.fd >= 0)
+		w->ctx->z->spill_end[w->id] = w->sp.pos;
+	if (err) {
 		z_set_error(w, err);
+		z_out_abort(w->ctx, err);
+	}
 	z_worker_release(w);
 	return NULL;
 }
@@ -703,7 +769,7 @@ static unsigned int z_nworkers(const struct mkfs_ctx *ctx, u64 ntodo)
 	return nw;
 }
 
-/* one more spill file; returns its id */
+/* one more scratch file; returns its id */
 int z_add_spill(struct mkfs_ctx *ctx)
 {
 	struct mkfs_zctx *zc = ctx->z;
@@ -726,7 +792,7 @@ int z_add_spill(struct mkfs_ctx *ctx)
 	return zc->nspill++;
 }
 
-/* run @task for 0 .. @ntasks - 1 on @nw workers, which use spills 0 .. */
+/* run @task for 0 .. @ntasks - 1 on @nw workers, with scratch files 0 .. */
 static int z_run_workers(struct mkfs_ctx *ctx, u64 ntasks, unsigned int nw,
 			 int (*task)(struct z_worker *w, u64 i), void *arg)
 {
@@ -734,7 +800,7 @@ static int z_run_workers(struct mkfs_ctx *ctx, u64 ntasks, unsigned int nw,
 	struct z_worker *w = calloc(nw, sizeof(*w));
 	pthread_t *tids = calloc(nw, sizeof(*tids));
 	bool *started = calloc(nw, sizeof(*started));
-	u64 next = 0;
+	u64 next = 0, ticket0 = ctx->z->placed;
 	int error = 0;
 
 	if (!w || !tids || !started) {
@@ -745,7 +811,7 @@ static int z_run_workers(struct mkfs_ctx *ctx, u64 ntasks, unsigned int nw,
 		w[i] = (struct z_worker){
 			.ctx = ctx, .id = i, .lock = &lock, .task = task,
 			.arg = arg, .ntasks = ntasks, .next = &next,
-			.error = &error,
+			.error = &error, .ticket0 = ticket0,
 		};
 	for (unsigned int i = 1; i < nw; i++)
 		started[i] = !pthread_create(&tids[i], NULL, z_worker_fn, &w[i]);
@@ -754,6 +820,8 @@ static int z_run_workers(struct mkfs_ctx *ctx, u64 ntasks, unsigned int nw,
 		if (started[i])
 			pthread_join(tids[i], NULL);
 	/* a worker that never started leaves its files to the others */
+	if (!error && ctx->z->placed != ticket0 + ntasks)
+		error = -EIO;	/* cannot be: every task was placed */
 out:
 	free(w);
 	free(tids);
@@ -788,15 +856,33 @@ static int z_join_tasks(struct mkfs_ctx *ctx, struct z_task *t, u64 n)
 	return err;
 }
 
+static void z_free_zinode(struct mkfs_zinode *z)
+{
+	if (!z)
+		return;
+	free(z->ext);
+	free(z->idata);
+	free(z);
+}
+
 static void z_free_tasks(struct z_task *t, u64 n)
 {
-	for (u64 i = 0; i < n; i++) {
-		if (t[i].out) {
-			free(t[i].out->ext);
-			free(t[i].out);
+	for (u64 i = 0; i < n; i++)
+		z_free_zinode(t[i].out);
+	free(t);
+}
+
+/* files that did not shrink are left to the writer, uncompressed */
+static void z_drop_plain(struct mkfs_ctx *ctx)
+{
+	for (u64 i = 0; i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[i];
+
+		if (in->z && in->z->plain) {
+			z_free_zinode(in->z);
+			in->z = NULL;
 		}
 	}
-	free(t);
 }
 
 static void z_progress_phase(struct mkfs_ctx *ctx, const struct z_task *tasks,
@@ -822,22 +908,24 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 
 	if (!ctx->z)
 		return 0;
-	ctx->z->join_id = -1;
+	ctx->z->area_start = ctx->head_end;
 	err = z_collect(ctx, &tasks, &ntasks);
 	z_progress_phase(ctx, tasks, ntasks);
 	nw = z_nworkers(ctx, ntasks);
-	for (unsigned int i = 0; i < nw && !err; i++) {
+	for (unsigned int i = 0; i < nw && !err && z_fragments(ctx->cfg); i++) {
 		int id = z_add_spill(ctx);
 
 		err = id < 0 ? id : 0;
 	}
+	if (!err && ctx->cfg->dedupe)
+		err = z_dedupe_init(ctx->z);
 	if (!err && ntasks)
 		err = z_run_workers(ctx, ntasks, nw, z_file_task, tasks);
 	if (!err)
 		err = z_join_tasks(ctx, tasks, ntasks);
 	z_free_tasks(tasks, ntasks);
-	if (!err && ctx->cfg->dedupe)
-		err = z_dedupe_files(ctx);
+	if (!err)
+		z_drop_plain(ctx);
 	if (!err && z_fragments(ctx->cfg))
 		err = z_build_packed(ctx);
 	return err;
@@ -860,42 +948,28 @@ static int z_segment_task(struct z_worker *w, u64 i)
 			  size : Z_SEGMENT, &s->seg[i]);
 }
 
-static int z_copy_spill(struct mkfs_ctx *ctx, const struct mkfs_zinode *from,
-			u64 off, struct z_spill *to, u64 len, u8 *buf)
-{
-	int fd = ctx->z->spill_fds[from->spill_id];
-
-	for (u64 done = 0; done < len; ) {
-		u32 n = len - done < Z_STAGE ? len - done : Z_STAGE;
-		int err = z_pread_all(fd, buf, n, from->spill_off + off + done,
-				      "a spill file");
-
-		if (!err)
-			err = z_spill_write(to, buf, n);
-		if (err)
-			return err;
-		done += n;
-	}
-	return 0;
-}
-
-/* one segment's extents and blocks after the others' */
+/* one segment's extents after the others'; its blocks follow theirs */
 static int z_append_segment(struct mkfs_ctx *ctx, struct mkfs_zinode *z,
-			    const struct mkfs_zinode *s, struct z_spill *sp,
-			    u8 *buf)
+			    struct mkfs_zinode *s)
 {
-	u64 blocks = erofs_pos(&ctx->sbi, s->pblocks);
-	int err = z_copy_spill(ctx, s, 0, sp, blocks, buf);
+	int err = 0;
 
+	if (z->nextents && s->area_off != z->area_off +
+	    erofs_pos(&ctx->sbi, z->pblocks))
+		return -EIO;	/* cannot be: segments are placed in order */
+	if (!z->nextents)
+		z->area_off = s->area_off;
 	for (u32 i = 0; !err && i < s->nextents; i++)
 		err = z_add_extent(z, s->ext[i].length, s->ext[i].pblks,
 				   s->ext[i].flags);
 	/* inline data or a fragment: the last segment's, after all blocks */
-	if (!err)
-		err = z_copy_spill(ctx, s, blocks, sp,
-				   s->idata_size + s->frag_size, buf);
+	free(z->idata);
+	z->idata = s->idata;
+	s->idata = NULL;
 	z->idata_size = s->idata_size;
 	z->frag_size = s->frag_size;
+	z->frag_id = s->frag_id;
+	z->frag_off = s->frag_off;
 	return err;
 }
 
@@ -917,52 +991,24 @@ static void z_join_hash(struct mkfs_zinode *z, struct mkfs_zinode **seg,
 	XXH3_freeState(st);
 }
 
-static int z_join_spill(struct mkfs_ctx *ctx)
-{
-	struct mkfs_zctx *zc = ctx->z;
-	int id;
-
-	if (zc->join_id >= 0)
-		return 0;
-	zc->join.stage = malloc(Z_STAGE);
-	if (!zc->join.stage)
-		return -ENOMEM;
-	id = z_add_spill(ctx);
-	if (id < 0)
-		return id;
-	zc->join.fd = zc->spill_fds[id];
-	zc->join_id = id;
-	return 0;
-}
-
 /*
- * Join the segments of one inode on the join spill.  It stays compressed
- * unless that saves nothing and every extent is raw, in which case the
- * blocks are its plain data already.
+ * Join the segments of one inode, whose blocks were placed one after the
+ * other.  It stays compressed unless that saves nothing and every extent
+ * is raw, in which case the blocks are its plain data already.
  */
 static int z_join_segments(struct mkfs_ctx *ctx, struct mkfs_inode *in,
 			   struct mkfs_zinode **seg, u64 nseg)
 {
 	unsigned int blksz = erofs_blksiz(&ctx->sbi);
-	struct mkfs_zctx *zc = ctx->z;
-	u8 *buf = malloc(Z_STAGE);
 	struct mkfs_zinode *z = calloc(1, sizeof(*z));
-	int err = buf && z ? z_join_spill(ctx) : -ENOMEM;
+	int err = 0;
 
-	if (err) {
-		free(buf);
-		free(z);
-		return err;
-	}
-	z->spill_id = zc->join_id;
-	z->spill_off = zc->join.pos;
+	if (!z)
+		return -ENOMEM;
 	z->alg = seg[0]->alg;
 	in->z = z;
 	for (u64 i = 0; !err && i < nseg; i++)
-		err = z_append_segment(ctx, z, seg[i], &zc->join, buf);
-	if (!err)
-		err = z_spill_flush(&zc->join);
-	free(buf);
+		err = z_append_segment(ctx, z, seg[i]);
 	z_join_hash(z, seg, nseg);
 	if (!err && !z->frag_size && !z->idata_size && z_all_raw(z) &&
 	    z->pblocks * blksz + 16 + 8 * DIV_ROUND_UP(in->size, blksz) >=
@@ -993,12 +1039,8 @@ int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
 			    &s);
 	if (!err)
 		err = z_join_segments(ctx, in, s.seg, nseg);
-	for (u64 i = 0; i < nseg; i++) {
-		if (s.seg[i]) {
-			free(s.seg[i]->ext);
-			free(s.seg[i]);
-		}
-	}
+	for (u64 i = 0; i < nseg; i++)
+		z_free_zinode(s.seg[i]);
 	free(s.seg);
 	return err;
 }

@@ -116,9 +116,23 @@ static u64 z_meta_bytes(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 }
 
 /*
+ * Where Linux cannot read inline data: with blocks smaller than a page,
+ * its LZ4_0PADDING scan looks at min(size, blksz - offset in the page)
+ * bytes (fs/erofs/decompressor.c), which is none when the data starts
+ * exactly one block into a page.  Pages of 4, 16 and 64 KiB are checked.
+ */
+static bool z_unreadable_tail(u64 pos, unsigned int blksz)
+{
+	for (u64 page = 4096; page <= 65536; page <<= 2)
+		if (blksz < page && pos % page == blksz)
+			return true;
+	return false;
+}
+
+/*
  * ztailpacking data must not cross a block boundary: move an inode whose
  * metadata spans blocks (the writer keeps smaller ones inside one) until
- * its inline data fits.
+ * its inline data fits, and starts where the kernel can read it.
  */
 u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		 u64 pos)
@@ -133,7 +147,8 @@ u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	off = total - in->z->idata_size;
 	if (total <= blksz)
 		return pos;
-	while ((pos + off) % blksz + in->z->idata_size > blksz)
+	while ((pos + off) % blksz + in->z->idata_size > blksz ||
+	       z_unreadable_tail(pos + off, blksz))
 		pos += EROFS_ISLOT_SIZE;
 	return pos;
 }

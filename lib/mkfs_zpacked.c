@@ -33,14 +33,14 @@ struct z_packer {
 	u64 cap, n;
 };
 
-/* where @in's fragment waits in its spill */
+/* where @in's fragment waits in its scratch file */
 static int z_frag_src(const struct z_packer *p, const struct mkfs_inode *in,
 		      u64 *off)
 {
 	const struct mkfs_zinode *z = in->z;
 
-	*off = z->spill_off + erofs_pos(&p->ctx->sbi, z->pblocks);
-	return p->ctx->z->spill_fds[z->spill_id];
+	*off = z->frag_off;
+	return p->ctx->z->spill_fds[z->frag_id];
 }
 
 static int z_frag_hash(struct z_packer *p, int fd, u64 off, u32 len,
@@ -54,7 +54,7 @@ static int z_frag_hash(struct z_packer *p, int fd, u64 off, u32 len,
 	for (u32 done = 0; !err && done < len; ) {
 		u32 n = len - done < Z_FRAG_CHUNK ? len - done : Z_FRAG_CHUNK;
 
-		err = z_pread_all(fd, p->buf, n, off + done, "a spill file");
+		err = z_pread_all(fd, p->buf, n, off + done, "a scratch file");
 		if (!err)
 			XXH3_64bits_update(st, p->buf, n);
 		done += n;
@@ -72,7 +72,7 @@ static int z_frag_same(struct z_packer *p, int fd, u64 off, u64 at, u32 len)
 
 	for (u32 done = 0; done < len; ) {
 		u32 n = len - done < Z_FRAG_CHUNK ? len - done : Z_FRAG_CHUNK;
-		int err = z_pread_all(fd, a, n, off + done, "a spill file");
+		int err = z_pread_all(fd, a, n, off + done, "a scratch file");
 
 		if (!err)
 			err = z_pread_all(p->fd, b, n, at + done,
@@ -90,7 +90,7 @@ static int z_frag_append(struct z_packer *p, int fd, u64 off, u32 len)
 {
 	for (u32 done = 0; done < len; ) {
 		u32 n = len - done < Z_FRAG_CHUNK ? len - done : Z_FRAG_CHUNK;
-		int err = z_pread_all(fd, p->buf, n, off + done, "a spill file");
+		int err = z_pread_all(fd, p->buf, n, off + done, "a scratch file");
 
 		if (!err)
 			err = z_pwrite_all(p->fd, p->buf, n, p->size + done,

@@ -9,7 +9,8 @@ COMPRESS_TESTS = \
 	tests/compress/lz4.sh \
 	tests/compress/lzma-zstd.sh \
 	tests/compress/ishare.sh \
-	tests/compress/oracle.sh
+	tests/compress/oracle.sh \
+	tests/compress/in-place.sh
 TESTS += $(COMPRESS_TESTS)
 EXTRA_DIST += $(COMPRESS_TESTS) \
 	tests/compress/common.sh \

@@ -70,7 +70,7 @@ struct erofs_mkfs_cfg {
 	bool all_fragments;		/* -E all-fragments: whole files */
 	bool dedupe;			/* -E dedupe: identical files once */
 	bool full_indexes;		/* -E legacy-compress: no compact ones */
-	const char *tmpdir;		/* spill files; NULL: $TMPDIR or /tmp */
+	const char *tmpdir;		/* -E fragments scratch; NULL: beside the image */
 };
 
 /* defaults that match erofs-utils */

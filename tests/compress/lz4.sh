@@ -14,6 +14,7 @@ for opts in "-zlz4" "-zlz4hc" "-zlz4hc,0" "-zlz4hc,12" "-zlz4hc,level=3" \
 	    "-zlz4hc -Elegacy-compress -C16384" \
 	    "-zlz4hc -Eztailpacking" "-zlz4 -Eztailpacking,legacy-compress" \
 	    "-zlz4hc -Eztailpacking -C16384" "-zlz4 -Eztailpacking -b1024" \
+	    "-zlz4hc,12 -Eztailpacking -C65536" \
 	    "-zlz4hc -Efragments" "-zlz4 -Eall-fragments" \
 	    "-zlz4hc -Ededupe" "-zlz4 -Ededupe,ztailpacking,legacy-compress" \
 	    "-zlz4hc -Efragments,ztailpacking,legacy-compress -C16384" \

@@ -15,7 +15,8 @@ $GEN_TREE --no-big "$WORK/src"
 head -c $((32 << 20)) /dev/urandom >"$WORK/dev.raw"
 attach_loop "$WORK/dev.raw"
 dev=$LOOP
-for opts in "-b 4096" "-b 512 --xattr-prefix=user.long --ishare_key"; do
+for opts in "-b 4096" "-b 512 --xattr-prefix=user.long --ishare_key" \
+	    "-zlz4hc -Eztailpacking,fragments"; do
 	note "mkfs.erofs $opts onto $dev"
 	# shellcheck disable=SC2086
 	mkfs_ok -T 5 -U clear $opts "$dev" "$WORK/src"
