@@ -908,7 +908,8 @@ static int build(struct mkfs_opts *o)
 	 * replace the node (as root, /dev/null): refuse before any work
 	 */
 	if (!stat(dest, &st) && S_ISDIR(st.st_mode))
-		return erofs_err_ret(1, "'%s' is a directory", dest);
+		return erofs_err_ret(1, "'%s' is a directory, not a regular file "
+				     "or block device", dest);
 	if (!stat(dest, &st) && !S_ISREG(st.st_mode))
 		return erofs_err_ret(1, "'%s' is not a regular file or block "
 				     "device", dest);
