@@ -4,7 +4,8 @@
 # and .gitignore stay out; tests/dist.sh fails on any other file of the
 # git tree that is missing.
 EXTRA_DIST += autogen.sh README.md docs/erofs-utils-options.md \
-	bench/README.md bench/common.sh bench/compress bench/fsck \
+	bench/README.md bench/common.sh bench/compress bench/compress-matrix.sh \
+	bench/fsck bench/fuzz \
 	bench/gen-tree bench/ishare bench/mkfs bench/progress bench/report \
 	debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format debian/erofs-tools.docs

@@ -18,4 +18,5 @@ EXTRA_DIST += $(DUMP_TESTS) \
 	tests/dump/common.sh \
 	tests/dump/ishare_check.py \
 	tests/dump/ishare_stack.py \
-	tests/dump/corrupt.py
+	tests/dump/corrupt.py \
+	tests/dump/fixtures
