@@ -8,6 +8,7 @@
 # erofs-utils, which other tests use as a peer, must stay as it was.
 # Skips without dpkg-buildpackage and debhelper; outside a git checkout.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+not_in_sanitizer_build
 need_cmd dpkg dpkg-deb dpkg-buildpackage dh dpkg-checkbuilddeps
 WORK_SIZE=1g make_work
 unset MAKEFLAGS MFLAGS MAKELEVEL

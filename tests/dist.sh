@@ -10,6 +10,7 @@
 # source tree, so the build tree running this is left alone; skipped
 # outside a git checkout (a tarball's own test run) or without autoreconf.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+not_in_sanitizer_build
 need_cmd autoreconf make tar gzip
 WORK_SIZE=1g make_work
 : "${DISTCHECK_TESTS:=tests/version.sh tests/completion.sh \

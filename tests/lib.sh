@@ -45,6 +45,15 @@ need_root() {
 	is_root || skip "needs root"
 }
 
+# For tests that build their own copy of the source and never run this
+# build's tools (the tarball, the Debian package): the sanitizer build of
+# the suite would only repeat them, so they run in the other build alone.
+not_in_sanitizer_build() {
+	if grep -q -e '-fsanitize=' "${top_builddir:-.}/Makefile" 2>/dev/null; then
+		skip "builds its own copy of the source: checked by the build without sanitizers"
+	fi
+}
+
 need_cmd() {
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || skip "needs $c"
