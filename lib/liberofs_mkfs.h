@@ -7,6 +7,7 @@
 #define __LIBEROFS_MKFS_H
 
 #include <sys/types.h>
+#include <sys/uio.h>
 #include "erofs/internal.h"
 #include "erofs/mkfs.h"
 #include "erofs/xattr.h"
@@ -192,6 +193,12 @@ struct mkfs_batch {
 int mkfs_pwrite(struct mkfs_ctx *ctx, const void *buf, size_t len, u64 pos);
 /* all @len bytes or an error naming @path (EOF: it changed size) */
 int mkfs_pread_full(int fd, u8 *buf, size_t len, u64 pos, const char *path);
+/*
+ * The loops under those, silent: all of @iov or @len, over EINTR and short
+ * transfers; 0, -errno, -EIO for a write of nothing, -ENODATA at EOF.
+ */
+int mkfs_pwritev_fd(int fd, struct iovec *iov, int cnt, u64 pos);
+int mkfs_pread_all(int fd, void *buf, size_t len, u64 pos);
 int mkfs_batch_init(struct mkfs_batch *b, struct mkfs_ctx *ctx, bool data);
 void mkfs_batch_release(struct mkfs_batch *b);
 /* writes everything pending */

@@ -36,45 +36,6 @@ static int write_error(struct mkfs_ctx *ctx, ssize_t n)
 			     n < 0 ? strerror(errno) : "short write");
 }
 
-int mkfs_pwrite(struct mkfs_ctx *ctx, const void *buf, size_t len, u64 pos)
-{
-	const u8 *p = buf;
-
-	pos += ctx->cfg->offset;
-	while (len) {
-		ssize_t n = pwrite(ctx->fd, p, len, pos);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return write_error(ctx, n);
-		p += n;
-		pos += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int mkfs_pread_full(int fd, u8 *buf, size_t len, u64 pos, const char *path)
-{
-	while (len) {
-		ssize_t n = pread(fd, buf, len, pos);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return erofs_err_ret(-errno, "cannot read '%s': %s", path,
-					     strerror(errno));
-		if (!n)
-			return erofs_err_ret(-EAGAIN,
-				"'%s' changed size while being read", path);
-		buf += n;
-		pos += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int mkfs_batch_init(struct mkfs_batch *b, struct mkfs_ctx *ctx, bool data)
 {
 	memset(b, 0, sizeof(*b));
@@ -101,18 +62,15 @@ void mkfs_batch_release(struct mkfs_batch *b)
 	}
 }
 
-/* all of @iov at image position @pos, however the kernel splits it */
-static int pwritev_all(struct mkfs_ctx *ctx, struct iovec *iov, int cnt,
-		       u64 pos)
+int mkfs_pwritev_fd(int fd, struct iovec *iov, int cnt, u64 pos)
 {
-	pos += ctx->cfg->offset;
 	while (cnt) {
-		ssize_t n = pwritev(ctx->fd, iov, cnt, pos);
+		ssize_t n = pwritev(fd, iov, cnt, pos);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return write_error(ctx, n);
+			return n < 0 ? -errno : -EIO;
 		pos += n;
 		while (cnt && (size_t)n >= iov->iov_len) {
 			n -= iov->iov_len;
@@ -124,6 +82,56 @@ static int pwritev_all(struct mkfs_ctx *ctx, struct iovec *iov, int cnt,
 			iov->iov_len -= n;
 		}
 	}
+	return 0;
+}
+
+/* all of @iov at image position @pos, however the kernel splits it */
+static int pwritev_all(struct mkfs_ctx *ctx, struct iovec *iov, int cnt,
+		       u64 pos)
+{
+	int err = mkfs_pwritev_fd(ctx->fd, iov, cnt, pos + ctx->cfg->offset);
+
+	if (err)
+		return erofs_err_ret(err, "cannot write '%s': %s",
+				     ctx->cfg->image_name, strerror(-err));
+	return 0;
+}
+
+int mkfs_pwrite(struct mkfs_ctx *ctx, const void *buf, size_t len, u64 pos)
+{
+	struct iovec iov = { (void *)buf, len };
+
+	return pwritev_all(ctx, &iov, 1, pos);
+}
+
+int mkfs_pread_all(int fd, void *buf, size_t len, u64 pos)
+{
+	u8 *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ENODATA;
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int mkfs_pread_full(int fd, u8 *buf, size_t len, u64 pos, const char *path)
+{
+	int err = mkfs_pread_all(fd, buf, len, pos);
+
+	if (err == -ENODATA)
+		return erofs_err_ret(-EAGAIN,
+				     "'%s' changed size while being read", path);
+	if (err)
+		return erofs_err_ret(err, "cannot read '%s': %s", path,
+				     strerror(-err));
 	return 0;
 }
 

@@ -91,39 +91,24 @@ int z_open_spill(const struct erofs_mkfs_cfg *cfg)
 int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos,
 			const char *what)
 {
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, pos);
+	struct iovec iov = { (void *)p, len };
+	int err = mkfs_pwritev_fd(fd, &iov, 1, pos);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return erofs_err_ret(n < 0 ? -errno : -EIO,
-					     "cannot write %s: %s", what,
-					     n < 0 ? strerror(errno) : "short write");
-		p += n;
-		pos += n;
-		len -= n;
-	}
+	if (err)
+		return erofs_err_ret(err, "cannot write %s: %s", what,
+				     strerror(-err));
 	return 0;
 }
 
 int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what)
 {
-	while (len) {
-		ssize_t n = pread(fd, p, len, pos);
+	int err = mkfs_pread_all(fd, p, len, pos);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return erofs_err_ret(-errno, "cannot read %s: %s", what,
-					     strerror(errno));
-		if (!n)
-			return erofs_err_ret(-EIO, "cannot read %s: %s", what,
-					     "unexpected end of file");
-		p += n;
-		pos += n;
-		len -= n;
-	}
+	if (err)
+		return erofs_err_ret(err == -ENODATA ? -EIO : err,
+				     "cannot read %s: %s", what,
+				     err == -ENODATA ? "unexpected end of file" :
+				     strerror(-err));
 	return 0;
 }
 
