@@ -36,9 +36,9 @@ tests_unit_hashtab_test_LDADD = $(EROFS_LIBS)
 
 # --- script tests: how they run -------------------------------------------
 TEST_EXTENSIONS = .sh
-SH_LOG_COMPILER = bash
+SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/timed.sh
 TESTS += tests/harness-selftest.sh
-EXTRA_DIST += tests/lib.sh tests/summary.sh tests/run-suite.sh \
+EXTRA_DIST += tests/lib.sh tests/summary.sh tests/run-suite.sh tests/timed.sh \
 	tests/harness-selftest.sh
 
 # Everything a script needs to find, as absolute paths.  ASan and UBSan

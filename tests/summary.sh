@@ -12,7 +12,9 @@
 # passed and nothing failed counts one failure: the line can never read
 # "0 passed, 0 failed".  --make-failed says `make check` itself failed; if
 # no test failure explains it, that counts as one failure too.  Exit: 0
-# when nothing failed, else 1.
+# when nothing failed, else 1.  Before the summary line it names the
+# slowest tests (SLOWEST=N of them, default 8) from the "# took:" line
+# tests/timed.sh ends each log with.
 
 exts=.sh
 make_failed=false
@@ -58,6 +60,18 @@ elif $make_failed && [ "$fail" -eq 0 ]; then
 	echo "summary: make check failed with every test passing: counted as a failure"
 	fail=$((fail + 1))
 fi
+# the slowest tests, from the "# took:" line tests/timed.sh ends each log with
+for t in "$@"; do
+	base=$t
+	for e in $exts; do
+		case $t in *"$e") base=${t%"$e"}; break ;; esac
+	done
+	[ -f "$base.log" ] || continue
+	sed -n "s|^# took: \([0-9.]*\) s$|\1 $t|p" "$base.log" | tail -n 1
+done | sort -rn | head -n "${SLOWEST:-8}" | while read -r secs t; do
+	echo "slow: $secs s $t"
+done
+
 line="$pass passed, $fail failed"
 [ "$skip" -eq 0 ] || line="$line, $skip skipped"
 echo "$line"
