@@ -234,50 +234,16 @@ int erofs_ishare_report_add_file(struct erofs_ishare_report *r, u64 key,
 					     size, digest);
 }
 
-/* fingerprinted files first, by (NAME, digest) */
-static int cmp_fp(const struct rfile *x, const struct rfile *y)
-{
-	if (x->has_fp != y->has_fp)
-		return x->has_fp ? -1 : 1;
-	if (x->name_id != y->name_id)
-		return x->name_id < y->name_id ? -1 : 1;
-	return memcmp(x->digest, y->digest, 32);
-}
-
 static int cmp_files(const void *a, const void *b)
 {
 	const struct rfile *x = a, *y = b;
-	int c = cmp_fp(x, y);
+	int c = ishare_cmp_fp(x, y);
 
 	if (c)
 		return c;
 	if (x->image != y->image)
 		return x->image < y->image ? -1 : 1;
 	return strcmp(x->path, y->path);
-}
-
-static bool same_fp(const struct rfile *x, const struct rfile *y)
-{
-	return x->has_fp && y->has_fp && x->name_id == y->name_id &&
-	       !memcmp(x->digest, y->digest, 32);
-}
-
-static int cmp_fp_ptrs(const void *a, const void *b)
-{
-	return cmp_fp(*(const struct rfile *const *)a,
-		      *(const struct rfile *const *)b);
-}
-
-u64 ishare_with_sharing(const struct rfile **f, u64 n)
-{
-	u64 with = 0;
-
-	if (n)
-		qsort(f, n, sizeof(*f), cmp_fp_ptrs);
-	for (u64 i = 0; i < n; i++)
-		if (!i || !same_fp(f[i - 1], f[i]))
-			with += ishare_pages(f[i]->size);
-	return with;
 }
 
 static int cmp_groups(const void *a, const void *b)
@@ -363,7 +329,7 @@ int erofs_ishare_report_finish(struct erofs_ishare_report *r)
 	while (i < r->nfiles && r->files[i].has_fp) {
 		u64 n = 1;
 
-		while (i + n < r->nfiles && same_fp(&r->files[i], &r->files[i + n]))
+		while (i + n < r->nfiles && ishare_same_fp(&r->files[i], &r->files[i + n]))
 			n++;
 		account_run(r, i, n);
 		i += n;

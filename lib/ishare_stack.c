@@ -172,6 +172,25 @@ static int take(struct erofs_ishare_report *r, struct rstack *s, u32 si,
 	return f->path ? 0 : -ENOMEM;
 }
 
+static int cmp_fp_ptrs(const void *a, const void *b)
+{
+	return ishare_cmp_fp(*(const struct rfile *const *)a,
+			     *(const struct rfile *const *)b);
+}
+
+/* the page cache of @n files read once, with sharing: one per fingerprint */
+static u64 with_sharing(const struct rfile **f, u64 n)
+{
+	u64 with = 0;
+
+	if (n)
+		qsort(f, n, sizeof(*f), cmp_fp_ptrs);
+	for (u64 i = 0; i < n; i++)
+		if (!i || !ishare_same_fp(f[i - 1], f[i]))
+			with += ishare_pages(f[i]->size);
+	return with;
+}
+
 static int merge_stack(struct erofs_ishare_report *r, u32 si,
 		       const struct rfile **vis)
 {
@@ -197,7 +216,7 @@ static int merge_stack(struct erofs_ishare_report *r, u32 si,
 	}
 	s->hidden_files -= s->files;
 	s->hidden_bytes -= s->bytes;
-	s->with = ishare_with_sharing(vis, n);
+	s->with = with_sharing(vis, n);
 	return 0;
 }
 

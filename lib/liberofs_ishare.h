@@ -8,6 +8,7 @@
 #define __LIBEROFS_ISHARE_H
 
 #include "erofs/ishare_report.h"
+#include <string.h>
 #include "liberofs_hashtab.h"
 
 #define ISHARE_NO_FILE	UINT64_MAX
@@ -79,10 +80,23 @@ static inline u64 ishare_pages(u64 size)
 	return round_up(size, (u64)EROFS_ISHARE_PAGE_SIZE);
 }
 
-/* ishare_report.c: the page cache of @n files read once, with sharing */
-u64 ishare_with_sharing(const struct rfile **f, u64 n);
+/* fingerprinted files first, by (NAME, digest) */
+static inline int ishare_cmp_fp(const struct rfile *x, const struct rfile *y)
+{
+	if (x->has_fp != y->has_fp)
+		return x->has_fp ? -1 : 1;
+	if (x->name_id != y->name_id)
+		return x->name_id < y->name_id ? -1 : 1;
+	return memcmp(x->digest, y->digest, 32);
+}
 
-/* ishare_stack.c */
+static inline bool ishare_same_fp(const struct rfile *x, const struct rfile *y)
+{
+	return x->has_fp && y->has_fp && x->name_id == y->name_id &&
+	       !memcmp(x->digest, y->digest, 32);
+}
+
+/* ishare_stack.c, under ishare_report.c */
 int ishare_entry_add(struct rimage *img, const char *path,
 		     enum erofs_ishare_kind kind, u64 file);
 /* mark what each stack shows as read and count each stack's figures */

@@ -98,19 +98,21 @@ struct mkfs_ctx {
 	struct mkfs_zctx *z;		/* NULL: nothing is compressed */
 };
 
-/* mkfs_scan.c */
-int mkfs_scan_tree(struct mkfs_ctx *ctx);
+/* mkfs_tree.c: the tree, below both sources */
 int mkfs_inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode);
 void mkfs_tree_release(struct mkfs_ctx *ctx);
 void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 			 u64 uid, u64 gid, s64 sec, u32 nsec);
 bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel);
 int mkfs_dir_seal(struct mkfs_inode *dir, u32 n);
-int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx);
 /* a regular file's data starts at *base in the returned fd */
 int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		  u64 *base);
 void mkfs_src_close(const struct mkfs_ctx *ctx, int fd);
+
+/* mkfs_scan.c: the tree from a source directory */
+int mkfs_scan_tree(struct mkfs_ctx *ctx);
+int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx);
 
 /* mkfs_tar.c: the tree from a tar archive instead of a directory */
 int mkfs_tar_scan(struct mkfs_ctx *ctx);

@@ -15,6 +15,7 @@ lib_liberofs_a_SOURCES = \
 	lib/ishare_stack.c \
 	lib/liberofs_mkfs.h \
 	lib/mkfs_batch.c \
+	lib/mkfs_tree.c \
 	lib/mkfs_scan.c \
 	lib/mkfs_tar.c \
 	lib/mkfs_xattr.c \

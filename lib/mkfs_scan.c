@@ -24,22 +24,6 @@ struct scan_path {
 	size_t root_len;	/* of the source prefix */
 };
 
-int mkfs_inode_append(struct mkfs_ctx *ctx, struct mkfs_inode *inode)
-{
-	if (ctx->ninodes == ctx->inodes_cap) {
-		u64 cap = ctx->inodes_cap ? ctx->inodes_cap * 2 : 1024;
-		void *p = realloc(ctx->inodes, cap * sizeof(*ctx->inodes));
-
-		if (!p)
-			return -ENOMEM;
-		ctx->inodes = p;
-		ctx->inodes_cap = cap;
-	}
-	ctx->inodes[ctx->ninodes++] = inode;
-	erofs_progress_add(ctx->cfg->progress, 1, 0);
-	return 0;
-}
-
 static u64 link_hash(dev_t dev, ino_t ino)
 {
 	u64 h = (u64)ino * 0x9E3779B97F4A7C15ULL ^ (u64)dev;
@@ -84,37 +68,6 @@ static struct mkfs_inode **links_slot(struct mkfs_ctx *ctx, dev_t dev,
 				 ctx->links[j]->src_ino != ino))
 		j = (j + 1) & (ctx->links_cap - 1);
 	return &ctx->links[j];
-}
-
-static u32 map_id(s64 force, s64 offset, u64 id)
-{
-	if (force >= 0)
-		return (u32)force;
-	return (u32)(id + offset);
-}
-
-/*
- * Owners and mtime of a source entry, as the options map them.  With
- * SOURCE_DATE_EPOCH an mtime at or past the build time is clamped to it
- * and older ones are kept, as erofs-utils does; -T alone sets them all.
- */
-void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
-			 u64 uid, u64 gid, s64 sec, u32 nsec)
-{
-	const struct erofs_mkfs_cfg *cfg = ctx->cfg;
-	bool fixed = cfg->timestamp >= 0 && cfg->timestamp_all;
-
-	if (cfg->clamp_mtime)
-		fixed = sec >= ctx->build_sec;
-	inode->uid = map_id(cfg->force_uid, cfg->uid_offset, uid);
-	inode->gid = map_id(cfg->force_gid, cfg->gid_offset, gid);
-	if (fixed || cfg->ignore_mtime) {
-		inode->mtime = ctx->build_sec;
-		inode->mtime_nsec = ctx->build_nsec;
-	} else {
-		inode->mtime = sec;
-		inode->mtime_nsec = nsec;
-	}
 }
 
 /*
@@ -182,22 +135,6 @@ static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 	}
 	err = mkfs_xattr_read(ctx, inode, path);
 	return err ?: set_selabel(ctx, inode, path, path + sp->root_len);
-}
-
-bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel)
-{
-	for (unsigned int i = 0; i < cfg->n_exclude_paths; i++) {
-		const char *p = cfg->exclude_paths[i];
-
-		while (p[0] == '/' || (p[0] == '.' && p[1] == '/'))
-			p += p[0] == '/' ? 1 : 2;
-		if (!strcmp(p, rel))
-			return true;
-	}
-	for (unsigned int i = 0; i < cfg->n_exclude_regexes; i++)
-		if (!regexec(&cfg->exclude_regexes[i], rel, 0, NULL, 0))
-			return true;
-	return false;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -325,30 +262,6 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 	return 0;
 }
 
-static int cmp_dentries(const void *a, const void *b)
-{
-	return strcmp(((const struct mkfs_dentry *)a)->name,
-		      ((const struct mkfs_dentry *)b)->name);
-}
-
-/*
- * dents[0, n) hold a directory's entries, with room for two more: add
- * "." and "..", and sort them all by name as the format wants.
- */
-int mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
-{
-	struct mkfs_dentry *d = dir->dents;
-
-	d[n] = (struct mkfs_dentry){ strdup("."), 1, EROFS_FT_DIR, dir };
-	d[n + 1] = (struct mkfs_dentry){ strdup(".."), 2, EROFS_FT_DIR,
-					 dir->parent ? dir->parent : dir };
-	dir->ndents = n + 2;
-	if (!d[n].name || !d[n + 1].name)
-		return -ENOMEM;
-	qsort(d, dir->ndents, sizeof(*d), cmp_dentries);
-	return 0;
-}
-
 static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		    struct scan_path *sp)
 {
@@ -403,43 +316,6 @@ out:
 		free(names[i]);
 	free(names);
 	return err;
-}
-
-/*
- * Where a regular file's data is: the source file, opened and checked
- * against the scan, or the tar archive, which stays open throughout.
- */
-int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		  u64 *base)
-{
-	struct stat st;
-	int fd;
-
-	*base = in->src_off;
-	if (ctx->tar)
-		return ctx->tar_fd;
-	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
-	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
-				     strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
-				     in->path);
-	}
-	if ((u64)st.st_size != in->size) {
-		close(fd);
-		return erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				     in->path);
-	}
-	return fd;
-}
-
-void mkfs_src_close(const struct mkfs_ctx *ctx, int fd)
-{
-	if (!ctx->tar)
-		close(fd);
 }
 
 #define OVL_OPAQUE	"trusted.overlay.opaque"
@@ -520,8 +396,6 @@ int mkfs_scan_tree(struct mkfs_ctx *ctx)
 	struct stat st;
 	int err;
 
-	if (ctx->cfg->tar)
-		return mkfs_tar_scan(ctx);
 	sp = malloc(sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
@@ -558,24 +432,4 @@ int mkfs_scan_tree(struct mkfs_ctx *ctx)
 out:
 	free(sp);
 	return err;
-}
-
-void mkfs_tree_release(struct mkfs_ctx *ctx)
-{
-	for (u64 i = 0; i < ctx->ninodes; i++) {
-		struct mkfs_inode *in = ctx->inodes[i];
-
-		for (u32 j = 0; j < in->ndents; j++)
-			free(in->dents[j].name);
-		free(in->dents);
-		free(in->path);
-		free(in->data);
-		free(in->xattrs);
-		free(in);
-	}
-	free(ctx->inodes);
-	free(ctx->links);
-	ctx->inodes = NULL;
-	ctx->links = NULL;
-	ctx->ninodes = 0;
 }

@@ -1023,7 +1023,7 @@ int erofs_mkfs_build(const struct erofs_mkfs_cfg *cfg, int fd)
 	err = init_sb(&ctx);
 	erofs_progress_phase(cfg->progress, "scanning", 0, 0);
 	if (!err)
-		err = mkfs_scan_tree(&ctx);
+		err = cfg->tar ? mkfs_tar_scan(&ctx) : mkfs_scan_tree(&ctx);
 	if (!err)
 		err = mkfs_overlay_whiteouts(&ctx);
 	/* compressed sizes must be known before the layout */

@@ -7,6 +7,7 @@ lib_liberofs_a_SOURCES += \
 	lib/reader_super.c \
 	lib/reader_inode.c \
 	lib/reader_data.c \
+	lib/reader_map.c \
 	lib/reader_dir.c \
 	lib/reader_xattr.c \
 	lib/liberofs_zreader.h \
