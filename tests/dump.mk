@@ -6,6 +6,7 @@ DUMP_TESTS = \
 	tests/dump/show.sh \
 	tests/dump/ishare-pair.sh \
 	tests/dump/ishare-many.sh \
+	tests/dump/ishare-json-names.sh \
 	tests/dump/ishare-names.sh \
 	tests/dump/ishare-metadata.sh \
 	tests/dump/ishare-stack.sh \

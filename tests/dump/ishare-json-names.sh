@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0+
+# --ishare-report --json with names that are UTF-8, not UTF-8, or hold
+# control characters and JSON's own quote and backslash: the output is
+# valid UTF-8 JSON, UTF-8 names appear as themselves (not as one escape
+# per byte), and every member decodes back to the exact bytes of its
+# source name with Python's surrogateescape, so no two names print alike.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/dump/common.sh"
+need_dump
+make_work
+
+mkdir "$WORK/a"
+$PYTHON - "$WORK/a" <<'PY'
+import os, sys
+names = [b"caf\xc3\xa9.txt", "日本語".encode(), "\U0001f600".encode(),
+         b"latin1-\xe9", b"latin1-\xc3", b"cut-\xe6\x97", b"ctl-\x1b[31m\x7f",
+         b"surrogate-\xed\xa0\x80", b"above-\xf4\x90\x80\x80",
+         b"overlong-\xc0\xaf", b'quote"back\\slash']
+for i, n in enumerate(names):
+    with open(os.path.join(sys.argv[1].encode(), n), "wb") as f:
+        f.write(bytes([65 + i]) * (100 + i))
+PY
+cp -a "$WORK/a" "$WORK/b"
+mkfs_img "$WORK/a.img" "$WORK/a" --ishare_key
+mkfs_img "$WORK/b.img" "$WORK/b" --ishare_key
+dump_ok --ishare-report --json --top=100 "$WORK/a.img" "$WORK/b.img" \
+	>"$WORK/r.json"
+
+$PYTHON - "$WORK" <<'PY' || fail "JSON names do not round-trip"
+import json, os, sys
+work = sys.argv[1]
+raw = open(os.path.join(work, "r.json"), "rb").read()
+text = raw.decode("utf-8")          # strict: the output is valid UTF-8
+rep = json.loads(text)
+want = sorted(os.listdir(os.path.join(work, "a").encode()))
+for img in ("a.img", "b.img"):
+    got = []
+    for g in rep["groups"]:
+        for m in g["members"]:
+            b = m.encode("utf-8", "surrogateescape")
+            prefix = os.path.join(work, img).encode() + b":/"
+            if b.startswith(prefix):
+                got.append(b[len(prefix):])
+    if sorted(got) != want:
+        sys.exit("%s: members %r, want %r" % (img, sorted(got), want))
+for n in ("café.txt", "日本語", "\U0001f600"):
+    if ('/%s"' % n).encode() not in raw:
+        sys.exit("UTF-8 name %r is not printed as itself" % n)
+PY
