@@ -67,9 +67,10 @@ for t in "$@"; do
 		case $t in *"$e") base=${t%"$e"}; break ;; esac
 	done
 	[ -f "$base.log" ] || continue
-	sed -n "s|^# took: \([0-9.]*\) s$|\1 $t|p" "$base.log" | tail -n 1
-done | sort -rn | head -n "${SLOWEST:-8}" | while read -r secs t; do
-	echo "slow: $secs s $t"
+	sed -n "s|^# took: \([0-9.]*\) s, cpu \([0-9.]*\) s$|\1 \2 $t|p" \
+		"$base.log" | tail -n 1
+done | sort -rn | head -n "${SLOWEST:-8}" | while read -r secs cpu t; do
+	echo "slow: $secs s (cpu $cpu s) $t"
 done
 
 line="$pass passed, $fail failed"
