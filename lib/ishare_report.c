@@ -483,28 +483,6 @@ void erofs_ishare_report_print_text(const struct erofs_ishare_report *r,
 		r->without - r->with, saved_percent(r));
 }
 
-/* the length of the valid UTF-8 sequence at c (shortest form, no
- * surrogates, at most U+10FFFF), or 0 when c does not start one */
-static size_t utf8_seq(const unsigned char *c)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (c[0] < 0xc2 || c[0] > 0xf4)
-		return 0;
-	n = c[0] >= 0xf0 ? 4 : c[0] >= 0xe0 ? 3 : 2;
-	cp = c[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((c[i] & 0xc0) != 0x80)	/* also stops at the NUL */
-			return 0;
-		cp = cp << 6 | (c[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * A JSON string of a name from an image.  Names are bytes: valid UTF-8
  * goes out as it is, control characters as \u00XX, and each byte that
@@ -514,6 +492,8 @@ static size_t utf8_seq(const unsigned char *c)
  */
 static void json_str(FILE *out, const char *s)
 {
+	const unsigned char *end = (const void *)(s + strlen(s));
+
 	fputc('"', out);
 	for (const unsigned char *c = (const void *)s; *c; c++) {
 		size_t n;
@@ -524,7 +504,7 @@ static void json_str(FILE *out, const char *s)
 			fprintf(out, "\\u%04x", *c);
 		else if (*c < 0x80)
 			fputc(*c, out);
-		else if ((n = utf8_seq(c)) != 0) {
+		else if ((n = erofs_utf8_len(c, end - c)) != 0) {
 			fwrite(c, 1, n, out);
 			c += n - 1;
 		} else {

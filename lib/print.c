@@ -92,16 +92,58 @@ const char *erofs_strerror(int err)
 	return strerror(err < 0 ? -err : err);
 }
 
-/* the escaped form of @c, NUL-terminated in @out[5]; its length */
-static size_t escape_char(char out[5], u8 c)
+size_t erofs_utf8_len(const void *p, size_t left)
+{
+	const u8 *c = p;
+	u32 cp;
+	size_t n;
+
+	if (!left || c[0] < 0xc2 || c[0] > 0xf4)
+		return 0;
+	n = c[0] >= 0xf0 ? 4 : c[0] >= 0xe0 ? 3 : 2;
+	if (n > left)
+		return 0;
+	cp = c[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((c[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (c[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates and code points past U+10FFFF */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * How many bytes at @s (of @left) go out as they are: a printable ASCII
+ * byte, or a UTF-8 sequence that is neither a C1 control (U+0080-U+009F,
+ * which some terminals obey like ESC) nor a bidirectional override or
+ * isolate (U+202A-U+202E, U+2066-U+2069, which reorder what is shown);
+ * 0 when the byte at @s must be escaped.
+ */
+static size_t plain_len(const u8 *s, size_t left)
+{
+	size_t n;
+
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 && s[0] < 0x7f && s[0] != '\\';
+	n = erofs_utf8_len(s, left);
+	if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+		return 0;
+	if (n == 3 && s[0] == 0xe2 &&
+	    ((s[1] == 0x80 && s[2] >= 0xaa && s[2] <= 0xae) ||
+	     (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
+		return 0;
+	return n;
+}
+
+/* the escaped form of the byte @c, NUL-terminated in @out[5]; its length */
+static size_t escape_byte(char out[5], u8 c)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	if (c >= 0x20 && c < 0x7f && c != '\\') {
-		out[0] = c;
-		out[1] = '\0';
-		return 1;
-	}
 	out[0] = '\\';
 	if (c == '\\') {
 		out[1] = '\\';
@@ -120,8 +162,19 @@ void erofs_escape(char *out, size_t outsz, const void *name, size_t len)
 	const u8 *s = name;
 	size_t o = 0;
 
-	for (size_t i = 0; i < len && o + 5 < outsz; i++)
-		o += escape_char(out + o, s[i]);
+	for (size_t i = 0; i < len && o + 5 < outsz;) {
+		size_t n = plain_len(s + i, len - i);
+
+		if (!n) {
+			o += escape_byte(out + o, s[i++]);
+			continue;
+		}
+		if (o + n + 5 >= outsz)
+			break;
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
 	if (outsz)
 		out[o < outsz ? o : outsz - 1] = '\0';
 }
@@ -129,16 +182,21 @@ void erofs_escape(char *out, size_t outsz, const void *name, size_t len)
 void erofs_fput_escaped(FILE *out, const void *name, size_t len)
 {
 	const u8 *s = name;
-	size_t run = 0;
+	size_t run = 0, i = 0;
 	char buf[5];
 
 	/* plain runs in one fwrite: a listing of many names stays cheap */
-	for (size_t i = 0; i < len; i++) {
-		if (escape_char(buf, s[i]) == 1)
+	while (i < len) {
+		size_t n = plain_len(s + i, len - i);
+
+		if (n) {
+			i += n;
 			continue;
+		}
 		fwrite(s + run, 1, i - run, out);
+		escape_byte(buf, s[i]);
 		fputs(buf, out);
-		run = i + 1;
+		run = ++i;
 	}
 	fwrite(s + run, 1, len - run, out);
 }

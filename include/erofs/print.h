@@ -44,14 +44,19 @@ void erofs_msg(int level, const char *tag, const char *fmt, ...)
 	(erofs_err(fmt, ##__VA_ARGS__), (ret))
 
 /*
- * A name from an image, fit for one line of text: printable ASCII is
- * kept, a backslash doubled, anything else (control characters, ESC,
- * newlines, bytes >= 0x7f) written as \xNN, so that a hostile name can
- * neither split a line nor drive the terminal.  erofs_escape() truncates
- * to @outsz (4 * len + 1 always fits); erofs_fput_escaped() writes it all.
+ * A name from an image, fit for one line of text: printable ASCII and
+ * valid UTF-8 are kept, a backslash doubled, anything else (control
+ * characters, ESC, newlines, DEL, C1 controls, bidirectional overrides,
+ * bytes that are not valid UTF-8) written as \xNN per byte, so that a
+ * hostile name can neither split a line, drive the terminal nor reorder
+ * what is shown.  erofs_escape() truncates to @outsz (4 * len + 1 always
+ * fits); erofs_fput_escaped() writes it all.
  */
 void erofs_escape(char *out, size_t outsz, const void *name, size_t len);
 void erofs_fput_escaped(FILE *out, const void *name, size_t len);
+/* the length of the valid UTF-8 sequence at @p (of @left bytes): shortest
+ * form, no UTF-16 surrogates, at most U+10FFFF; 0 when none starts there */
+size_t erofs_utf8_len(const void *p, size_t left);
 
 /* strerror() for a negative errno, without a static buffer of ours */
 const char *erofs_strerror(int err);
