@@ -4,6 +4,7 @@
 # failures and skips, counts a test without results as failed, and can
 # never say "0 passed, 0 failed".
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+not_in_sanitizer_build "checks the summary script, not the tools"
 make_work
 cd "$WORK"
 summary="sh $TESTS_DIR/summary.sh --ext .sh"

@@ -45,12 +45,14 @@ need_root() {
 	is_root || skip "needs root"
 }
 
-# For tests that build their own copy of the source and never run this
-# build's tools (the tarball, the Debian package): the sanitizer build of
-# the suite would only repeat them, so they run in the other build alone.
+# not_in_sanitizer_build [WHY]: for tests whose outcome the sanitizers
+# cannot change: they build their own copy of the source (the tarball, the
+# Debian package; the default WHY), or check only the suite's own Python
+# and shell tooling, or a kernel in QEMU.  The sanitizer build of the
+# suite would only repeat them, so they run in the other build alone.
 not_in_sanitizer_build() {
 	if grep -q -e '-fsanitize=' "${top_builddir:-.}/Makefile" 2>/dev/null; then
-		skip "builds its own copy of the source: checked by the build without sanitizers"
+		skip "${1:-builds its own copy of the source}: checked by the build without sanitizers"
 	fi
 }
 

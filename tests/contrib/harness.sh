@@ -9,6 +9,7 @@
 # guest's progress is shown, --keep names its directory and nothing
 # greps a log that does not exist yet.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+not_in_sanitizer_build "checks contrib/qemu/run.sh, not the tools"
 make_work
 run=$top_srcdir/contrib/qemu/run.sh
 

@@ -10,6 +10,7 @@
 set -eu
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
+not_in_sanitizer_build "checks the kernel in QEMU; the host tools run sanitized elsewhere"
 
 run=$top_srcdir/contrib/qemu/run.sh
 cache=${EROFS_TOOLS_CACHE:-/var/cache/erofs-tools}
