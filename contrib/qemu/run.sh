@@ -639,10 +639,22 @@ qemu() {	# PROBE_SECONDS ACCEL...
 boot() {
 	local t0 mib
 	t0=$(date +%s)
-	mib=$(du -sm "$initrd" | cut -f1)
-	note "guest: reads its $mib MiB of images about ten times (mounted" \
-		"four ways, checksums, lifetime): seconds with KVM, about" \
-		"$(( mib / 3 + 10 )) s under TCG"
+	mib=$(du -sm "$initrd/pairs" | cut -f1)
+	[ ! -s "$work/pairs" ] && [ ! -d "$initrd/forge" ] ||
+	note "guest: reads its $mib MiB of pair images about ten times" \
+		"(mounted four ways, checksums, lifetime): seconds with KVM," \
+		"about $(( mib / 3 + 10 )) s under TCG"
+	if [ -s "$work/stack-groups" ]; then
+		mib=$(du -sm "$initrd/stacks" | cut -f1)
+		apps=
+		[ ${#stack_debian[@]} = 0 ] || apps=", then starts the"
+		[ ${#stack_debian[@]} = 0 ] || apps+=" applications of"
+		[ ${#stack_debian[@]} = 0 ] || apps+=" --stack-debian"
+		note "guest: reads every view of its $mib MiB of layer images" \
+			"twice (without and with sharing, and every file's" \
+			"sha256 each time)$apps: about $(( mib / 3 + 10 )) s" \
+			"under TCG${apps:+, plus a minute or two per application}"
+	fi
 	if ! { python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' \
 			2>/dev/null && qemu 20 -accel kvm; }; then
 		qemu 0 -accel tcg || {
