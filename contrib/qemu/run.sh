@@ -292,6 +292,8 @@ ensure_deps() {
 	if [ -n "$kernel" ] || [ -f "$cache/kernel/$(kernel_key)/bzImage" ]; then
 		pkgs=(qemu-system-x86 busybox-static gcc libc6-dev cpio python3)
 	fi
+	# debian-stack.py makes the layers it does not find in its cache
+	[ ${#stack_debian[@]} = 0 ] || pkgs+=(mmdebstrap)
 	miss=$(missing_pkgs | tr '\n' ' ')
 	[ -z "$miss" ] && return 0
 	[ $install = 1 ] || skip "missing packages: $miss"
