@@ -48,11 +48,12 @@ redis_start() {	# ROOT PORT WHAT
 }
 
 # initdb into the view's /tmp (its writable upper directory, on tmpfs) as
-# the postgres user the package created
+# the postgres user the package created.  By its full path: busybox's
+# chroot runs its own applet of a name it has (setpriv) before PATH
 initdb() {	# ROOT WHAT
 	bin=$(ls -d "$1"/usr/lib/postgresql/*/bin | head -1)
 	bin=${bin#"$1"}
-	check "$2" "$1" setpriv --reuid=postgres --regid=postgres \
+	check "$2" "$1" /usr/bin/setpriv --reuid=postgres --regid=postgres \
 		--init-groups "$bin/initdb" -D /tmp/pgdata -E UTF8 --locale=C \
 		--auth=trust --no-sync
 }
