@@ -16,4 +16,8 @@ EXTRA_DIST += tests/contrib/harness.sh tests/contrib/qemu.sh \
 	contrib/qemu/mnt.c \
 	contrib/qemu/rd.c \
 	contrib/qemu/genpair.py \
+	contrib/qemu/genstack.py \
+	contrib/qemu/stack-host.py \
+	contrib/qemu/stack-apps.sh \
+	contrib/qemu/debian-stack.py \
 	contrib/qemu/forge-fingerprint.py

@@ -130,6 +130,130 @@ for p in /pairs/*/; do
 	lifetime "$p"
 done
 
+# /stacks/GROUP: layers/LN.img, stacks.txt ("NAME LN.img ..." lowest
+# first), NAME.sha256 (every file of NAME's merged view, from the tars on
+# the host) and, for --stack-debian, apps.txt ("APP STACK_A STACK_B")
+# layers of GROUP mounted file-backed at /l/GROUP/LN, each once
+mount_layers() {	# GROUP OPTS
+	for img in /stacks/$1/layers/*.img; do
+		l=/l/$1/$(basename "$img" .img)
+		mkdir -p "$l"
+		mount_img "$img" "$l" "$2" file || { say FAIL "$1" mount "$l"; return 1; }
+	done
+}
+
+umount_layers() {	# GROUP
+	for l in /l/$1/*; do
+		umount "$l"
+	done
+}
+
+# overlayfs wants the upper layer first
+lowerdirs() {	# GROUP NAME
+	awk -v n="$2" -v g="/l/$1/" '$1 == n {
+		s = ""
+		for (i = NF; i >= 2; i--) {
+			sub(/\.img$/, "", $i)
+			s = s (s == "" ? "" : ":") g $i
+		}
+		print s
+	}' "/stacks/$1/stacks.txt"
+}
+
+# the merged view of every stack of GROUP at /o/NAME, read-only
+mount_views() {	# GROUP
+	for n in $(awk '{ print $1 }' "/stacks/$1/stacks.txt"); do
+		mkdir -p "/o/$n"
+		/bin/mnt overlay "/o/$n" overlay "lowerdir=$(lowerdirs "$1" "$n")" ||
+			{ say FAIL "$1" overlay "$n"; return 1; }
+	done
+}
+
+umount_views() {	# GROUP
+	for n in $(awk '{ print $1 }' "/stacks/$1/stacks.txt"); do
+		umount "/o/$n"
+	done
+}
+
+# read every file of every merged view of GROUP; then every file's
+# sha256 must be the host's and no other file be there
+stack_measure() {	# GROUP LABEL OPTS
+	g=$1
+	say STEP "stacks $g: reading every file of every view, $2"
+	mount_layers "$g" "$3" || return
+	mount_views "$g" || { umount_layers "$g"; return; }
+	drop
+	find /o > /dev/null
+	c0=$(cached_kb)
+	find /o -type f -exec cat {} + > /dev/null
+	c1=$(cached_kb)
+	say SRESULT "$g" "$2" $((c1 - c0))
+	r=ok
+	for n in $(awk '{ print $1 }' "/stacks/$g/stacks.txt"); do
+		(cd "/o/$n" && sha256sum -c -s "/stacks/$g/$n.sha256") ||
+			{ r=FAIL; say FAIL "$g" "$2" "$n: a file's bytes differ"; }
+		got=$(find "/o/$n" -type f | wc -l)
+		want=$(wc -l < "/stacks/$g/$n.sha256")
+		[ "$got" = "$want" ] ||
+			{ r=FAIL; say FAIL "$g" "$2" "$n: $got files, want $want"; }
+	done
+	say SCHECK "$g" "$2" "$r"
+	umount_views "$g"
+	umount_layers "$g"
+}
+
+# file pages only: the upper directories and /dev/shm of the running
+# applications are tmpfs (Shmem, part of Cached), not layer data
+file_kb() {
+	awk '/^Cached:/ { c = $2 } /^Shmem:/ { s = $2 } END { print c - s }' \
+		/proc/meminfo
+}
+
+# start APP from both merged views at once, as containers: each view an
+# overlay with a writable upper directory on tmpfs, /proc mounted; then
+# the page cache they hold
+stack_run() {	# GROUP APP STACK_A STACK_B LABEL OPTS
+	g=$1
+	say STEP "stacks $g: starting $2 from $3 and $4, $5"
+	mount_layers "$g" "$6" || return
+	mkdir -p /rw
+	mount -t tmpfs tmpfs /rw
+	for n in "$3" "$4"; do
+		mkdir -p "/rw/$n/u" "/rw/$n/w" "/r/$n"
+		mount -t overlay overlay -o "lowerdir=$(lowerdirs "$g" "$n"),upperdir=/rw/$n/u,workdir=/rw/$n/w" "/r/$n" ||
+			say FAIL "$g" "$5" "overlay $n"
+		mount -t proc proc "/r/$n/proc"
+	done
+	drop
+	c0=$(file_kb)
+	t0=$(date +%s)
+	r=ok
+	stack-apps start "$2" "/r/$3" "/r/$4" || r=FAIL
+	c1=$(file_kb)
+	say SRUN "$g" "$5" $((c1 - c0)) "$r" $(( $(date +%s) - t0 ))
+	stack-apps stop "$2" "/r/$3" "/r/$4"
+	for n in "$3" "$4"; do
+		umount "/r/$n/proc"
+		umount "/r/$n"
+	done
+	umount /rw
+	umount_layers "$g"
+}
+
+if [ -d /stacks ]; then
+	ifconfig lo 127.0.0.1 up
+fi
+for g in /stacks/*/; do
+	[ -d "$g" ] || continue
+	g=$(basename "$g")
+	stack_measure "$g" without ro
+	stack_measure "$g" with ro,inode_share,domain_id=s
+	[ -f "/stacks/$g/apps.txt" ] || continue
+	read -r app sa sb < "/stacks/$g/apps.txt"
+	stack_run "$g" "$app" "$sa" "$sb" without ro
+	stack_run "$g" "$app" "$sa" "$sb" with ro,inode_share,domain_id=s
+done
+
 # /forge: good.img holds /good; forged.img holds /evil, another file of
 # the same size whose fingerprint was patched to good's; mkfs.img was made
 # by our mkfs from a tree where /evil carried that forged xattr

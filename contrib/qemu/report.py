@@ -6,9 +6,12 @@ report.py WORKDIR TOLERANCE
 
 WORKDIR holds guest.txt (the guest's console), pairs (one pair name a
 line), NAME.json, NAME.a.json and NAME.b.json (dump.erofs --ishare-report
-of both images and of each alone) and, with --forge, forge.* from the
-host.  Prints one line per pair, the forged-fingerprint section and
-"result: PASS" or "FAIL"; exits 0 or 1.
+of both images and of each alone), with --forge forge.* from the host,
+and with layer stacks stack-groups (one group a line) and
+initrd/stacks/GROUP/report.json (dump.erofs --ishare-report --stack).
+Prints one line per pair, one per stack group (reading every file, and
+running the application of a --stack-debian group), the
+forged-fingerprint section and "result: PASS" or "FAIL"; exits 0 or 1.
 """
 import json, os, sys
 work, tol = sys.argv[1], float(sys.argv[2])
@@ -68,6 +71,69 @@ for n in names:
         "ok" if good else "FAIL (bytes %s, unmount %s/%d KiB left, "
         "two domains %s KiB, expected %d)" % (
             "ok" if all(ok) else "WRONG", lt[0], lt[1], two, alone)))
+# layer stacks: reading every file of every merged view, and running
+# the application from both views of a --stack-debian group
+groups = open(os.path.join(work, "stack-groups")).read().split() \
+    if os.path.exists(os.path.join(work, "stack-groups")) else []
+sres, schk, srun, apps = {}, {}, {}, {}
+for line in open(os.path.join(work, "guest.txt")):
+    f = line.split()
+    if len(f) < 5 or f[0] != "@@":
+        continue
+    if f[1] == "SRESULT":
+        sres[(f[2], f[3])] = int(f[4])
+    elif f[1] == "SCHECK":
+        schk[(f[2], f[3])] = f[4]
+    elif f[1] == "SRUN" and len(f) >= 7:
+        srun[(f[2], f[3])] = (int(f[4]), f[5], int(f[6]))
+    elif f[1] == "APP":
+        apps.setdefault(f[2], []).append(f[4])
+if groups:
+    w = max([22] + [len(g) for g in groups])
+    if names:
+        print()
+    hdr = "%-*s %6s %9s %9s %9s %9s %9s %9s  %s" % (
+        w, "stacks (read all)", "files", "data MiB", "predicted",
+        "without", "with", "measured", "predicted", "checks")
+    print(hdr)
+    print("-" * len(hdr))
+for g in groups:
+    rep = json.load(open(os.path.join(work, "initrd", "stacks", g,
+                                      "report.json")))
+    t = rep["total"]
+    wo, wi = sres.get((g, "without")), sres.get((g, "with"))
+    if not wo or wi is None:
+        print("%-*s no result" % (w, g))
+        bad = 1
+        continue
+    meas = 100.0 * (wo - wi) / wo
+    ok = schk.get((g, "without")) == "ok" and schk.get((g, "with")) == "ok"
+    good = ok and abs(meas - t["saved_percent"]) <= tol
+    bad |= not good
+    print("%-*s %6d %9.1f %7.1fMi %7.1fMi %7.1fMi %8.2f%% %8.2f%%  %s" % (
+        w, g, t["files"], t["bytes"] / 1048576,
+        t["page_cache_bytes_without"] / 1048576, wo / 1024, wi / 1024, meas,
+        t["saved_percent"],
+        "ok" if good else "FAIL (bytes %s)" % ("ok" if ok else "WRONG")))
+ran = [g for g in groups if (g, "without") in srun or (g, "with") in srun]
+if ran:
+    print()
+    hdr = "%-*s %9s %9s %9s  %s" % (w, "stacks (running)", "without",
+                                    "with", "saved", "apps")
+    print(hdr)
+    print("-" * len(hdr))
+for g in ran:
+    wo, wi = srun.get((g, "without")), srun.get((g, "with"))
+    st = apps.get(g, [])
+    ok = wo is not None and wi is not None and wo[1] == "ok" and \
+        wi[1] == "ok" and len(st) >= 4 and all(x == "ok" for x in st)
+    bad |= not ok
+    if wo is None or wi is None or not wo[0]:
+        print("%-*s no result" % (w, g))
+        continue
+    print("%-*s %7.1fMi %7.1fMi %8.2f%%  %s (%d s, %d s)" % (
+        w, g, wo[0] / 1024, wi[0] / 1024, 100.0 * (wo[0] - wi[0]) / wo[0],
+        "ok" if ok else "FAIL", wo[2], wi[2]))
 forge = [l.split() for l in open(os.path.join(work, "guest.txt"))
          if l.startswith("@@ FORGE")]
 if os.path.exists(os.path.join(work, "forge.good")) and not forge:

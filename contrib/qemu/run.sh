@@ -29,6 +29,9 @@ plan=0
 kernel=
 debian=()
 pairs=()
+stack_specs=()	# --stack NAME=LAYER,...: one group, "stack"
+stack_gen=0	# --stack-generated[=N]: genstack.py's files in base
+stack_debian=()	# --stack-debian PKG[,PKG...]: one group each
 mkfs_a=()	# mkfs.erofs options of image A of the pairs run.sh makes
 mkfs_b=()	# and of image B
 
@@ -45,9 +48,23 @@ Pairs (default: --generated --forge --debian perl-modules-5.36
   --pair NAME A B       two images already made with mkfs --ishare_key,
                         or two directories to make them from
   --forge               also show what a forged fingerprint does
-  --quick               --generated=60 --forge, and a 60-file pair whose A
-                        is compressed with lz4hc and B is not (what make
-                        check runs)
+  --quick               --generated=60 --forge, a 60-file pair whose A
+                        is compressed with lz4hc and B is not, and
+                        --stack-generated=30 (what make check runs)
+Layer stacks (container images as containerd's EROFS snapshotter runs
+them: one image per layer, an overlayfs per container image):
+  --stack NAME=LAYER[,LAYER...]
+                        a stack of layer tars or directories, lowest
+                        first; all --stack stacks are measured together,
+                        a layer named in several is mounted once
+  --stack-generated[=N] two generated stacks over one base layer of N
+                        files (default 120), with whiteouts, an opaque
+                        directory and replaced files (genstack.py)
+  --stack-debian PKG[,PKG...]
+                        Debian 12 minbase + PKG as released (A) and with
+                        bookworm-security (B), two layers each, made by
+                        debian-stack.py (cached); the guest also starts
+                        the application from both (stack-apps.sh)
 Images (of --generated, --debian and --pair directories; the pair's name
 gets .ALG, or .A~B when A and B differ):
   --compress ALG[,LEVEL]
@@ -120,7 +137,25 @@ while [ $# -gt 0 ]; do
 		if [ "$1" = --mkfs-a ]; then mkfs_a+=("${i[@]}"); else mkfs_b+=("${i[@]}"); fi
 		shift ;;
 	--forge) forge=1 ;;
-	--quick) gen_files=60; forge=1; quick=1 ;;
+	--quick) gen_files=60; forge=1; quick=1; stack_gen=30 ;;
+	--stack) need_args "$1" 1 "NAME=LAYER[,LAYER...] (tars or directories)" \
+			"${@:2}"
+		[[ $2 =~ ^[A-Za-z0-9._+-]+=[^=]+$ ]] ||
+			bad_usage "--stack: '$2' is not NAME=LAYER[,LAYER...] (NAME of letters, digits, ._+-)"
+		IFS=, read -ra i <<< "${2#*=}"
+		for l in "${i[@]}"; do
+			[ -r "$l" ] && { [ -f "$l" ] || [ -d "$l" ]; } ||
+				bad_usage "--stack ${2%%=*}: no layer tar or directory '$l'"
+		done
+		stack_specs+=("$2"); shift ;;
+	--stack-generated) stack_gen=120 ;;
+	--stack-generated=*) stack_gen=${1#*=}
+		[[ $stack_gen =~ ^[1-9][0-9]*$ ]] && [ "$stack_gen" -ge 20 ] ||
+			bad_usage "--stack-generated=N needs a file count of 20 or more, not '$stack_gen'" ;;
+	--stack-debian) need_args "$1" 1 "packages: PKG[,PKG...]" "${@:2}"
+		[[ $2 =~ ^[a-z0-9][a-z0-9.+-]*(,[a-z0-9][a-z0-9.+-]*)*$ ]] ||
+			bad_usage "--stack-debian: '$2' is not PKG[,PKG...]"
+		stack_debian+=("$2"); shift ;;
 	--build-dir|--cache|--tolerance|--jobs|--kernel)
 		need_args "$1" 1 "a value" "${@:2}"
 		case $1 in
@@ -142,7 +177,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ "$gen_files" = 0 ] && [ ${#debian[@]} = 0 ] && [ ${#pairs[@]} = 0 ] &&
-   [ $forge = 0 ] && [ $kernel_only = 0 ]; then
+   [ $forge = 0 ] && [ $kernel_only = 0 ] && [ ${#stack_specs[@]} = 0 ] &&
+   [ "$stack_gen" = 0 ] && [ ${#stack_debian[@]} = 0 ]; then
 	gen_files=200
 	forge=1
 	# shellcheck disable=SC2054 # a comma joins packages into one pair
@@ -256,6 +292,8 @@ ensure_deps() {
 	if [ -n "$kernel" ] || [ -f "$cache/kernel/$(kernel_key)/bzImage" ]; then
 		pkgs=(qemu-system-x86 busybox-static gcc libc6-dev cpio python3)
 	fi
+	# debian-stack.py makes the layers it does not find in its cache
+	[ ${#stack_debian[@]} = 0 ] || pkgs+=(mmdebstrap)
 	miss=$(missing_pkgs | tr '\n' ' ')
 	[ -z "$miss" ] && return 0
 	[ $install = 1 ] || skip "missing packages: $miss"
@@ -492,6 +530,42 @@ PY
 	rm -rf "$f"
 }
 
+# --- layer stacks ----------------------------------------------------------
+# a group of stacks the guest measures together: every distinct layer
+# made into an image the way containerd makes it (stack-host.py), what
+# each merged view must hold, and dump.erofs's prediction, checked on the
+# host against the merged trees before anything boots
+add_stack_group() {	# GROUP NAME=LAYER,...
+	local g=$1
+	shift
+	note "stack group $g: $*"
+	python3 "$here/stack-host.py" "$MKFS" "$DUMP" "$initrd/stacks/$g" "$@" ||
+		die "stack group $g: the host side failed"
+	echo "$g" >> "$work/stack-groups"
+}
+
+stack_generated() {
+	local g=$work/genstack
+	python3 "$here/genstack.py" --files "$stack_gen" "$g"
+	add_stack_group "generated-$stack_gen" \
+		"genA=$g/base.tar,$g/app-a.tar" "genB=$g/base.tar,$g/app-b.tar"
+	rm -rf "$g"
+}
+
+# Debian 12 minbase + PKG..., as released (a) and with the security
+# updates (b): two layers per image, from debian-stack.py's cache
+stack_debian_group() {	# PKG[,PKG...]
+	local name=${1//,/+} d
+	local -a t
+	d=$cache/stack-debian
+	mapfile -t t < <(python3 "$here/debian-stack.py" --cache "$d" "$1")
+	[ ${#t[@]} = 4 ] || die "--stack-debian $1: debian-stack.py failed"
+	add_stack_group "$name" "$name.a=${t[0]},${t[1]}" "$name.b=${t[2]},${t[3]}"
+	echo "$name $name.a $name.b" > "$initrd/stacks/$name/apps.txt"
+	echo "$name: a = $(sed 's/^a: //' "$d/$name-a.versions");" \
+		"b = $(sed 's/^b: //' "$d/$name-b.versions")" >> "$work/versions"
+}
+
 # --- the guest -------------------------------------------------------------
 make_initrd() {
 	mkdir -p "$initrd/bin" "$initrd/proc" "$initrd/sys" "$initrd/dev" \
@@ -499,7 +573,9 @@ make_initrd() {
 	cp /bin/busybox "$initrd/bin/busybox"
 	gcc -static -Os -o "$initrd/bin/mnt" "$here/mnt.c"
 	gcc -static -Os -o "$initrd/bin/rd" "$here/rd.c"
+	cp "$here/stack-apps.sh" "$initrd/bin/stack-apps"
 	cp "$here/guest-init.sh" "$initrd/init"
+	chmod +x "$initrd/bin/stack-apps"
 	chmod +x "$initrd/init"
 	(cd "$initrd" && find . | cpio -o -H newc --quiet) > "$work/initrd.cpio"
 }
@@ -565,10 +641,22 @@ qemu() {	# PROBE_SECONDS ACCEL...
 boot() {
 	local t0 mib
 	t0=$(date +%s)
-	mib=$(du -sm "$initrd" | cut -f1)
-	note "guest: reads its $mib MiB of images about ten times (mounted" \
-		"four ways, checksums, lifetime): seconds with KVM, about" \
-		"$(( mib / 3 + 10 )) s under TCG"
+	mib=$(du -sm "$initrd/pairs" | cut -f1)
+	[ ! -s "$work/pairs" ] && [ ! -d "$initrd/forge" ] ||
+	note "guest: reads its $mib MiB of pair images about ten times" \
+		"(mounted four ways, checksums, lifetime): seconds with KVM," \
+		"about $(( mib / 3 + 10 )) s under TCG"
+	if [ -s "$work/stack-groups" ]; then
+		mib=$(du -sm "$initrd/stacks" | cut -f1)
+		apps=
+		[ ${#stack_debian[@]} = 0 ] || apps=", then starts the"
+		[ ${#stack_debian[@]} = 0 ] || apps+=" applications of"
+		[ ${#stack_debian[@]} = 0 ] || apps+=" --stack-debian"
+		note "guest: reads every view of its $mib MiB of layer images" \
+			"twice (without and with sharing, and every file's" \
+			"sha256 each time)$apps: about $(( mib / 3 + 10 )) s" \
+			"under TCG${apps:+, plus a minute or two per application}"
+	fi
 	if ! { python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' \
 			2>/dev/null && qemu 20 -accel kvm; }; then
 		qemu 0 -accel tcg || {
@@ -604,6 +692,13 @@ if [ $plan = 1 ]; then
 		[ ! -d "$a" ] && [ ! -d "$b" ] || n+=$sfx
 		echo "pair $n: a = $a; b = $b"
 	done
+	[ "$stack_gen" = 0 ] || echo "stacks generated-$stack_gen:" \
+		"genA = base,app-a; genB = base,app-b (genstack.py --files $stack_gen)"
+	[ ${#stack_specs[@]} = 0 ] || echo "stacks stack: ${stack_specs[*]}"
+	for d in "${stack_debian[@]}"; do
+		echo "stacks ${d//,/+}: ${d//,/+}.a = base-a,${d//,/+}-a;" \
+			"${d//,/+}.b = base-b,${d//,/+}-b (debian-stack.py; cache $cache/stack-debian)"
+	done
 	[ $forge = 0 ] || echo "forge: yes"
 	echo "kernel: ${kernel:-$cache/kernel/$(kernel_key)/bzImage}"
 	exit 0
@@ -626,6 +721,10 @@ mkdir -p "$initrd/pairs"
 for d in "${debian[@]}"; do pair_debian "$d"; done
 for p in "${pairs[@]}"; do pair_given "$p"; done
 [ $forge = 0 ] || make_forge
+: > "$work/stack-groups"
+[ "$stack_gen" = 0 ] || stack_generated
+[ ${#stack_specs[@]} = 0 ] || add_stack_group stack "${stack_specs[@]}"
+for d in "${stack_debian[@]}"; do stack_debian_group "$d"; done
 make_initrd
 boot
 [ -f "$work/versions" ] && cat "$work/versions"

@@ -66,6 +66,13 @@ want 2 "--mkfs-b needs mkfs.erofs options, quoted as one argument" --mkfs-b
 want 2 "unknown option '--bogus'" --bogus
 want 2 "--jobs needs a value" --jobs
 want 2 "--generated=N needs a file count, not 'x'" --generated=x
+want 2 "--stack: 'x' is not NAME=LAYER[,LAYER...]" --stack x
+want 2 "--stack s: no layer tar or directory 'missing.tar'" \
+	--stack s=a.img,missing.tar
+want 2 "--stack-generated=N needs a file count of 20 or more, not '5'" \
+	--stack-generated=5
+want 2 "--stack-debian: 'Bad,' is not PKG[,PKG...]" --stack-debian Bad,
+want 2 "--stack-debian needs packages: PKG[,PKG...]" --stack-debian
 
 want 1 "apt knows no package 'nope' (if it exists, apt-get update may be needed)" \
 	--plan --debian nope
@@ -86,6 +93,10 @@ mkdir -p tree
 want 0 "pair mine.lz4~lzma: a = tree; b = a.img" \
 	--plan --pair mine tree a.img --mkfs-a "-z lz4" --mkfs-b "-z lzma"
 want 0 "pair generated-60.lz4hc~plain: genpair.py --files 60 --text" --plan --quick
+want 0 "stacks generated-30: genA = base,app-a; genB = base,app-b" --plan --quick
+want 0 "stacks stack: s=a.img,tree" --plan --stack s=a.img,tree
+want 0 "stacks redis-server+redis-tools: redis-server+redis-tools.a = base-a,redis-server+redis-tools-a;" \
+	--plan --stack-debian redis-server,redis-tools
 want 1 "mkfs.erofs options of image A (-z nope):" \
 	--plan --generated --compress nope --build-dir "$top_builddir"
 
@@ -112,6 +123,28 @@ python3 "$top_srcdir/contrib/qemu/report.py" rep 2 > rep.out ||
 ! grep -q '^pair\|^---' rep.out || { cat rep.out; fail "report.py: empty table"; }
 grep -qx 'result: PASS' rep.out || fail "report.py: no result line"
 note "report.py, --forge alone: no table, $(tail -1 rep.out)"
+
+# the host side of the stack mode with the real tools: a generated pair
+# of stacks over one base layer becomes containerd-made layer images,
+# each view's expected files and the report, checked against the merged
+# trees by stack-host.py itself
+if [ -x "$top_builddir/mkfs/mkfs.erofs" ] && [ -x "$top_builddir/dump/dump.erofs" ]; then
+	q=$top_srcdir/contrib/qemu
+	$PYTHON "$q/genstack.py" --files 20 gs || fail "genstack.py failed"
+	$PYTHON "$q/stack-host.py" "$top_builddir/mkfs/mkfs.erofs" \
+		"$top_builddir/dump/dump.erofs" sh "a=gs/base.tar,gs/app-a.tar" \
+		"b=gs/base.tar,gs/app-b.tar" > sh.out 2>&1 ||
+		{ cat sh.out; fail "stack-host.py failed"; }
+	printf 'a L0.img L1.img\nb L0.img L2.img\n' | cmp -s - sh/stacks.txt ||
+		fail "stack-host.py: stacks.txt: $(cat sh/stacks.txt)"
+	grep -q '"stacks": 2,' sh/report.json || fail "base layer not in both stacks"
+	grep -q '\.wh\.' sh/a.sha256 sh/b.sha256 && fail "a whiteout shows in a view"
+	grep -q ' \./etc/app\.conf$' sh/a.sha256 &&
+	! grep -q ' \./etc/conf0$' sh/a.sha256 ||
+		fail "the opaque etc/ of the app layer did not hide base's"
+	n=$(wc -l < sh/a.sha256)
+	note "stack-host.py: $n files in view a, report checked by the model"
+fi
 
 # a stand-in for qemu: the guest's first line, two steps, then done
 [ -x /bin/busybox ] && command -v gcc cpio > /dev/null || {

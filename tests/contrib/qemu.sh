@@ -3,7 +3,10 @@
 # The kernel side: boot our patched 6.12 kernel in QEMU and check that a
 # small generated pair shares page cache as dump.erofs --ishare-report
 # predicts (within 2 percentage points), that every file reads back its
-# own bytes, and what a forged fingerprint does (contrib/qemu/run.sh
+# own bytes, what a forged fingerprint does, and that a small generated
+# pair of layer stacks (two overlays over one shared base layer, with
+# whiteouts, an opaque directory and replaced files) shares as predicted
+# with every file of each merged view right (contrib/qemu/run.sh
 # --quick).  Runs when the cached kernel exists, or when the packages to
 # build one are installed (the first build takes long: see
 # contrib/qemu/README.md); skips (77) otherwise.  Never installs anything.
