@@ -64,3 +64,9 @@ for f in "$WORK/r.txt" "$WORK/ls.txt"; do
 	! LC_ALL=C grep -q "$(printf '[\033\177]')" "$f" ||
 		fail "$(basename "$f"): a raw control character"
 done
+# and the text report names the same files as the JSON one
+T=trusted.erofs.fingerprint
+dump_ok --ishare-report "$WORK/a.img" "$WORK/b.img" >"$WORK/all.txt"
+dump_ok --ishare-report --json "$WORK/a.img" "$WORK/b.img" >"$WORK/all.json"
+$CHECK check "$WORK/all.json" "$WORK/all.txt" "$WORK/a.img=$WORK/a=$T" \
+	"$WORK/b.img=$WORK/b=$T" >/dev/null || fail "text and JSON reports differ"

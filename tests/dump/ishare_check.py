@@ -167,6 +167,25 @@ TOTAL_RE = re.compile(r"  (without sharing|with sharing|saved): +\S+ \S+ "
                       r"\((\d+) bytes(?:, ([0-9.]+)%)?\)$")
 
 
+def unescape(name):
+    """A name as the text report prints it (\\xNN for a byte that could
+    drive a terminal or is not UTF-8, \\\\ for a backslash) back to what
+    json.load() gives for the same name (bytes that are not UTF-8 as
+    surrogateescape's lone surrogates)."""
+    b, out, i = name.encode("utf-8", "surrogateescape"), bytearray(), 0
+    while i < len(b):
+        if b[i:i + 2] == b"\\\\":
+            out += b"\\"
+            i += 2
+        elif b[i:i + 2] == b"\\x" and len(b) >= i + 4:
+            out.append(int(b[i + 2:i + 4], 16))
+            i += 4
+        else:
+            out.append(b[i])
+            i += 1
+    return out.decode("utf-8", "surrogateescape")
+
+
 def parse_text(text):
     """The numbers of the text report, in the shape of the JSON one."""
     rep = {"images": [], "groups": [], "total": {}, "ngroups": None}
@@ -186,7 +205,7 @@ def parse_text(text):
             rep["groups"].append(group)
             continue
         if line.startswith("    ") and group:
-            group["members"].append(line[4:])
+            group["members"].append(unescape(line[4:]))
             continue
         m = TOTAL_RE.match(line)
         if m:
