@@ -118,9 +118,13 @@ static inline bool z_whole_fragment(const struct mkfs_inode *in)
 int z_parse_algs(const char *spec, unsigned int pclustersize,
 		 struct z_erofs_alg_cfg *algs, unsigned int *nalgs);
 
-/* mkfs_zfile.c */
-int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd);
-int z_add_spill(struct mkfs_ctx *ctx);
+/*
+ * Who calls whom, one way only: mkfs_zfile.c (the workers) calls
+ * mkfs_zplace.c, mkfs_zpacked.c and mkfs_zdedupe.c; mkfs_zplace.c calls
+ * mkfs_zdedupe.c; all of them call mkfs_zio.c, which calls none.
+ */
+
+/* mkfs_zio.c */
 int z_open_spill(const struct erofs_mkfs_cfg *cfg);
 int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos, const char *what);
 int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what);
@@ -135,7 +139,7 @@ void z_out_abort(struct mkfs_ctx *ctx, int err);
 void z_place_release(struct mkfs_zctx *zc);
 
 /* mkfs_zpacked.c */
-int z_build_packed(struct mkfs_ctx *ctx);
+int z_build_packed(struct mkfs_ctx *ctx, int *fd);
 
 /* mkfs_zdedupe.c */
 int z_dedupe_find(struct mkfs_ctx *ctx, struct mkfs_inode *in, const u8 *buf,

@@ -7,13 +7,10 @@
  * becomes depends only on its content, never on which worker took it.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include "erofs/progress.h"
@@ -45,72 +42,6 @@
 #define Z_PROBE_MAX		3
 
 /* ---- scratch files ---------------------------------------------------- */
-
-static int z_open_tmp(const char *dir)
-{
-	char *path;
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd >= 0)
-		return fd;
-	/* no O_TMPFILE there: a named file, unlinked at once */
-	if (asprintf(&path, "%s/.mkfs.erofs.XXXXXX", dir) < 0)
-		return -ENOMEM;
-	fd = mkstemp(path);
-	if (fd < 0) {
-		fd = erofs_err_ret(-errno,
-				   "cannot create a scratch file in '%s': %s",
-				   dir, strerror(errno));
-	} else {
-		unlink(path);
-	}
-	free(path);
-	return fd;
-}
-
-/*
- * -E fragments keeps raw fragment bytes in unlinked scratch files until
- * the packed inode is built.  They go beside the image, which is where
- * the user gave room for it, never to $TMPDIR.
- */
-int z_open_spill(const struct erofs_mkfs_cfg *cfg)
-{
-	char *name;
-	int fd;
-
-	if (cfg->tmpdir)
-		return z_open_tmp(cfg->tmpdir);
-	name = strdup(cfg->image_name ? cfg->image_name : ".");
-	if (!name)
-		return -ENOMEM;
-	fd = z_open_tmp(dirname(name));
-	free(name);
-	return fd;
-}
-
-int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos,
-			const char *what)
-{
-	struct iovec iov = { (void *)p, len };
-	int err = mkfs_pwritev_fd(fd, &iov, 1, pos);
-
-	if (err)
-		return erofs_err_ret(err, "cannot write %s: %s", what,
-				     strerror(-err));
-	return 0;
-}
-
-int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what)
-{
-	int err = mkfs_pread_all(fd, p, len, pos);
-
-	if (err)
-		return erofs_err_ret(err == -ENODATA ? -EIO : err,
-				     "cannot read %s: %s", what,
-				     err == -ENODATA ? "unexpected end of file" :
-				     strerror(-err));
-	return 0;
-}
 
 static int z_spill_flush(struct z_spill *sp)
 {
@@ -755,7 +686,7 @@ static unsigned int z_nworkers(const struct mkfs_ctx *ctx, u64 ntodo)
 }
 
 /* one more scratch file; returns its id */
-int z_add_spill(struct mkfs_ctx *ctx)
+static int z_add_spill(struct mkfs_ctx *ctx)
 {
 	struct mkfs_zctx *zc = ctx->z;
 	int *fds = realloc(zc->spill_fds, (zc->nspill + 1) * sizeof(*fds));
@@ -884,6 +815,8 @@ static void z_progress_phase(struct mkfs_ctx *ctx, const struct z_task *tasks,
 	erofs_progress_phase(ctx->cfg->progress, "compressing", files, bytes);
 }
 
+static int z_compress_packed(struct mkfs_ctx *ctx);
+
 int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 {
 	struct z_task *tasks;
@@ -912,7 +845,7 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 	if (!err)
 		z_drop_plain(ctx);
 	if (!err && z_fragments(ctx->cfg))
-		err = z_build_packed(ctx);
+		err = z_compress_packed(ctx);
 	return err;
 }
 
@@ -1011,7 +944,7 @@ static int z_join_segments(struct mkfs_ctx *ctx, struct mkfs_inode *in,
  * compressed on all workers, which gives the same extents whatever their
  * number.
  */
-int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
+static int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
 {
 	u64 nseg = DIV_ROUND_UP(in->size, (u64)Z_SEGMENT);
 	struct z_segments s = { .in = in, .fd = fd };
@@ -1027,5 +960,17 @@ int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
 	for (u64 i = 0; i < nseg; i++)
 		z_free_zinode(s.seg[i]);
 	free(s.seg);
+	return err;
+}
+
+/* -E fragments: the packed inode, once every file is done */
+static int z_compress_packed(struct mkfs_ctx *ctx)
+{
+	int fd, err = z_build_packed(ctx, &fd);
+
+	if (!err && ctx->z->packed)
+		err = z_compress_fd(ctx, ctx->z->packed, fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 #include "erofs/print.h"
 #include "liberofs_zmkfs.h"
@@ -217,11 +216,15 @@ static int z_frag_order(struct mkfs_ctx *ctx, struct z_frag_key **out, u64 *n)
 	return 0;
 }
 
-int z_build_packed(struct mkfs_ctx *ctx)
+/*
+ * Gather the fragments into a scratch file, *@fd, and make the packed
+ * inode for it (ctx->z->packed, none when no file has a fragment); the
+ * caller compresses that file into it and closes *@fd.
+ */
+int z_build_packed(struct mkfs_ctx *ctx, int *fd)
 {
 	struct z_packer p = { .ctx = ctx, .fd = z_open_spill(ctx->cfg) };
 	struct z_frag_key *keys = NULL;
-	struct mkfs_inode *pk;
 	u64 nkeys = 0;
 	int err = p.fd < 0 ? p.fd : 0;
 
@@ -234,13 +237,12 @@ int z_build_packed(struct mkfs_ctx *ctx)
 		err = z_pack_one(&p, keys[i].in);
 	free(keys);
 	if (!err && p.size) {
-		pk = z_packed_inode(ctx, p.size);
-		err = pk ? z_compress_fd(ctx, pk, p.fd) : -ENOMEM;
-		ctx->z->packed = pk;
+		ctx->z->packed = z_packed_inode(ctx, p.size);
+		if (!ctx->z->packed)
+			err = -ENOMEM;
 	}
-	if (p.fd >= 0)
-		close(p.fd);
 	free(p.buf);
 	free(p.tab);
+	*fd = p.fd;
 	return err;
 }
