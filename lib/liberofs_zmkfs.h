@@ -143,7 +143,7 @@ int z_build_packed(struct mkfs_ctx *ctx, int *fd);
 
 /* mkfs_zdedupe.c */
 int z_dedupe_find(struct mkfs_ctx *ctx, struct mkfs_inode *in, const u8 *buf,
-		  bool *dup);
+		  u64 off, bool *dup);
 int z_dedupe_init(struct mkfs_zctx *zc);
 void z_dedupe_release(struct mkfs_zctx *zc);
 

@@ -379,7 +379,8 @@ static bool z_all_raw(const struct mkfs_zinode *z)
  * decides: blocks + full-index metadata < size.  A file that fitted the
  * window places nothing and is written later as an uncompressed file,
  * which may then get an inline tail; a larger one falls back only if
- * every extent is raw, since its blocks are then its plain data already.
+ * every extent is raw and in the area, since its blocks are then its
+ * plain data already.
  */
 static void z_decide(struct z_file *f)
 {
@@ -394,7 +395,8 @@ static void z_decide(struct z_file *f)
 		z_out_rewind(&f->w->area, 0);
 		z->pblocks = 0;
 		z->plain = true;
-	} else if (!z_all_raw(z)) {
+	} else if (!z_all_raw(z) || z->idata_size) {
+		/* an inline tail is not in the area: the blocks are not all */
 		return;
 	}
 	free(z->ext);
@@ -619,11 +621,12 @@ static bool z_candidate(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 
 /*
  * A big file is cut into segments, unless its fingerprint must hash it
- * in order or all of it goes into the packed inode.
+ * in order, all of it goes into the packed inode, or -E dedupe must find
+ * its copies (whole files are looked up when placed).
  */
 static u32 z_nsegments(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
-	if (ctx->sbi.ishare_prefix_id >= 0 ||
+	if (ctx->sbi.ishare_prefix_id >= 0 || ctx->cfg->dedupe ||
 	    (ctx->cfg->all_fragments && in->size <= UINT32_MAX))
 		return 1;
 	return DIV_ROUND_UP(in->size, (u64)Z_SEGMENT);
