@@ -148,6 +148,7 @@ int z_dedupe_init(struct mkfs_zctx *zc);
 void z_dedupe_release(struct mkfs_zctx *zc);
 
 /* mkfs_zindex.c */
+u32 z_meta_min(const struct mkfs_ctx *ctx, u64 size);
 u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in);
 int z_build_meta(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		 u8 **out, u32 *len);

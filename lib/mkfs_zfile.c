@@ -281,9 +281,11 @@ static int z_emit_inline(struct z_file *f, const u8 *data, u32 len,
  * a block.  Rather than round that up to whole blocks, try to fill
  * round_down(@n) and leave what did not fit for an inline tail, as
  * erofs-utils does; kept when the smaller pcluster plus that input (an
- * upper bound of its inline size) takes less than the rounded-up one.
+ * upper bound of its inline size) takes less than the rounded-up one,
+ * and that input surely fits in @room inline.
  */
-static int z_shrink_tail(struct z_file *f, u32 avail, u32 *len, int n)
+static int z_shrink_tail(struct z_file *f, u32 avail, u32 *len, int n,
+			 u32 room)
 {
 	struct z_worker *w = f->w;
 	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
@@ -299,7 +301,7 @@ static int z_shrink_tail(struct z_file *f, u32 avail, u32 *len, int n)
 	if (n2 < 0)
 		return erofs_err_ret(n2, "cannot compress '%s': %s", f->name,
 				     erofs_strerror(n2));
-	if (!n2 || len2 >= avail ||
+	if (!n2 || len2 >= avail || avail - len2 > room ||
 	    n2 + (avail - len2) >= round_up((u32)n, blksz))
 		return n;
 	memcpy(w->out, w->out2, n2);
@@ -322,16 +324,25 @@ static int z_emit(struct z_file *f)
 	bool final = f->done == f->size;
 	/* -E ztailpacking: a last extent that fits goes after the indexes */
 	bool tail = final && f->last && w->ctx->cfg->ztailpacking;
-	u32 room = blksz - Z_INLINE_SLACK;
+	u32 room = blksz - Z_INLINE_SLACK, meta;
 	int n, err;
 
 	/* -E fragments: so does a last part shorter than a pcluster */
 	if (f->all_frag || (final && f->frag &&
 			    avail <= w->ctx->z->pclustersize))
 		return z_emit_fragment(f, avail);
+	/* ztailpacking: what fits in one block with the inode (z_meta_min) */
+	if (tail) {
+		meta = z_meta_min(w->ctx, f->in->size);
+		if (meta >= blksz)	/* then from a block's start */
+			meta %= blksz;
+		room = blksz - meta;
+		if (room > blksz - Z_INLINE_SLACK)
+			room = blksz - Z_INLINE_SLACK;
+	}
 	if (final && avail <= blksz && !tail)
 		return z_emit_raw(f, avail);
-	/* ... and one that surely compresses into a pcluster, untried */
+	/* -E fragments: one that surely compresses into a pcluster, untried */
 	if (final && f->frag && avail <= Z_PROBE_MAX * w->ctx->z->pclustersize &&
 	    z_erofs_surely_fits(w->win + f->head, avail, w->out,
 				w->ctx->z->pclustersize))
@@ -345,7 +356,7 @@ static int z_emit(struct z_file *f)
 	if (tail && !f->frag && n > 0 && len == avail && (u32)n < avail && (u32)n <= room)
 		return z_emit_inline(f, w->out, avail, n, 0);
 	if (tail && !f->frag && n > 0 && len == avail)
-		n = z_shrink_tail(f, avail, &len, n);
+		n = z_shrink_tail(f, avail, &len, n, room);
 	if (n < 0)
 		return n;
 	plen = round_up((u32)n, blksz);
