@@ -46,6 +46,9 @@ struct mkfs_zinode {
 	u64 frag_off;			/* where there */
 	u32 frag_size;			/* fragment bytes */
 	u64 fragoff;			/* where they went in the packed inode */
+	/* -E fragments: its fragment is the end of this one's, so not packed */
+	const struct mkfs_inode *tail_of;
+	u64 cbytes;			/* compressed bytes, before rounding */
 	u64 xxh[2];			/* -E dedupe: XXH3-128 of the content */
 	const struct mkfs_inode *dup_of; /* -E dedupe: shares its blocks */
 	u16 advise;			/* Z_EROFS_ADVISE_* */
@@ -139,6 +142,7 @@ void z_out_abort(struct mkfs_ctx *ctx, int err);
 void z_place_release(struct mkfs_zctx *zc);
 
 /* mkfs_zpacked.c */
+int z_match_tails(struct mkfs_ctx *ctx, struct mkfs_inode ***cut, u64 *ncut);
 int z_build_packed(struct mkfs_ctx *ctx, int *fd);
 
 /* mkfs_zdedupe.c */

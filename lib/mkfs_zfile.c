@@ -115,6 +115,7 @@ struct z_file {
 	const char *name;		/* for messages */
 	u64 base, size;		/* compress [base, base + size) */
 	u64 skew;		/* where byte 0 of the inode is in fd */
+	u64 stop;		/* a head: done once this much is in extents */
 	struct mkfs_zinode *z;
 	int fd;
 	u64 done;		/* bytes read so far */
@@ -184,6 +185,7 @@ static int z_emit_raw(struct z_file *f, u32 len)
 		err = z_out_write(w->ctx, &w->area, NULL, blksz - len);
 	if (!err)
 		err = z_add_extent(f->z, len, 1, Z_EXT_RAW);
+	f->z->cbytes += len;
 	f->head += len;
 	return err;
 }
@@ -366,6 +368,7 @@ static int z_emit(struct z_file *f)
 			err = z_out_write(w->ctx, &w->area, w->out, n);
 		if (!err)
 			err = z_add_extent(f->z, len, plen / blksz, 0);
+		f->z->cbytes += n;
 		f->head += len;
 		return err;
 	}
@@ -429,6 +432,9 @@ static int z_compress_body(struct z_file *f)
 		if (err || f->head == f->tail)
 			break;
 		err = z_emit(f);
+		/* a head ends with the first extent that reaches its end */
+		if (f->stop && f->done - (f->tail - f->head) >= f->stop)
+			break;
 	}
 	/* a file that grew while read would leave its image copy short */
 	if (!err && f->in->path && !f->w->ctx->tar && f->last &&
@@ -441,22 +447,26 @@ static int z_compress_body(struct z_file *f)
 /*
  * Compress fd[@base, @base + @size) into a new mkfs_zinode: all of @in's
  * source file, or a segment of the packed inode's temporary file (no
- * fingerprint, no fragments, and the caller decides about falling back).
+ * fingerprint, no fragments, and the caller decides about falling back),
+ * or with @stop the head of a file whose end is shared (see
+ * z_head_task()).
  */
 static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
-		      u64 skew, u64 base, u64 size, struct mkfs_zinode **out)
+		      u64 skew, u64 base, u64 size, u64 stop,
+		      struct mkfs_zinode **out)
 {
 	const struct erofs_mkfs_cfg *cfg = w->ctx->cfg;
 	bool source = in->path != NULL;
 	struct z_file f = {
 		.w = w, .in = in, .fd = fd, .skew = skew,
-		.base = base, .size = size,
-		.last = base + size == in->size,
+		.base = base, .size = size, .stop = stop,
+		.last = base + size == in->size && !stop,
 		.name = source ? in->path : "the packed inode",
-		.hash = source && w->ctx->sbi.ishare_prefix_id >= 0,
-		.frag = source && z_fragments(cfg) && base + size == in->size,
+		.hash = source && !stop && w->ctx->sbi.ishare_prefix_id >= 0,
+		.frag = source && !stop && z_fragments(cfg) &&
+			base + size == in->size,
 		/* an extent's length is 32 bits */
-		.all_frag = source && cfg->all_fragments &&
+		.all_frag = source && !stop && cfg->all_fragments &&
 			    in->size <= UINT32_MAX,
 	};
 	int err;
@@ -492,7 +502,7 @@ static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
 
 	if (fd < 0)
 		return fd;
-	err = z_compress(w, in, fd, skew, 0, in->size, &in->z);
+	err = z_compress(w, in, fd, skew, 0, in->size, 0, &in->z);
 	mkfs_src_close(w->ctx, fd);
 	return err;
 }
@@ -519,7 +529,7 @@ static int z_file_task(struct z_worker *w, u64 i)
 	if (fd < 0)
 		return fd;
 	err = z_compress(w, t->in, fd, skew, base, size < Z_SEGMENT ? size :
-			 Z_SEGMENT, &t->out);
+			 Z_SEGMENT, 0, &t->out);
 	mkfs_src_close(w->ctx, fd);
 	/* a file split in segments counts once its last one is done */
 	erofs_progress_add(w->ctx->cfg->progress, t->seg + 1 == t->nseg,
@@ -877,7 +887,7 @@ static int z_segment_task(struct z_worker *w, u64 i)
 	u64 base = i * Z_SEGMENT, size = s->in->size - base;
 
 	return z_compress(w, s->in, s->fd, 0, base, size < Z_SEGMENT ?
-			  size : Z_SEGMENT, &s->seg[i]);
+			  size : Z_SEGMENT, 0, &s->seg[i]);
 }
 
 /* one segment's extents after the others'; its blocks follow theirs */
@@ -977,10 +987,100 @@ static int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
 	return err;
 }
 
+/* ---- heads of files whose end is shared ------------------------------- */
+
+struct z_heads {
+	struct mkfs_inode **in;
+	struct mkfs_zinode **out;
+};
+
+/*
+ * Compress the head of a file whose fragment ends like one packed before
+ * it (mkfs_zpacked.c): as a whole file is, full pclusters, but stopped at
+ * the first extent that reaches the shared end.  That one fills its
+ * pcluster with bytes of the shared end too, and the fragment is what is
+ * left, still an end of the one packed before; it starts in an lcluster
+ * of its own, since every extent but a file's last covers one.  Kept
+ * only when the head's blocks and indexes cost less than the whole file
+ * would in the packed inode, at the head's ratio; else nothing is placed
+ * and the file is packed whole.
+ */
+static int z_head_task(struct z_worker *w, u64 i)
+{
+	struct z_heads *h = w->arg;
+	struct mkfs_inode *in = h->in[i];
+	struct mkfs_zinode *z = in->z, *o;
+	u64 stop = in->size - z->frag_size, skew, used = 0;
+	int fd = mkfs_src_open(w->ctx, in, &skew), err;
+
+	if (fd < 0)
+		return fd;
+	err = z_compress(w, in, fd, skew, 0, in->size, stop, &h->out[i]);
+	mkfs_src_close(w->ctx, fd);
+	o = h->out[i];
+	if (err)
+		return err;
+	for (u32 k = 0; k < o->nextents; k++)
+		used += o->ext[k].length;
+	if (used < in->size && used &&
+	    erofs_pos(&w->ctx->sbi, o->pblocks) + z_meta_min(w->ctx, in->size) <
+	    (double)o->cbytes * in->size / used) {
+		z->frag_size = in->size - used;
+		return 0;
+	}
+	z_out_rewind(&w->area, 0);
+	o->pblocks = 0;
+	o->nextents = 0;
+	z->tail_of = NULL;
+	z->frag_size = in->size;
+	return 0;
+}
+
+/* a kept head's extents, then the fragment */
+static int z_join_head(struct mkfs_inode *in, struct mkfs_zinode *o)
+{
+	struct mkfs_zinode *z = in->z;
+
+	if (!o->nextents)
+		return 0;
+	free(z->ext);
+	z->ext = o->ext;
+	z->nextents = o->nextents;
+	z->ext_cap = o->ext_cap;
+	o->ext = NULL;
+	z->area_off = o->area_off;
+	z->pblocks = o->pblocks;
+	return z_add_extent(z, z->frag_size, 0, Z_EXT_FRAGMENT);
+}
+
+static int z_compress_heads(struct mkfs_ctx *ctx)
+{
+	struct z_heads h = { 0 };
+	u64 n;
+	int err = z_match_tails(ctx, &h.in, &n);
+
+	if (!err && n) {
+		h.out = calloc(n, sizeof(*h.out));
+		err = h.out ? z_run_workers(ctx, n, z_nworkers(ctx, n),
+					    z_head_task, &h) : -ENOMEM;
+	}
+	for (u64 i = 0; !err && i < n; i++)
+		err = z_join_head(h.in[i], h.out[i]);
+	for (u64 i = 0; h.out && i < n; i++)
+		z_free_zinode(h.out[i]);
+	free(h.out);
+	free(h.in);
+	return err;
+}
+
 /* -E fragments: the packed inode, once every file is done */
 static int z_compress_packed(struct mkfs_ctx *ctx)
 {
-	int fd, err = z_build_packed(ctx, &fd);
+	int fd, err = z_compress_heads(ctx);
+
+	if (err)
+		return err;
+	err = z_build_packed(ctx, &fd);
 
 	if (!err && ctx->z->packed)
 		err = z_compress_fd(ctx, ctx->z->packed, fd);
