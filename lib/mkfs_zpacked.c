@@ -340,17 +340,19 @@ static int z_end_hash(struct mkfs_ctx *ctx, struct z_ends *e,
 }
 
 /*
- * Worth a try: the shared end covers the file's last partial lcluster
- * and more.  Shorter ones were found to cost more than they save: the
- * head then loses the company of similar files in the packed inode's
- * pclusters.
+ * Worth a try: the shared end is a block or more, covering the file's
+ * last partial lcluster, and pclusters are one block.  Shorter ends, and
+ * heads in larger pclusters, were found to cost more than they save: the
+ * head loses the company of similar files in the packed inode's
+ * pclusters (and with 64 KiB ones ours is smaller than erofs-utils'
+ * without this).
  */
 static bool z_end_cuts(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		       u64 len)
 {
 	unsigned int blksz = erofs_blksiz(&ctx->sbi);
 
-	return len >= Z_END_HASH &&
+	return len >= blksz && ctx->z->pclustersize == blksz &&
 	       round_up(in->size - len, (u64)blksz) < in->size;
 }
 

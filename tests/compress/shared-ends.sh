@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0+
-# -E fragments / all-fragments: files that end alike keep that end once in
-# the packed inode.  A file whose fragment ends like one packed before it
+# -E all-fragments: files that end alike keep that end once in the packed
+# inode.  A file whose fragment ends like one packed before it
 # gets its head compressed into blocks of its own and a fragment inside
 # the earlier one.  Proved by size against a tree whose ends differ, by
 # the kernel, by our fsck (and by $EROFS_PEER_FSCK when set), and with 1
@@ -31,7 +31,8 @@ for i, h in enumerate(heads):
     open(f"{sys.argv[1]}/other/d/f{i}.txt", "wb").write(h + text(24 << 10))
 PY
 
-for opts in "-zlz4 -Eall-fragments" "-zlz4hc -C65536 -Efragments" \
+# (one-block pclusters only: see z_end_cuts())
+for opts in "-zlz4 -Eall-fragments" "-zlz4hc -Eall-fragments" \
 	    "-zlz4 -Eall-fragments,ztailpacking -b1024"; do
 	for t in same other; do
 		# shellcheck disable=SC2086
