@@ -46,6 +46,9 @@ struct mkfs_zinode {
 	u64 frag_off;			/* where there */
 	u32 frag_size;			/* fragment bytes */
 	u64 fragoff;			/* where they went in the packed inode */
+	/* -E fragments: its fragment is the end of this one's, so not packed */
+	const struct mkfs_inode *tail_of;
+	u64 cbytes;			/* compressed bytes, before rounding */
 	u64 xxh[2];			/* -E dedupe: XXH3-128 of the content */
 	const struct mkfs_inode *dup_of; /* -E dedupe: shares its blocks */
 	u16 advise;			/* Z_EROFS_ADVISE_* */
@@ -118,9 +121,13 @@ static inline bool z_whole_fragment(const struct mkfs_inode *in)
 int z_parse_algs(const char *spec, unsigned int pclustersize,
 		 struct z_erofs_alg_cfg *algs, unsigned int *nalgs);
 
-/* mkfs_zfile.c */
-int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd);
-int z_add_spill(struct mkfs_ctx *ctx);
+/*
+ * Who calls whom, one way only: mkfs_zfile.c (the workers) calls
+ * mkfs_zplace.c, mkfs_zpacked.c and mkfs_zdedupe.c; mkfs_zplace.c calls
+ * mkfs_zdedupe.c; all of them call mkfs_zio.c, which calls none.
+ */
+
+/* mkfs_zio.c */
 int z_open_spill(const struct erofs_mkfs_cfg *cfg);
 int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos, const char *what);
 int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what);
@@ -135,15 +142,17 @@ void z_out_abort(struct mkfs_ctx *ctx, int err);
 void z_place_release(struct mkfs_zctx *zc);
 
 /* mkfs_zpacked.c */
-int z_build_packed(struct mkfs_ctx *ctx);
+int z_match_tails(struct mkfs_ctx *ctx, struct mkfs_inode ***cut, u64 *ncut);
+int z_build_packed(struct mkfs_ctx *ctx, int *fd);
 
 /* mkfs_zdedupe.c */
 int z_dedupe_find(struct mkfs_ctx *ctx, struct mkfs_inode *in, const u8 *buf,
-		  bool *dup);
+		  u64 off, bool *dup);
 int z_dedupe_init(struct mkfs_zctx *zc);
 void z_dedupe_release(struct mkfs_zctx *zc);
 
 /* mkfs_zindex.c */
+u32 z_meta_min(const struct mkfs_ctx *ctx, u64 size);
 u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in);
 int z_build_meta(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		 u8 **out, u32 *len);

@@ -27,6 +27,7 @@ lib_liberofs_a_SOURCES = \
 	lib/compressor_zstd.c \
 	lib/liberofs_zmkfs.h \
 	lib/mkfs_compress.c \
+	lib/mkfs_zio.c \
 	lib/mkfs_zfile.c \
 	lib/mkfs_zpacked.c \
 	lib/mkfs_zdedupe.c \

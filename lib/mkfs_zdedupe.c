@@ -7,8 +7,10 @@
  * before it with the same blocks already in the image is looked for, and
  * the file then points at those.  Blocks shared between inodes need no
  * feature bit, and each file's own pclusters stay back to back, so
- * compact indexes still work.  Files compressed in segments are not
- * looked up: their blocks are placed segment by segment.
+ * compact indexes still work.  With -E dedupe no file is cut into
+ * segments (mkfs_zfile.c), so every file, however large, is looked up;
+ * one whose blocks went straight to the image (more than a task may
+ * stage) is compared there, and taken back when it is a copy.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,10 +31,11 @@ static bool z_dedupable(const struct mkfs_inode *in)
 	const struct mkfs_zinode *z = in->z;
 
 	/*
-	 * Plain files are left alone: whether their tail is inline depends
-	 * on their xattrs, so two copies may need different blocks.
+	 * Files left to the writer are: whether their tail is inline
+	 * depends on their xattrs, so two copies may need different blocks.
+	 * Big ones kept raw in the area have no inline tail: they may share.
 	 */
-	return z && in->path && !z->raw && z->pblocks &&
+	return z && in->path && !z->plain && z->pblocks &&
 	       !z_whole_fragment(in);
 }
 
@@ -49,27 +52,35 @@ static bool z_same_extents(const struct mkfs_zinode *x,
 	return true;
 }
 
-/* are @b's blocks, still in @buf, those @a has in the image? */
+/*
+ * Are @b's blocks, still in @buf (or, when NULL, in the image at area
+ * offset @b_off), those @a has in the image?
+ */
 static int z_same_blocks(struct mkfs_ctx *ctx, struct z_dedupe *d,
 			 const struct mkfs_inode *a,
-			 const struct mkfs_inode *b, const u8 *buf)
+			 const struct mkfs_inode *b, const u8 *buf, u64 b_off)
 {
 	const struct mkfs_zinode *x = a->z, *y = b->z;
 	u64 len = erofs_pos(&ctx->sbi, x->pblocks);
 	u64 at = ctx->cfg->offset + ctx->z->area_start + x->area_off;
+	u64 bat = ctx->cfg->offset + ctx->z->area_start + b_off;
 
 	if (a->size != b->size || memcmp(x->xxh, y->xxh, sizeof(x->xxh)) ||
 	    x->pblocks != y->pblocks || x->alg != y->alg ||
-	    !z_same_extents(x, y))
+	    x->raw != y->raw || !z_same_extents(x, y))
 		return 0;
 	for (u64 done = 0; done < len; ) {
 		u32 n = len - done < Z_CMP_CHUNK ? len - done : Z_CMP_CHUNK;
+		u8 *theirs = d->buf + Z_CMP_CHUNK;
 		int err = z_pread_all(ctx->fd, d->buf, n, at + done,
 				      "the image");
 
+		if (!err && !buf)
+			err = z_pread_all(ctx->fd, theirs, n, bat + done,
+					  "the image");
 		if (err)
 			return err;
-		if (memcmp(d->buf, buf + done, n))
+		if (memcmp(d->buf, buf ? buf + done : theirs, n))
 			return 0;
 		done += n;
 	}
@@ -100,11 +111,12 @@ static int z_grow(struct z_dedupe *d)
 }
 
 /*
- * @in's blocks are @buf: point it at a copy placed before (*@dup), or
- * remember it as placed once the caller has written them.
+ * @in's blocks are @buf, or when NULL already in the image at area offset
+ * @off: point it at a copy placed before (*@dup), or remember it as
+ * placed (once the caller has written them).
  */
 int z_dedupe_find(struct mkfs_ctx *ctx, struct mkfs_inode *in, const u8 *buf,
-		  bool *dup)
+		  u64 off, bool *dup)
 {
 	struct z_dedupe *d = ctx->z->dd;
 	u64 j;
@@ -113,13 +125,13 @@ int z_dedupe_find(struct mkfs_ctx *ctx, struct mkfs_inode *in, const u8 *buf,
 	*dup = false;
 	if (!z_dedupable(in))
 		return 0;
-	if (!d->buf && !(d->buf = malloc(Z_CMP_CHUNK)))
+	if (!d->buf && !(d->buf = malloc(2 * Z_CMP_CHUNK)))
 		return -ENOMEM;
 	if (d->n * 2 >= d->cap && (err = z_grow(d)))
 		return err;
 	for (j = in->z->xxh[0] & (d->cap - 1); d->tab[j];
 	     j = (j + 1) & (d->cap - 1)) {
-		err = z_same_blocks(ctx, d, d->tab[j], in, buf);
+		err = z_same_blocks(ctx, d, d->tab[j], in, buf, off);
 		if (err < 0)
 			return err;
 		if (err) {

@@ -7,13 +7,10 @@
  * becomes depends only on its content, never on which worker took it.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include "erofs/progress.h"
@@ -45,72 +42,6 @@
 #define Z_PROBE_MAX		3
 
 /* ---- scratch files ---------------------------------------------------- */
-
-static int z_open_tmp(const char *dir)
-{
-	char *path;
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd >= 0)
-		return fd;
-	/* no O_TMPFILE there: a named file, unlinked at once */
-	if (asprintf(&path, "%s/.mkfs.erofs.XXXXXX", dir) < 0)
-		return -ENOMEM;
-	fd = mkstemp(path);
-	if (fd < 0) {
-		fd = erofs_err_ret(-errno,
-				   "cannot create a scratch file in '%s': %s",
-				   dir, strerror(errno));
-	} else {
-		unlink(path);
-	}
-	free(path);
-	return fd;
-}
-
-/*
- * -E fragments keeps raw fragment bytes in unlinked scratch files until
- * the packed inode is built.  They go beside the image, which is where
- * the user gave room for it, never to $TMPDIR.
- */
-int z_open_spill(const struct erofs_mkfs_cfg *cfg)
-{
-	char *name;
-	int fd;
-
-	if (cfg->tmpdir)
-		return z_open_tmp(cfg->tmpdir);
-	name = strdup(cfg->image_name ? cfg->image_name : ".");
-	if (!name)
-		return -ENOMEM;
-	fd = z_open_tmp(dirname(name));
-	free(name);
-	return fd;
-}
-
-int z_pwrite_all(int fd, const u8 *p, size_t len, u64 pos,
-			const char *what)
-{
-	struct iovec iov = { (void *)p, len };
-	int err = mkfs_pwritev_fd(fd, &iov, 1, pos);
-
-	if (err)
-		return erofs_err_ret(err, "cannot write %s: %s", what,
-				     strerror(-err));
-	return 0;
-}
-
-int z_pread_all(int fd, u8 *p, size_t len, u64 pos, const char *what)
-{
-	int err = mkfs_pread_all(fd, p, len, pos);
-
-	if (err)
-		return erofs_err_ret(err == -ENODATA ? -EIO : err,
-				     "cannot read %s: %s", what,
-				     err == -ENODATA ? "unexpected end of file" :
-				     strerror(-err));
-	return 0;
-}
 
 static int z_spill_flush(struct z_spill *sp)
 {
@@ -184,6 +115,7 @@ struct z_file {
 	const char *name;		/* for messages */
 	u64 base, size;		/* compress [base, base + size) */
 	u64 skew;		/* where byte 0 of the inode is in fd */
+	u64 stop;		/* a head: done once this much is in extents */
 	struct mkfs_zinode *z;
 	int fd;
 	u64 done;		/* bytes read so far */
@@ -253,6 +185,7 @@ static int z_emit_raw(struct z_file *f, u32 len)
 		err = z_out_write(w->ctx, &w->area, NULL, blksz - len);
 	if (!err)
 		err = z_add_extent(f->z, len, 1, Z_EXT_RAW);
+	f->z->cbytes += len;
 	f->head += len;
 	return err;
 }
@@ -350,9 +283,11 @@ static int z_emit_inline(struct z_file *f, const u8 *data, u32 len,
  * a block.  Rather than round that up to whole blocks, try to fill
  * round_down(@n) and leave what did not fit for an inline tail, as
  * erofs-utils does; kept when the smaller pcluster plus that input (an
- * upper bound of its inline size) takes less than the rounded-up one.
+ * upper bound of its inline size) takes less than the rounded-up one,
+ * and that input surely fits in @room inline.
  */
-static int z_shrink_tail(struct z_file *f, u32 avail, u32 *len, int n)
+static int z_shrink_tail(struct z_file *f, u32 avail, u32 *len, int n,
+			 u32 room)
 {
 	struct z_worker *w = f->w;
 	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
@@ -368,7 +303,7 @@ static int z_shrink_tail(struct z_file *f, u32 avail, u32 *len, int n)
 	if (n2 < 0)
 		return erofs_err_ret(n2, "cannot compress '%s': %s", f->name,
 				     erofs_strerror(n2));
-	if (!n2 || len2 >= avail ||
+	if (!n2 || len2 >= avail || avail - len2 > room ||
 	    n2 + (avail - len2) >= round_up((u32)n, blksz))
 		return n;
 	memcpy(w->out, w->out2, n2);
@@ -391,16 +326,25 @@ static int z_emit(struct z_file *f)
 	bool final = f->done == f->size;
 	/* -E ztailpacking: a last extent that fits goes after the indexes */
 	bool tail = final && f->last && w->ctx->cfg->ztailpacking;
-	u32 room = blksz - Z_INLINE_SLACK;
+	u32 room = blksz - Z_INLINE_SLACK, meta;
 	int n, err;
 
 	/* -E fragments: so does a last part shorter than a pcluster */
 	if (f->all_frag || (final && f->frag &&
 			    avail <= w->ctx->z->pclustersize))
 		return z_emit_fragment(f, avail);
+	/* ztailpacking: what fits in one block with the inode (z_meta_min) */
+	if (tail) {
+		meta = z_meta_min(w->ctx, f->in->size);
+		if (meta >= blksz)	/* then from a block's start */
+			meta %= blksz;
+		room = blksz - meta;
+		if (room > blksz - Z_INLINE_SLACK)
+			room = blksz - Z_INLINE_SLACK;
+	}
 	if (final && avail <= blksz && !tail)
 		return z_emit_raw(f, avail);
-	/* ... and one that surely compresses into a pcluster, untried */
+	/* -E fragments: one that surely compresses into a pcluster, untried */
 	if (final && f->frag && avail <= Z_PROBE_MAX * w->ctx->z->pclustersize &&
 	    z_erofs_surely_fits(w->win + f->head, avail, w->out,
 				w->ctx->z->pclustersize))
@@ -414,7 +358,7 @@ static int z_emit(struct z_file *f)
 	if (tail && !f->frag && n > 0 && len == avail && (u32)n < avail && (u32)n <= room)
 		return z_emit_inline(f, w->out, avail, n, 0);
 	if (tail && !f->frag && n > 0 && len == avail)
-		n = z_shrink_tail(f, avail, &len, n);
+		n = z_shrink_tail(f, avail, &len, n, room);
 	if (n < 0)
 		return n;
 	plen = round_up((u32)n, blksz);
@@ -424,6 +368,7 @@ static int z_emit(struct z_file *f)
 			err = z_out_write(w->ctx, &w->area, w->out, n);
 		if (!err)
 			err = z_add_extent(f->z, len, plen / blksz, 0);
+		f->z->cbytes += n;
 		f->head += len;
 		return err;
 	}
@@ -448,7 +393,8 @@ static bool z_all_raw(const struct mkfs_zinode *z)
  * decides: blocks + full-index metadata < size.  A file that fitted the
  * window places nothing and is written later as an uncompressed file,
  * which may then get an inline tail; a larger one falls back only if
- * every extent is raw, since its blocks are then its plain data already.
+ * every extent is raw and in the area, since its blocks are then its
+ * plain data already.
  */
 static void z_decide(struct z_file *f)
 {
@@ -463,7 +409,8 @@ static void z_decide(struct z_file *f)
 		z_out_rewind(&f->w->area, 0);
 		z->pblocks = 0;
 		z->plain = true;
-	} else if (!z_all_raw(z)) {
+	} else if (!z_all_raw(z) || z->idata_size) {
+		/* an inline tail is not in the area: the blocks are not all */
 		return;
 	}
 	free(z->ext);
@@ -485,6 +432,9 @@ static int z_compress_body(struct z_file *f)
 		if (err || f->head == f->tail)
 			break;
 		err = z_emit(f);
+		/* a head ends with the first extent that reaches its end */
+		if (f->stop && f->done - (f->tail - f->head) >= f->stop)
+			break;
 	}
 	/* a file that grew while read would leave its image copy short */
 	if (!err && f->in->path && !f->w->ctx->tar && f->last &&
@@ -497,22 +447,26 @@ static int z_compress_body(struct z_file *f)
 /*
  * Compress fd[@base, @base + @size) into a new mkfs_zinode: all of @in's
  * source file, or a segment of the packed inode's temporary file (no
- * fingerprint, no fragments, and the caller decides about falling back).
+ * fingerprint, no fragments, and the caller decides about falling back),
+ * or with @stop the head of a file whose end is shared (see
+ * z_head_task()).
  */
 static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
-		      u64 skew, u64 base, u64 size, struct mkfs_zinode **out)
+		      u64 skew, u64 base, u64 size, u64 stop,
+		      struct mkfs_zinode **out)
 {
 	const struct erofs_mkfs_cfg *cfg = w->ctx->cfg;
 	bool source = in->path != NULL;
 	struct z_file f = {
 		.w = w, .in = in, .fd = fd, .skew = skew,
-		.base = base, .size = size,
-		.last = base + size == in->size,
+		.base = base, .size = size, .stop = stop,
+		.last = base + size == in->size && !stop,
 		.name = source ? in->path : "the packed inode",
-		.hash = source && w->ctx->sbi.ishare_prefix_id >= 0,
-		.frag = source && z_fragments(cfg) && base + size == in->size,
+		.hash = source && !stop && w->ctx->sbi.ishare_prefix_id >= 0,
+		.frag = source && !stop && z_fragments(cfg) &&
+			base + size == in->size,
 		/* an extent's length is 32 bits */
-		.all_frag = source && cfg->all_fragments &&
+		.all_frag = source && !stop && cfg->all_fragments &&
 			    in->size <= UINT32_MAX,
 	};
 	int err;
@@ -548,7 +502,7 @@ static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
 
 	if (fd < 0)
 		return fd;
-	err = z_compress(w, in, fd, skew, 0, in->size, &in->z);
+	err = z_compress(w, in, fd, skew, 0, in->size, 0, &in->z);
 	mkfs_src_close(w->ctx, fd);
 	return err;
 }
@@ -575,7 +529,7 @@ static int z_file_task(struct z_worker *w, u64 i)
 	if (fd < 0)
 		return fd;
 	err = z_compress(w, t->in, fd, skew, base, size < Z_SEGMENT ? size :
-			 Z_SEGMENT, &t->out);
+			 Z_SEGMENT, 0, &t->out);
 	mkfs_src_close(w->ctx, fd);
 	/* a file split in segments counts once its last one is done */
 	erofs_progress_add(w->ctx->cfg->progress, t->seg + 1 == t->nseg,
@@ -688,11 +642,12 @@ static bool z_candidate(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 
 /*
  * A big file is cut into segments, unless its fingerprint must hash it
- * in order or all of it goes into the packed inode.
+ * in order, all of it goes into the packed inode, or -E dedupe must find
+ * its copies (whole files are looked up when placed).
  */
 static u32 z_nsegments(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
-	if (ctx->sbi.ishare_prefix_id >= 0 ||
+	if (ctx->sbi.ishare_prefix_id >= 0 || ctx->cfg->dedupe ||
 	    (ctx->cfg->all_fragments && in->size <= UINT32_MAX))
 		return 1;
 	return DIV_ROUND_UP(in->size, (u64)Z_SEGMENT);
@@ -755,7 +710,7 @@ static unsigned int z_nworkers(const struct mkfs_ctx *ctx, u64 ntodo)
 }
 
 /* one more scratch file; returns its id */
-int z_add_spill(struct mkfs_ctx *ctx)
+static int z_add_spill(struct mkfs_ctx *ctx)
 {
 	struct mkfs_zctx *zc = ctx->z;
 	int *fds = realloc(zc->spill_fds, (zc->nspill + 1) * sizeof(*fds));
@@ -884,6 +839,8 @@ static void z_progress_phase(struct mkfs_ctx *ctx, const struct z_task *tasks,
 	erofs_progress_phase(ctx->cfg->progress, "compressing", files, bytes);
 }
 
+static int z_compress_packed(struct mkfs_ctx *ctx);
+
 int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 {
 	struct z_task *tasks;
@@ -912,7 +869,7 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 	if (!err)
 		z_drop_plain(ctx);
 	if (!err && z_fragments(ctx->cfg))
-		err = z_build_packed(ctx);
+		err = z_compress_packed(ctx);
 	return err;
 }
 
@@ -930,7 +887,7 @@ static int z_segment_task(struct z_worker *w, u64 i)
 	u64 base = i * Z_SEGMENT, size = s->in->size - base;
 
 	return z_compress(w, s->in, s->fd, 0, base, size < Z_SEGMENT ?
-			  size : Z_SEGMENT, &s->seg[i]);
+			  size : Z_SEGMENT, 0, &s->seg[i]);
 }
 
 /* one segment's extents after the others'; its blocks follow theirs */
@@ -1011,7 +968,7 @@ static int z_join_segments(struct mkfs_ctx *ctx, struct mkfs_inode *in,
  * compressed on all workers, which gives the same extents whatever their
  * number.
  */
-int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
+static int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
 {
 	u64 nseg = DIV_ROUND_UP(in->size, (u64)Z_SEGMENT);
 	struct z_segments s = { .in = in, .fd = fd };
@@ -1027,5 +984,107 @@ int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
 	for (u64 i = 0; i < nseg; i++)
 		z_free_zinode(s.seg[i]);
 	free(s.seg);
+	return err;
+}
+
+/* ---- heads of files whose end is shared ------------------------------- */
+
+struct z_heads {
+	struct mkfs_inode **in;
+	struct mkfs_zinode **out;
+};
+
+/*
+ * Compress the head of a file whose fragment ends like one packed before
+ * it (mkfs_zpacked.c): as a whole file is, full pclusters, but stopped at
+ * the first extent that reaches the shared end.  That one fills its
+ * pcluster with bytes of the shared end too, and the fragment is what is
+ * left, still an end of the one packed before; it starts in an lcluster
+ * of its own, since every extent but a file's last covers one.  Kept
+ * only when the head's blocks and indexes cost less than the whole file
+ * would in the packed inode, at the head's ratio; else nothing is placed
+ * and the file is packed whole.
+ */
+static int z_head_task(struct z_worker *w, u64 i)
+{
+	struct z_heads *h = w->arg;
+	struct mkfs_inode *in = h->in[i];
+	struct mkfs_zinode *z = in->z, *o;
+	u64 stop = in->size - z->frag_size, skew, used = 0;
+	int fd = mkfs_src_open(w->ctx, in, &skew), err;
+
+	if (fd < 0)
+		return fd;
+	err = z_compress(w, in, fd, skew, 0, in->size, stop, &h->out[i]);
+	mkfs_src_close(w->ctx, fd);
+	o = h->out[i];
+	if (err)
+		return err;
+	for (u32 k = 0; k < o->nextents; k++)
+		used += o->ext[k].length;
+	if (used < in->size && used &&
+	    erofs_pos(&w->ctx->sbi, o->pblocks) + z_meta_min(w->ctx, in->size) <
+	    (double)o->cbytes * in->size / used) {
+		z->frag_size = in->size - used;
+		return 0;
+	}
+	z_out_rewind(&w->area, 0);
+	o->pblocks = 0;
+	o->nextents = 0;
+	z->tail_of = NULL;
+	z->frag_size = in->size;
+	return 0;
+}
+
+/* a kept head's extents, then the fragment */
+static int z_join_head(struct mkfs_inode *in, struct mkfs_zinode *o)
+{
+	struct mkfs_zinode *z = in->z;
+
+	if (!o->nextents)
+		return 0;
+	free(z->ext);
+	z->ext = o->ext;
+	z->nextents = o->nextents;
+	z->ext_cap = o->ext_cap;
+	o->ext = NULL;
+	z->area_off = o->area_off;
+	z->pblocks = o->pblocks;
+	return z_add_extent(z, z->frag_size, 0, Z_EXT_FRAGMENT);
+}
+
+static int z_compress_heads(struct mkfs_ctx *ctx)
+{
+	struct z_heads h = { 0 };
+	u64 n;
+	int err = z_match_tails(ctx, &h.in, &n);
+
+	if (!err && n) {
+		h.out = calloc(n, sizeof(*h.out));
+		err = h.out ? z_run_workers(ctx, n, z_nworkers(ctx, n),
+					    z_head_task, &h) : -ENOMEM;
+	}
+	for (u64 i = 0; !err && i < n; i++)
+		err = z_join_head(h.in[i], h.out[i]);
+	for (u64 i = 0; h.out && i < n; i++)
+		z_free_zinode(h.out[i]);
+	free(h.out);
+	free(h.in);
+	return err;
+}
+
+/* -E fragments: the packed inode, once every file is done */
+static int z_compress_packed(struct mkfs_ctx *ctx)
+{
+	int fd, err = z_compress_heads(ctx);
+
+	if (err)
+		return err;
+	err = z_build_packed(ctx, &fd);
+
+	if (!err && ctx->z->packed)
+		err = z_compress_fd(ctx, ctx->z->packed, fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }

@@ -82,6 +82,33 @@ static u64 z_compact_bytes(const struct mkfs_ctx *ctx,
 }
 
 /*
+ * The fewest bytes a compressed inode of @size takes up to its inline
+ * data: a compact inode, no xattrs, its map header and its indexes.
+ * -E ztailpacking inlines a tail only when it fits in one block with
+ * that: a larger one would make the inode move to where the tail does
+ * not cross a block, and the bytes it skips cost more than a block of
+ * its own for the tail (erofs-utils gives up such a tail too).
+ */
+u32 z_meta_min(const struct mkfs_ctx *ctx, u64 size)
+{
+	u64 n = DIV_ROUND_UP(size, (u64)erofs_blksiz(&ctx->sbi));
+	u32 head = sizeof(struct erofs_inode_compact) +
+		   sizeof(struct z_erofs_map_header);
+	u64 initial, c2b, end, idx;
+	struct mkfs_inode in = {
+		.inode_isize = sizeof(struct erofs_inode_compact),
+	};
+
+	if (ctx->z->compact) {
+		z_compact_split(&in, n, z_twob(ctx), &initial, &c2b, &end);
+		idx = 4 * initial + 2 * c2b + 8 * DIV_ROUND_UP(end, 2);
+	} else {
+		idx = 8 + n * sizeof(struct z_erofs_lcluster_index);
+	}
+	return head + idx > UINT32_MAX ? UINT32_MAX : head + idx;
+}
+
+/*
  * Compact indexes keep a fragment's offset in 32 bits; a whole-file
  * fragment has no indexes at all and uses the full layout, as
  * erofs-utils does.

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 #include "erofs/print.h"
 #include "liberofs_zmkfs.h"
@@ -217,11 +216,221 @@ static int z_frag_order(struct mkfs_ctx *ctx, struct z_frag_key **out, u64 *n)
 	return 0;
 }
 
-int z_build_packed(struct mkfs_ctx *ctx)
+/*
+ * Gather the fragments into a scratch file, *@fd, and make the packed
+ * inode for it (ctx->z->packed, none when no file has a fragment); the
+ * caller compresses that file into it and closes *@fd.
+ */
+/* ---- shared ends ------------------------------------------------------ */
+
+/*
+ * Many files end alike (licence texts, closing boilerplate).  A whole-file
+ * fragment whose end equals the end of one packed before it, in full,
+ * need not be packed again: its fragment becomes the end of that one's,
+ * and the rest of the file (its head) is compressed into blocks of its
+ * own (mkfs_zfile.c).  Ends are found by a hash of their last Z_END_HASH
+ * bytes, then compared backwards; only fragments kept whole are matched
+ * against, so every shared end is in the packed inode as it is.
+ */
+#define Z_END_HASH	64
+#define Z_END_TRIES	8	/* candidates compared per fragment */
+/* heads are staged whole (mkfs_zplace.c), so that they can be dropped */
+#define Z_END_MAX	(16U << 20)
+
+struct z_end {
+	u64 hash;
+	struct mkfs_inode *in;	/* NULL: free slot */
+};
+
+struct z_ends {
+	struct z_end *tab;
+	u64 cap, n;
+	u8 *a, *b;		/* Z_FRAG_CHUNK each */
+};
+
+static int z_ends_grow(struct z_ends *e)
+{
+	u64 cap = e->cap ? e->cap * 2 : 1024;
+	struct z_end *tab = calloc(cap, sizeof(*tab));
+
+	if (!tab)
+		return -ENOMEM;
+	for (u64 i = 0; i < e->cap; i++) {
+		u64 j = e->tab[i].hash & (cap - 1);
+
+		if (!e->tab[i].in)
+			continue;
+		while (tab[j].in)
+			j = (j + 1) & (cap - 1);
+		tab[j] = e->tab[i];
+	}
+	free(e->tab);
+	e->tab = tab;
+	e->cap = cap;
+	return 0;
+}
+
+/* bytes at the end of @x's fragment equal to those at the end of @y's */
+static int z_common_end(struct mkfs_ctx *ctx, struct z_ends *e,
+			const struct mkfs_zinode *x,
+			const struct mkfs_zinode *y, u64 *same)
+{
+	u64 max = x->frag_size < y->frag_size ? x->frag_size : y->frag_size;
+	int xfd = ctx->z->spill_fds[x->frag_id];
+	int yfd = ctx->z->spill_fds[y->frag_id];
+
+	*same = 0;
+	while (*same < max) {
+		u32 n = max - *same < Z_FRAG_CHUNK ? max - *same : Z_FRAG_CHUNK;
+		u64 xo = x->frag_off + x->frag_size - *same - n;
+		u64 yo = y->frag_off + y->frag_size - *same - n;
+		int err = z_pread_all(xfd, e->a, n, xo, "a scratch file");
+
+		if (!err)
+			err = z_pread_all(yfd, e->b, n, yo, "a scratch file");
+		if (err)
+			return err;
+		for (u32 i = n; i; i--) {
+			if (e->a[i - 1] != e->b[i - 1])
+				return 0;
+			++*same;
+		}
+	}
+	return 0;
+}
+
+/* the longest end @in shares with a fragment kept whole: *@of, *@len */
+static int z_find_end(struct mkfs_ctx *ctx, struct z_ends *e,
+		      struct mkfs_inode *in, u64 hash,
+		      struct mkfs_inode **of, u64 *len)
+{
+	unsigned int tries = 0;
+
+	*of = NULL;
+	*len = 0;
+	for (u64 j = hash & (e->cap - 1); e->tab[j].in && tries < Z_END_TRIES;
+	     j = (j + 1) & (e->cap - 1)) {
+		u64 same;
+		int err;
+
+		if (e->tab[j].hash != hash)
+			continue;
+		tries++;
+		err = z_common_end(ctx, e, in->z, e->tab[j].in->z, &same);
+		if (err)
+			return err;
+		if (same > *len) {
+			*len = same;
+			*of = e->tab[j].in;
+		}
+	}
+	return 0;
+}
+
+static int z_end_hash(struct mkfs_ctx *ctx, struct z_ends *e,
+		      const struct mkfs_zinode *z, u64 *hash)
+{
+	int err = z_pread_all(ctx->z->spill_fds[z->frag_id], e->a, Z_END_HASH,
+			      z->frag_off + z->frag_size - Z_END_HASH,
+			      "a scratch file");
+
+	if (!err)
+		*hash = XXH3_64bits(e->a, Z_END_HASH);
+	return err;
+}
+
+/*
+ * Worth a try: the shared end is a block or more, covering the file's
+ * last partial lcluster, and pclusters are one block.  Shorter ends, and
+ * heads in larger pclusters, were found to cost more than they save: the
+ * head loses the company of similar files in the packed inode's
+ * pclusters (and with 64 KiB ones ours is smaller than erofs-utils'
+ * without this).
+ */
+static bool z_end_cuts(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		       u64 len)
+{
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+
+	return len >= blksz && ctx->z->pclustersize == blksz &&
+	       round_up(in->size - len, (u64)blksz) < in->size;
+}
+
+static int z_match_one(struct mkfs_ctx *ctx, struct z_ends *e,
+		       struct mkfs_inode *in, struct mkfs_inode ***cut,
+		       u64 *ncut, u64 *cap)
+{
+	struct mkfs_inode *of;
+	u64 hash, len, j;
+	int err;
+
+	if (!z_whole_fragment(in) || in->size < Z_END_HASH ||
+	    in->size > Z_END_MAX)
+		return 0;
+	if (e->n * 2 >= e->cap && (err = z_ends_grow(e)))
+		return err;
+	err = z_end_hash(ctx, e, in->z, &hash);
+	if (!err)
+		err = z_find_end(ctx, e, in, hash, &of, &len);
+	if (err)
+		return err;
+	if (of && len == in->size) {		/* all of it: nothing to cut */
+		in->z->tail_of = of;
+		return 0;
+	}
+	if (of && z_end_cuts(ctx, in, len)) {
+		if (*ncut == *cap) {
+			void *p;
+
+			*cap = *cap ? *cap * 2 : 64;
+			p = realloc(*cut, *cap * sizeof(**cut));
+			if (!p)
+				return -ENOMEM;
+			*cut = p;
+		}
+		(*cut)[(*ncut)++] = in;
+		in->z->tail_of = of;
+		in->z->frag_size = len;	/* until the head says where it ends */
+		return 0;
+	}
+	for (j = hash & (e->cap - 1); e->tab[j].in; j = (j + 1) & (e->cap - 1))
+		;
+	e->tab[j] = (struct z_end){ hash, in };
+	e->n++;
+	return 0;
+}
+
+/*
+ * In packing order: the files whose fragment ends like one before it;
+ * *@cut gets those that keep a head (their z->frag_size: the shared end),
+ * the caller compresses the heads and sets each fragment's final size
+ * (or clears tail_of to pack it whole after all).
+ */
+int z_match_tails(struct mkfs_ctx *ctx, struct mkfs_inode ***cut, u64 *ncut)
+{
+	struct z_ends e = { 0 };
+	struct z_frag_key *keys = NULL;
+	u64 nkeys = 0, cap = 0;
+	int err;
+
+	*cut = NULL;
+	*ncut = 0;
+	e.a = malloc(Z_FRAG_CHUNK);
+	e.b = malloc(Z_FRAG_CHUNK);
+	err = e.a && e.b ? z_frag_order(ctx, &keys, &nkeys) : -ENOMEM;
+	for (u64 i = 0; !err && i < nkeys; i++)
+		err = z_match_one(ctx, &e, keys[i].in, cut, ncut, &cap);
+	free(keys);
+	free(e.tab);
+	free(e.a);
+	free(e.b);
+	return err;
+}
+
+int z_build_packed(struct mkfs_ctx *ctx, int *fd)
 {
 	struct z_packer p = { .ctx = ctx, .fd = z_open_spill(ctx->cfg) };
 	struct z_frag_key *keys = NULL;
-	struct mkfs_inode *pk;
 	u64 nkeys = 0;
 	int err = p.fd < 0 ? p.fd : 0;
 
@@ -231,16 +440,24 @@ int z_build_packed(struct mkfs_ctx *ctx)
 	if (!err)
 		err = z_frag_order(ctx, &keys, &nkeys);
 	for (u64 i = 0; !err && i < nkeys; i++)
-		err = z_pack_one(&p, keys[i].in);
+		if (!keys[i].in->z->tail_of)
+			err = z_pack_one(&p, keys[i].in);
+	/* a shared end is the end of a fragment packed whole */
+	for (u64 i = 0; !err && i < nkeys; i++) {
+		struct mkfs_zinode *z = keys[i].in->z;
+		const struct mkfs_zinode *of = z->tail_of ? z->tail_of->z : NULL;
+
+		if (of)
+			z->fragoff = of->fragoff + of->frag_size - z->frag_size;
+	}
 	free(keys);
 	if (!err && p.size) {
-		pk = z_packed_inode(ctx, p.size);
-		err = pk ? z_compress_fd(ctx, pk, p.fd) : -ENOMEM;
-		ctx->z->packed = pk;
+		ctx->z->packed = z_packed_inode(ctx, p.size);
+		if (!ctx->z->packed)
+			err = -ENOMEM;
 	}
-	if (p.fd >= 0)
-		close(p.fd);
 	free(p.buf);
 	free(p.tab);
+	*fd = p.fd;
 	return err;
 }

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "erofs/print.h"
 #include "liberofs_zmkfs.h"
 
@@ -59,7 +61,7 @@ static int z_place(struct mkfs_ctx *ctx, const u8 *buf, u32 len,
 	int err = 0;
 
 	if (in && zc->dd)
-		err = z_dedupe_find(ctx, in, buf, &dup);
+		err = z_dedupe_find(ctx, in, buf, 0, &dup);
 	if (err || dup)
 		return err;
 	z->area_off = zc->area;
@@ -181,6 +183,34 @@ void z_out_rewind(struct z_out *o, u64 pos)
 }
 
 /*
+ * -E dedupe, with the lock held: @in's blocks went straight to the end of
+ * the area; if they copy a file placed before, take them back.  Nothing
+ * follows them yet: a regular image file is cut there, so that no stale
+ * bytes stay where padding must read as zeroes (the writer zeroes a
+ * block device's rest itself).
+ */
+static int z_streamed_dup(struct mkfs_ctx *ctx, struct z_out *o,
+			  struct mkfs_inode *in)
+{
+	struct mkfs_zctx *zc = ctx->z;
+	struct stat st;
+	bool dup = false;
+	int err = z_dedupe_find(ctx, in, NULL, o->base, &dup);
+
+	if (err || !dup)
+		return err;
+	zc->area = o->base;
+	if (fstat(ctx->fd, &st))
+		return erofs_err_ret(-errno, "cannot stat the image: %s",
+				     strerror(errno));
+	if (S_ISREG(st.st_mode) &&
+	    ftruncate(ctx->fd, ctx->cfg->offset + zc->area_start + zc->area))
+		return erofs_err_ret(-errno, "cannot cut the image: %s",
+				     strerror(errno));
+	return 0;
+}
+
+/*
  * The task is done: place its output (@in: a whole file that -E dedupe
  * may find a copy of), or park it until its turn.
  */
@@ -203,6 +233,8 @@ int z_out_finish(struct mkfs_ctx *ctx, struct z_out *o, struct mkfs_zinode *z,
 		err = z_area_write(ctx, o->buf, o->len, o->base + o->off);
 		z->area_off = o->base;
 		zc->area = o->base + o->pos;
+		if (!err && in && zc->dd)
+			err = z_streamed_dup(ctx, o, in);
 	} else {
 		err = z_place(ctx, o->buf, o->len, z, in);
 	}

@@ -10,6 +10,8 @@ COMPRESS_TESTS = \
 	tests/compress/lzma-zstd.sh \
 	tests/compress/ishare.sh \
 	tests/compress/oracle.sh \
+	tests/compress/dedupe-big.sh \
+	tests/compress/shared-ends.sh \
 	tests/compress/in-place.sh
 TESTS += $(COMPRESS_TESTS)
 EXTRA_DIST += $(COMPRESS_TESTS) \

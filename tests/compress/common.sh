@@ -90,3 +90,41 @@ debian_fsck() {
 sb_incompat() {
 	od -An -tu4 -j $((1024 + 0x50)) -N4 "$1" | tr -d ' '
 }
+
+# our_fsck IMG SRC: our fsck.erofs accepts IMG and extracts SRC
+our_fsck() {
+	local img=$1 src=$2 out=$WORK/extract
+	local fsck=${FSCK_EROFS:-$top_builddir/fsck/fsck.erofs}
+
+	rm -rf "$out"
+	"$fsck" --extract="$out" "$img" >"$WORK/fsck.log" 2>&1 ||
+		{ cat "$WORK/fsck.log" >&2; fail "$img: our fsck.erofs refuses it"; }
+	diff -r --no-dereference "$src" "$out" >/dev/null ||
+		fail "$img: our fsck.erofs extracts something else"
+	rm -rf "$out"
+}
+
+# peer_fsck IMG SRC: the fsck.erofs named by $EROFS_PEER_FSCK (say,
+# erofs-utils 1.9.3's) accepts IMG and extracts SRC; unchecked without it
+peer_fsck() {
+	local img=$1 src=$2 out=$WORK/extract
+
+	[ -n "${EROFS_PEER_FSCK:-}" ] && [ -x "$EROFS_PEER_FSCK" ] ||
+		{ echo "no \$EROFS_PEER_FSCK: not checked"; return 0; }
+	rm -rf "$out"
+	"$EROFS_PEER_FSCK" --extract="$out" "$img" >"$WORK/fsck.log" 2>&1 ||
+		{ cat "$WORK/fsck.log" >&2; fail "$img: $EROFS_PEER_FSCK refuses it"; }
+	diff -r --no-dereference "$src" "$out" >/dev/null ||
+		fail "$img: $EROFS_PEER_FSCK extracts something else"
+	rm -rf "$out"
+}
+
+# peer_check IMG: the fsck.erofs named by $EROFS_PEER_FSCK accepts IMG
+# (erofs-utils 1.9.3's --extract writes the packed inode where the tree
+# should go, even for its own images: checked without extracting)
+peer_check() {
+	[ -n "${EROFS_PEER_FSCK:-}" ] && [ -x "$EROFS_PEER_FSCK" ] ||
+		{ echo "no \$EROFS_PEER_FSCK: not checked"; return 0; }
+	"$EROFS_PEER_FSCK" "$1" >"$WORK/fsck.log" 2>&1 ||
+		{ cat "$WORK/fsck.log" >&2; fail "$1: $EROFS_PEER_FSCK refuses it"; }
+}
