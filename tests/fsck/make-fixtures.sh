@@ -3,10 +3,11 @@
 # Regenerate tests/fsck/fixtures: small images, each damaged in one named
 # way, with the fsck output they must give (e2fsprogs tests/f_* style).
 # Run from the top build directory: srcdir=.. ../tests/fsck/make-fixtures.sh
-# Review every expect file before committing it.
+# (FIXTURES_OUT=DIR: write them there instead).  Review every expect file
+# before committing it.
 . "${top_srcdir:-${srcdir:-.}}/tests/fsck/common.sh"
 
-out=$srcdir/tests/fsck/fixtures
+out=${FIXTURES_OUT:-$srcdir/tests/fsck/fixtures}
 src=$tmp/src
 mkdir -p "$src/d/e"
 printf 'hello\n' >"$src/a"
@@ -52,6 +53,9 @@ fixture f_name_order "names out of order" rename /hl aa
 fixture f_nlink "hard link count too low" nlink /a 0
 fixture f_fp_value "fingerprint value changed" fpvalue /d/b
 fixture f_data "file data changed" data /d/b
+fixture f_sb_epoch "build time so late that an inode's mtime overflows" \
+	sb 0x18 '<q' 0x7fffffffffffff00 -- inode /a mtime 0x1000
+
 
 if [ -x "$DEB_MKFS" ]; then
 	base=$tmp/deb.img
