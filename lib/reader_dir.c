@@ -88,6 +88,30 @@ static int entry_fault(struct erofs_dir_iter *it, enum erofs_problem_id id,
 	return 1;
 }
 
+/*
+ * A directory has data in every block: a hole (an unmapped extent, read
+ * as zeros) is one problem for the directory, however many blocks or
+ * names it takes.  -EFSCORRUPTED skips the block; a failed map is left
+ * to the read, which says why.
+ */
+static int check_hole(struct erofs_dir_iter *it)
+{
+	struct erofs_map map = { .la = it->lblk * it->blksz };
+
+	if (erofs_map_blocks(it->img, it->dir, &map, EROFS_RD_QUIET) ||
+	    (map.flags & EROFS_MAP_MAPPED))
+		return 0;
+	if (!it->hole_seen) {
+		it->hole_seen = true;
+		if (!it->nbad++)
+			it->first_bad = EROFS_PB_INODE_DATA;
+		erofs_report(it->img, EROFS_PB_INODE_DATA, it->dir->nid,
+			     "hole in the directory's data at block %llu",
+			     (unsigned long long)it->lblk);
+	}
+	return -EFSCORRUPTED;
+}
+
 /* read block lblk; a fresh block's header gives its entry count */
 static int load_block(struct erofs_dir_iter *it, bool fresh)
 {
@@ -99,8 +123,11 @@ static int load_block(struct erofs_dir_iter *it, bool fresh)
 		if (!it->buf)
 			return -ENOMEM;
 	}
-	err = erofs_read_data(it->img, it->dir, it->buf, len,
-			      it->lblk * it->blksz, fresh ? 0 : EROFS_RD_QUIET);
+	err = fresh ? check_hole(it) : 0;
+	if (!err)
+		err = erofs_read_data(it->img, it->dir, it->buf, len,
+				      it->lblk * it->blksz,
+				      fresh ? 0 : EROFS_RD_QUIET);
 	if (err)
 		return err;
 	if (!fresh)

@@ -56,6 +56,17 @@ fixture f_data "file data changed" data /d/b
 fixture f_sb_epoch "build time so late that an inode's mtime overflows" \
 	sb 0x18 '<q' 0x7fffffffffffff00 -- inode /a mtime 0x1000
 
+# a directory of several blocks whose data is one hole
+mkdir -p "$tmp/big/big"
+for i in $(seq -w 1 300); do
+	echo "$i" >"$tmp/big/big/file_with_a_long_name_$i"
+done
+base=$tmp/big.img
+"$MKFS" --quiet -T1000000 -U 01234567-89ab-cdef-0123-456789abcdef \
+	"$base" "$tmp/big" >/dev/null || fail mkfs
+fixture f_dir_hole "directory of 3 blocks, all a hole" \
+	inode /big format 0 -- inode /big u 0xffffffff
+
 
 if [ -x "$DEB_MKFS" ]; then
 	base=$tmp/deb.img
