@@ -24,10 +24,17 @@ int erofs_dir_iter_init(struct erofs_dir_iter *it, struct erofs_image *img,
 	return 0;
 }
 
+/*
+ * Suspended iterators hold no buffers: a walk keeps one per level.  A
+ * compressed directory decodes its extent again when resumed, once per
+ * subdirectory walked, not once per block.
+ */
 void erofs_dir_iter_suspend(struct erofs_dir_iter *it)
 {
 	free(it->buf);
 	it->buf = NULL;
+	erofs_zreader_free(it->zr);
+	it->zr = NULL;
 }
 
 void erofs_dir_iter_release(struct erofs_dir_iter *it)
@@ -112,6 +119,20 @@ static int check_hole(struct erofs_dir_iter *it)
 	return -EFSCORRUPTED;
 }
 
+/* the block's bytes; one decoder for all the blocks of a compressed one */
+static int read_block(struct erofs_dir_iter *it, unsigned int len,
+		      bool fresh)
+{
+	if (erofs_inode_is_compressed(it->dir) && !it->zr) {
+		it->zr = erofs_zreader_alloc();
+		if (!it->zr)
+			return -ENOMEM;
+	}
+	return erofs_read_data_zr(it->img, it->dir, it->buf, len,
+				  it->lblk * it->blksz,
+				  fresh ? 0 : EROFS_RD_QUIET, it->zr);
+}
+
 /* read block lblk; a fresh block's header gives its entry count */
 static int load_block(struct erofs_dir_iter *it, bool fresh)
 {
@@ -125,9 +146,7 @@ static int load_block(struct erofs_dir_iter *it, bool fresh)
 	}
 	err = fresh ? check_hole(it) : 0;
 	if (!err)
-		err = erofs_read_data(it->img, it->dir, it->buf, len,
-				      it->lblk * it->blksz,
-				      fresh ? 0 : EROFS_RD_QUIET);
+		err = read_block(it, len, fresh);
 	if (err)
 		return err;
 	if (!fresh)

@@ -308,6 +308,7 @@ struct erofs_dir_iter {
 	unsigned int prevlen;
 	char prev[EROFS_NAME_LEN + 1];	/* last name, for the order check */
 	struct erofs_dirent_info de;
+	struct erofs_zreader *zr;	/* compressed: the extent decoded */
 	bool hole_seen;		/* a hole was reported: not again */
 };
 

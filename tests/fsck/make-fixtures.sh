@@ -67,6 +67,15 @@ base=$tmp/big.img
 fixture f_dir_hole "directory of 3 blocks, all a hole" \
 	inode /big format 0 -- inode /big u 0xffffffff
 
+# a compressed file of 12 MiB of zeros (three 4 MiB extents, 512-byte
+# blocks) made a directory: once decoded per block, 24576 times
+mkdir -p "$tmp/zdir"
+head -c 12582912 /dev/zero >"$tmp/zdir/z"
+base=$tmp/zdir.img
+"$MKFS" --quiet -T1000000 -U 01234567-89ab-cdef-0123-456789abcdef \
+	-b512 -zlz4hc -C65536 "$base" "$tmp/zdir" >/dev/null || fail mkfs
+fixture f_zdir_extent "compressed directory: 24576 blocks in 3 extents" \
+	inode /z mode 0o40755 -- ftype /z 2
 
 if [ -x "$DEB_MKFS" ]; then
 	base=$tmp/deb.img
