@@ -8,6 +8,7 @@
  * kept in it and printed, in walk order, by print_job().
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "erofs/progress.h"
@@ -26,12 +27,33 @@ static void job_problem(struct fsck_job *job, enum erofs_problem_id id,
 	snprintf(job->msg, sizeof(job->msg), fmt, detail);
 }
 
+/*
+ * The worker's buffers, allocated when first needed: most files of a
+ * small image need neither (stored bytes are hashed from the mapping).
+ */
+static u8 *chunk_buf(struct fsck_worker *w, struct fsck_job *job, bool zeroed)
+{
+	u8 **p = zeroed ? &w->zero : &w->buf;
+
+	if (!*p)
+		*p = zeroed ? calloc(1, CHUNK) : malloc(CHUNK);
+	if (!*p)
+		job_problem(job, EROFS_PB_NOMEM, "%s",
+			    "no memory for a data buffer");
+	return *p;
+}
+
+/* @p NULL: @n bytes of a hole, hashed as zeros, never written */
 static int hash_and_write(struct fsck_worker *w, struct fsck_job *job,
 			  const u8 *p, u64 n, u64 off)
 {
-	if (job->has_fp && erofs_sha256_update(&w->sha, p, n))
+	const u8 *h = p ? p : job->has_fp ? chunk_buf(w, job, true) : NULL;
+
+	if (job->has_fp && !h)
+		return -ENOMEM;
+	if (job->has_fp && erofs_sha256_update(&w->sha, h, n))
 		return -EIO;
-	if (job->fd < 0 || p == w->zero)
+	if (job->fd < 0 || !p)
 		return 0;
 	while (n) {
 		ssize_t k = pwrite(job->fd, p, n, off);
@@ -87,7 +109,7 @@ static int do_extent(struct erofs_image *img, struct fsck_worker *w,
 	bool stored = map->flags & EROFS_MAP_MAPPED;
 
 	for (u64 done = 0; done < map->llen; ) {
-		const u8 *p = w->zero;
+		const u8 *p = NULL;
 		u64 n = 0;
 		int err = stored ? mapped_piece(img, w, job, map, done, &n) : 0;
 
@@ -96,11 +118,13 @@ static int do_extent(struct erofs_image *img, struct fsck_worker *w,
 		if (!n) {
 			n = map->llen - done < CHUNK ? map->llen - done : CHUNK;
 			if (stored) {
+				p = chunk_buf(w, job, false);
+				if (!p)
+					return -ENOMEM;
 				err = erofs_image_pread(img, w->buf, n,
 							map->pa + done);
 				if (err)
 					return read_failed(job, err);
-				p = w->buf;
 			}
 			err = hash_and_write(w, job, p, n, map->la + done);
 			if (err)
@@ -125,6 +149,8 @@ static int do_zextent(struct erofs_image *img, struct fsck_worker *w,
 {
 	struct erofs_problem_note note = { 0 };
 
+	if (!chunk_buf(w, job, false))
+		return -ENOMEM;
 	for (u64 done = 0; done < map->llen; ) {
 		u64 n = map->llen - done < CHUNK ? map->llen - done : CHUNK;
 		int err = erofs_read_mapped(img, &job->vi, map, w->buf, n,
@@ -190,6 +216,7 @@ static void check_digest(struct fsck_worker *w, struct fsck_job *job)
 static void run_job(struct fsck_ctx *ctx, struct fsck_worker *w,
 		    struct fsck_job *job)
 {
+	u8 scratch[32];
 	struct erofs_map map = { 0 };
 	int err = 0;
 
@@ -208,7 +235,7 @@ static void run_job(struct fsck_ctx *ctx, struct fsck_worker *w,
 	if (!err && job->has_fp)
 		check_digest(w, job);
 	else if (job->has_fp)
-		erofs_sha256_final(&w->sha, w->buf);	/* reset for the next */
+		erofs_sha256_final(&w->sha, scratch);	/* reset for the next */
 	if (job->fd >= 0) {
 		if (!err && ftruncate(job->fd, job->vi.size))
 			job_problem(job, EROFS_PB_EXTRACT, "cannot size: %s",

@@ -113,16 +113,15 @@ static unsigned int take_jobs(struct fsck_pool *p, struct fsck_job **jobs)
 	return n;
 }
 
-/* the buffers of one worker; a failed allocation fails its jobs */
+/*
+ * The state of one worker; a failed allocation fails its jobs.  Its two
+ * data buffers come when a job first needs them (reader_fsck_data.c).
+ */
 static void worker_init(struct fsck_worker *w, struct erofs_progress *progress)
 {
 	*w = (struct fsck_worker){ .progress = progress };
-	w->buf = malloc(FSCK_CHUNK);
-	w->zero = calloc(1, FSCK_CHUNK);
 	w->zr = erofs_zreader_alloc();
-	if (!w->zr)
-		w->buf = (free(w->buf), NULL);
-	if (w->buf && w->zero && erofs_sha256_init(&w->sha))
+	if (w->zr && erofs_sha256_init(&w->sha))
 		w->sha.ctx = NULL;
 }
 
@@ -138,7 +137,7 @@ static void worker_release(struct fsck_worker *w)
 static void run_one(struct fsck_pool *p, struct fsck_worker *w,
 		    struct fsck_job *job)
 {
-	if (w->buf && w->zero && w->sha.ctx) {
+	if (w->zr && w->sha.ctx) {
 		p->ops->run(p->ctx, w, job);
 		return;
 	}
