@@ -133,6 +133,27 @@ static int read_block(struct erofs_dir_iter *it, unsigned int len,
 				  fresh ? 0 : EROFS_RD_QUIET, it->zr);
 }
 
+/*
+ * A block that cannot be read (reported by the reader): the rest of its
+ * extent cannot be either, and a hostile size makes that millions of
+ * blocks, each failing and reported alike.  Go on after the extent, or
+ * give up the directory when it cannot even be mapped.
+ */
+static void skip_extent(struct erofs_dir_iter *it)
+{
+	struct erofs_map map = { .la = it->lblk * it->blksz };
+	u64 end;
+
+	if (erofs_map_blocks(it->img, it->dir, &map, EROFS_RD_QUIET) ||
+	    !erofs_add_ok(map.la, map.llen, &end) || end <= map.la) {
+		it->lblk = it->nblks - 1;	/* the caller steps past it */
+		return;
+	}
+	end = DIV_ROUND_UP(end, it->blksz);
+	if (end > it->lblk + 1)
+		it->lblk = (end < it->nblks ? end : it->nblks) - 1;
+}
+
 /* read block lblk; a fresh block's header gives its entry count */
 static int load_block(struct erofs_dir_iter *it, bool fresh)
 {
@@ -147,6 +168,8 @@ static int load_block(struct erofs_dir_iter *it, bool fresh)
 	err = fresh ? check_hole(it) : 0;
 	if (!err)
 		err = read_block(it, len, fresh);
+	if (err == -EFSCORRUPTED)
+		skip_extent(it);
 	if (err)
 		return err;
 	if (!fresh)
