@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include "erofs/fingerprint.h"
 #include "erofs/fsck.h"
 #include "liberofs_reader.h"
 
@@ -41,7 +42,7 @@ struct link_map {
 struct link_ent *link_map_get(struct link_map *m, u64 nid, bool create);
 void link_map_release(struct link_map *m);
 
-/* ---- data jobs (reader_fsck_pool.c) ---- */
+/* ---- data jobs ---- */
 
 struct fsck_job {
 	struct erofs_inode vi;
@@ -63,16 +64,42 @@ struct fsck_job {
 	bool fp_checked;
 };
 
+/* what a worker reads, hashes and decodes with: one per thread */
+#define FSCK_CHUNK	(256U << 10)	/* the size of buf and zero */
+struct fsck_worker {
+	u8 *buf, *zero;
+	struct erofs_sha256 sha;
+	struct erofs_zreader *zr;	/* compressed data: decode buffers */
+	struct erofs_progress *progress;	/* stored bytes read go here */
+};
+
 struct fsck_ctx;
 struct fsck_pool;
 
-int fsck_pool_start(struct fsck_ctx *ctx, unsigned int nworkers);
+/*
+ * The pool runs jobs and prints their results through these, so that it
+ * needs nothing above it: the data checks (reader_fsck_data.c) sit on top.
+ * @run: read, check and extract one file (in a worker, or inline);
+ * @print: the problems of a finished job, in submission order.
+ */
+struct fsck_pool_ops {
+	void (*run)(struct fsck_ctx *ctx, struct fsck_worker *w,
+		    struct fsck_job *job);
+	void (*print)(struct fsck_ctx *ctx, const struct fsck_job *job);
+};
+
+/* reader_fsck_pool.c: 1 worker runs each job inline, in the walk */
+int fsck_pool_start(struct fsck_ctx *ctx, unsigned int nworkers,
+		    const struct fsck_pool_ops *ops);
 /* a free job slot (waits, printing finished jobs); then submit it */
 struct fsck_job *fsck_pool_slot(struct fsck_pool *p);
 void fsck_pool_submit(struct fsck_pool *p, struct fsck_job *job);
 /* wait for every submitted job and print its results */
 void fsck_pool_flush(struct fsck_pool *p);
 void fsck_pool_stop(struct fsck_pool *p);
+
+/* reader_fsck_data.c: the pool's ops for fsck */
+extern const struct fsck_pool_ops fsck_data_ops;
 
 /* ---- the walk (reader_fsck.c) ---- */
 
@@ -103,10 +130,13 @@ struct fsck_ctx {
 	struct fsck_frame **frames;
 	unsigned int depth, frames_cap;
 	struct fsck_pool *pool;
+	bool in_job;		/* a job runs inline: the reader stays quiet */
 
 	int rootfd;		/* extraction root directory, or -1 */
 	bool superuser;
 };
+
+/* ---- problems (reader_fsck_report.c) ---- */
 
 /* a job result, already in order: no flush */
 void fsck_emit(struct fsck_ctx *ctx, enum erofs_problem_id id, u64 nid,

@@ -18,5 +18,7 @@ lib_liberofs_a_SOURCES += \
 	lib/liberofs_fsck.h \
 	lib/reader_fsck.c \
 	lib/reader_fsck_tab.c \
+	lib/reader_fsck_report.c \
 	lib/reader_fsck_pool.c \
+	lib/reader_fsck_data.c \
 	lib/reader_extract.c

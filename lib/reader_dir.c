@@ -24,10 +24,17 @@ int erofs_dir_iter_init(struct erofs_dir_iter *it, struct erofs_image *img,
 	return 0;
 }
 
+/*
+ * Suspended iterators hold no buffers: a walk keeps one per level.  A
+ * compressed directory decodes its extent again when resumed, once per
+ * subdirectory walked, not once per block.
+ */
 void erofs_dir_iter_suspend(struct erofs_dir_iter *it)
 {
 	free(it->buf);
 	it->buf = NULL;
+	erofs_zreader_free(it->zr);
+	it->zr = NULL;
 }
 
 void erofs_dir_iter_release(struct erofs_dir_iter *it)
@@ -88,6 +95,65 @@ static int entry_fault(struct erofs_dir_iter *it, enum erofs_problem_id id,
 	return 1;
 }
 
+/*
+ * A directory has data in every block: a hole (an unmapped extent, read
+ * as zeros) is one problem for the directory, however many blocks or
+ * names it takes.  -EFSCORRUPTED skips the block; a failed map is left
+ * to the read, which says why.
+ */
+static int check_hole(struct erofs_dir_iter *it)
+{
+	struct erofs_map map = { .la = it->lblk * it->blksz };
+
+	if (erofs_map_blocks(it->img, it->dir, &map, EROFS_RD_QUIET) ||
+	    (map.flags & EROFS_MAP_MAPPED))
+		return 0;
+	if (!it->hole_seen) {
+		it->hole_seen = true;
+		if (!it->nbad++)
+			it->first_bad = EROFS_PB_INODE_DATA;
+		erofs_report(it->img, EROFS_PB_INODE_DATA, it->dir->nid,
+			     "hole in the directory's data at block %llu",
+			     (unsigned long long)it->lblk);
+	}
+	return -EFSCORRUPTED;
+}
+
+/* the block's bytes; one decoder for all the blocks of a compressed one */
+static int read_block(struct erofs_dir_iter *it, unsigned int len,
+		      bool fresh)
+{
+	if (erofs_inode_is_compressed(it->dir) && !it->zr) {
+		it->zr = erofs_zreader_alloc();
+		if (!it->zr)
+			return -ENOMEM;
+	}
+	return erofs_read_data_zr(it->img, it->dir, it->buf, len,
+				  it->lblk * it->blksz,
+				  fresh ? 0 : EROFS_RD_QUIET, it->zr);
+}
+
+/*
+ * A block that cannot be read (reported by the reader): the rest of its
+ * extent cannot be either, and a hostile size makes that millions of
+ * blocks, each failing and reported alike.  Go on after the extent, or
+ * give up the directory when it cannot even be mapped.
+ */
+static void skip_extent(struct erofs_dir_iter *it)
+{
+	struct erofs_map map = { .la = it->lblk * it->blksz };
+	u64 end;
+
+	if (erofs_map_blocks(it->img, it->dir, &map, EROFS_RD_QUIET) ||
+	    !erofs_add_ok(map.la, map.llen, &end) || end <= map.la) {
+		it->lblk = it->nblks - 1;	/* the caller steps past it */
+		return;
+	}
+	end = DIV_ROUND_UP(end, it->blksz);
+	if (end > it->lblk + 1)
+		it->lblk = (end < it->nblks ? end : it->nblks) - 1;
+}
+
 /* read block lblk; a fresh block's header gives its entry count */
 static int load_block(struct erofs_dir_iter *it, bool fresh)
 {
@@ -99,8 +165,11 @@ static int load_block(struct erofs_dir_iter *it, bool fresh)
 		if (!it->buf)
 			return -ENOMEM;
 	}
-	err = erofs_read_data(it->img, it->dir, it->buf, len,
-			      it->lblk * it->blksz, fresh ? 0 : EROFS_RD_QUIET);
+	err = fresh ? check_hole(it) : 0;
+	if (!err)
+		err = read_block(it, len, fresh);
+	if (err == -EFSCORRUPTED)
+		skip_extent(it);
 	if (err)
 		return err;
 	if (!fresh)

@@ -5,10 +5,10 @@
  * buffer.  Every nid reached goes into a set, so a directory reached twice
  * (a cycle or a directory hard link) is reported and never re-entered;
  * link counts are compared at the end.  Regular files go to the data
- * workers (reader_fsck_pool.c); problems print in walk order.
+ * checks (reader_fsck_data.c) through the pool (reader_fsck_pool.c);
+ * problems print in walk order (reader_fsck_report.c).
  */
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,49 +26,12 @@ void erofs_fsck_cfg_init(struct erofs_fsck_cfg *cfg)
 	cfg->xattrs = true;
 }
 
-static void emit(struct fsck_ctx *ctx, enum erofs_problem_id id, u64 nid,
-		 const char *path, const char *fmt, va_list ap)
-{
-	struct erofs_problem p = { .id = id, .nid = nid, .path = path };
-	char msg[512];
-
-	if (path && !*path)	/* "": about the image, not one path */
-		p.path = NULL;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	p.msg = msg;
-	ctx->cfg->report(ctx->cfg->report_arg, &p);
-}
-
-/* job results: printed by the pool, already in order */
-void fsck_emit(struct fsck_ctx *ctx, enum erofs_problem_id id, u64 nid,
-	       const char *path, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	emit(ctx, id, nid, path, fmt, ap);
-	va_end(ap);
-}
-
-void fsck_problem(struct fsck_ctx *ctx, enum erofs_problem_id id, u64 nid,
-		  const char *path, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ctx->mute)
-		return;
-	fsck_pool_flush(ctx->pool);	/* earlier files print first */
-	va_start(ap, fmt);
-	emit(ctx, id, nid, path ? path : ctx->path, fmt, ap);
-	va_end(ap);
-}
-
 /* img->report during the walk: add the current path; workers stay quiet */
 static void reader_hook(void *arg, const struct erofs_problem *p)
 {
 	struct fsck_ctx *ctx = arg;
 
-	if (!pthread_equal(pthread_self(), ctx->main_thread))
+	if (ctx->in_job || !pthread_equal(pthread_self(), ctx->main_thread))
 		return;
 	fsck_problem(ctx, p->id, p->nid, p->path, "%s", p->msg);
 }
@@ -610,7 +573,7 @@ int erofs_fsck_run(struct erofs_image *img, const struct erofs_fsck_cfg *cfg,
 
 	/* bytes checked: the stored data read, of all the image holds */
 	erofs_progress_phase(cfg->progress, "checking", 0, img->data_end);
-	err = fsck_pool_start(ctx, nworkers(cfg));
+	err = fsck_pool_start(ctx, nworkers(cfg), &fsck_data_ops);
 	if (!err)
 		err = start(ctx);
 	fsck_pool_flush(ctx->pool);

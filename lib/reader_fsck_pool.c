@@ -6,18 +6,16 @@
  * with something to say leaves its result behind, and results print in
  * submission order once every earlier job is done, so problems come out
  * in walk order however the workers finish.  Memory: the job slots, one
- * buffer per worker, and the results waiting for an earlier job.
+ * buffer per worker, and the results waiting for an earlier job.  With
+ * one worker there is no thread: each job runs inline when submitted.
+ * What a job does and how its result prints come from the ops, so the
+ * pool calls nothing above it.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "erofs/progress.h"
-#include "erofs/fingerprint.h"
 #include "liberofs_fsck.h"
 
-#define CHUNK		(256U << 10)	/* read and hashed at a time */
-#define WINDOW		(4U << 20)	/* hashed from the mapping at a time */
 #define SLOTS_PER_WORKER 64	/* a job is about 1 KiB */
 #define SLOTS_MAX	512
 #define PUBLISH_BATCH	32	/* jobs handed to the workers at once */
@@ -29,6 +27,8 @@ enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING };
 
 struct fsck_pool {
 	struct fsck_ctx *ctx;
+	const struct fsck_pool_ops *ops;
+	struct fsck_worker *inline_w;	/* one worker: no thread, this */
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
 	struct fsck_job *slots;
@@ -47,217 +47,7 @@ struct fsck_pool {
 	pthread_t *threads;
 };
 
-struct worker {
-	u8 *buf, *zero;
-	struct erofs_sha256 sha;
-	struct erofs_zreader *zr;	/* compressed data: decode buffers */
-	struct erofs_progress *progress;	/* stored bytes read go here */
-};
-
-static void job_problem(struct fsck_job *job, enum erofs_problem_id id,
-			const char *fmt, const char *detail)
-{
-	if (job->has_problem)
-		return;
-	job->has_problem = true;
-	job->pid = id;
-	snprintf(job->msg, sizeof(job->msg), fmt, detail);
-}
-
-static int hash_and_write(struct worker *w, struct fsck_job *job,
-			  const u8 *p, u64 n, u64 off)
-{
-	if (job->has_fp && erofs_sha256_update(&w->sha, p, n))
-		return -EIO;
-	if (job->fd < 0 || p == w->zero)
-		return 0;
-	while (n) {
-		ssize_t k = pwrite(job->fd, p, n, off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			job_problem(job, EROFS_PB_EXTRACT, "cannot write: %s",
-				    k < 0 ? strerror(errno) : "short write");
-			return -EIO;
-		}
-		p += k;
-		off += k;
-		n -= k;
-	}
-	return 0;
-}
-
-static int read_failed(struct fsck_job *job, int err)
-{
-	job_problem(job, err == -EFSCORRUPTED ? EROFS_PB_INODE_DATA :
-		    EROFS_PB_IO, "cannot read data: %s", erofs_strerror(err));
-	return err;
-}
-
-/*
- * Hash a stored extent straight from the image's mapping, saving the copy
- * a read makes; without a fingerprint, touching the pages is the whole
- * read.  *n gets the bytes done, 0 to fall back to pread.
- */
-static int mapped_piece(struct erofs_image *img, struct worker *w,
-			struct fsck_job *job, const struct erofs_map *map,
-			u64 done, u64 *n)
-{
-	const u8 *p;
-
-	*n = map->llen - done < WINDOW ? map->llen - done : WINDOW;
-	p = erofs_image_map(img, map->pa + done, *n);
-	if (!p) {
-		*n = 0;
-		return 0;
-	}
-	/* nothing to hash or write: read it all the same, as fsck must */
-	if (!job->has_fp && job->fd < 0 && erofs_image_touch(p, *n))
-		return read_failed(job, -EIO);
-	return hash_and_write(w, job, p, *n, map->la + done);
-}
-
-/* one extent, CHUNK bytes at a time; holes are hashed, never written */
-static int do_extent(struct erofs_image *img, struct worker *w,
-		     struct fsck_job *job, const struct erofs_map *map)
-{
-	bool stored = map->flags & EROFS_MAP_MAPPED;
-
-	for (u64 done = 0; done < map->llen; ) {
-		const u8 *p = w->zero;
-		u64 n = 0;
-		int err = stored ? mapped_piece(img, w, job, map, done, &n) : 0;
-
-		if (err)
-			return err;
-		if (!n) {
-			n = map->llen - done < CHUNK ? map->llen - done : CHUNK;
-			if (stored) {
-				err = erofs_image_pread(img, w->buf, n,
-							map->pa + done);
-				if (err)
-					return read_failed(job, err);
-				p = w->buf;
-			}
-			err = hash_and_write(w, job, p, n, map->la + done);
-			if (err)
-				return err;
-		}
-		if (stored) {
-			job->mapped += n;
-			erofs_progress_add(w->progress, 0, n);
-		}
-		done += n;
-		job->bytes += n;
-	}
-	return 0;
-}
-
-/*
- * A compressed extent or a fragment: decoded (whole, once, into the
- * worker's zreader) and handed on CHUNK bytes at a time.
- */
-static int do_zextent(struct erofs_image *img, struct worker *w,
-		      struct fsck_job *job, const struct erofs_map *map)
-{
-	struct erofs_problem_note note = { 0 };
-
-	for (u64 done = 0; done < map->llen; ) {
-		u64 n = map->llen - done < CHUNK ? map->llen - done : CHUNK;
-		int err = erofs_read_mapped(img, &job->vi, map, w->buf, n,
-					    map->la + done, w->zr, &note);
-
-		if (err) {
-			job_problem(job, note.set ? note.id : EROFS_PB_Z_DATA,
-				    "%s", note.set ? note.msg :
-				    erofs_strerror(err));
-			return err;
-		}
-		err = hash_and_write(w, job, w->buf, n, map->la + done);
-		if (err)
-			return err;
-		done += n;
-		job->bytes += n;
-	}
-	job->mapped += map->plen;
-	erofs_progress_add(w->progress, 0, map->plen);
-	return 0;
-}
-
-/* the extents of a compressed file */
-static int run_zjob(struct fsck_ctx *ctx, struct worker *w,
-		    struct fsck_job *job)
-{
-	struct erofs_map map = { 0 };
-	int err = 0;
-
-	while (!err && map.la < job->vi.size) {
-		struct erofs_problem_note note = { 0 };
-
-		err = erofs_map_blocks_noted(ctx->img, &job->vi, &map,
-					     EROFS_RD_VERIFY, &note);
-		if (err)
-			job_problem(job, note.set ? note.id : EROFS_PB_Z_INDEX,
-				    "%s", note.set ? note.msg :
-				    erofs_strerror(err));
-		else if (map.flags & (EROFS_MAP_ENCODED | EROFS_MAP_FRAGMENT))
-			err = do_zextent(ctx->img, w, job, &map);
-		else
-			err = do_extent(ctx->img, w, job, &map);
-		map.la += map.llen;
-	}
-	erofs_zreader_trim(w->zr);
-	return err;
-}
-
-static void check_digest(struct worker *w, struct fsck_job *job)
-{
-	u8 digest[32];
-
-	if (erofs_sha256_final(&w->sha, digest)) {
-		job_problem(job, EROFS_PB_NOMEM, "%s", "sha256 failed");
-		return;
-	}
-	job->fp_checked = true;
-	if (memcmp(digest, job->digest, 32))
-		job_problem(job, EROFS_PB_FP_MISMATCH, "%s",
-			    "content does not match its fingerprint");
-}
-
-static void run_job(struct fsck_ctx *ctx, struct worker *w, struct fsck_job *job)
-{
-	struct erofs_map map = { 0 };
-	int err = 0;
-
-	if (erofs_inode_is_compressed(&job->vi))
-		err = run_zjob(ctx, w, job);
-	while (!err && map.la < job->vi.size &&
-	       !erofs_inode_is_compressed(&job->vi)) {
-		err = erofs_map_blocks(ctx->img, &job->vi, &map, EROFS_RD_QUIET);
-		if (err)
-			job_problem(job, EROFS_PB_INODE_DATA, "cannot map data: %s",
-				    erofs_strerror(err));
-		else
-			err = do_extent(ctx->img, w, job, &map);
-		map.la += map.llen;
-	}
-	if (!err && job->has_fp)
-		check_digest(w, job);
-	else if (job->has_fp)
-		erofs_sha256_final(&w->sha, w->buf);	/* reset for the next */
-	if (job->fd >= 0) {
-		if (!err && ftruncate(job->fd, job->vi.size))
-			job_problem(job, EROFS_PB_EXTRACT, "cannot size: %s",
-				    strerror(errno));
-		extract_attrs(ctx, &job->vi, -1, NULL, job->fd, job);
-		close(job->fd);
-		job->fd = -1;
-	}
-}
-
-/* a finished job: account for it, keep its news, free its slot (locked) */
-static void finish_job(struct fsck_pool *p, struct fsck_job *job)
+static void account(struct fsck_pool *p, const struct fsck_job *job)
 {
 	struct erofs_fsck_stats *st = p->ctx->st;
 
@@ -265,6 +55,12 @@ static void finish_job(struct fsck_pool *p, struct fsck_job *job)
 	st->mapped_bytes += job->mapped;
 	st->fingerprints += job->fp_checked;
 	erofs_progress_add(p->ctx->cfg->progress, 1, 0);
+}
+
+/* a finished job: account for it, keep its news, free its slot (locked) */
+static void finish_job(struct fsck_pool *p, struct fsck_job *job)
+{
+	account(p, job);
 	if (!job->has_problem && !job->warn[0]) {
 		free(job->path);
 	} else {
@@ -317,19 +113,71 @@ static unsigned int take_jobs(struct fsck_pool *p, struct fsck_job **jobs)
 	return n;
 }
 
+/*
+ * The state of one worker; a failed allocation fails its jobs.  Its two
+ * data buffers come when a job first needs them (reader_fsck_data.c).
+ */
+static void worker_init(struct fsck_worker *w, struct erofs_progress *progress)
+{
+	*w = (struct fsck_worker){ .progress = progress };
+	w->zr = erofs_zreader_alloc();
+	if (w->zr && erofs_sha256_init(&w->sha))
+		w->sha.ctx = NULL;
+}
+
+static void worker_release(struct fsck_worker *w)
+{
+	if (w->sha.ctx)
+		erofs_sha256_release(&w->sha);
+	free(w->buf);
+	free(w->zero);
+	erofs_zreader_free(w->zr);
+}
+
+static void run_one(struct fsck_pool *p, struct fsck_worker *w,
+		    struct fsck_job *job)
+{
+	if (w->zr && w->sha.ctx) {
+		p->ops->run(p->ctx, w, job);
+		return;
+	}
+	job->has_problem = true;
+	job->pid = EROFS_PB_NOMEM;
+	strcpy(job->msg, "no memory for a data buffer");
+}
+
+static void print_result(struct fsck_pool *p, struct fsck_job *job)
+{
+	p->ops->print(p->ctx, job);
+	free(job->path);
+	job->path = NULL;
+}
+
+/*
+ * One worker: the job runs at once in the walk's thread, and its result
+ * prints at once, which is the order a pool prints it in.  No thread, no
+ * lock, no hand-off: for a small image (and the fuzz target) these cost
+ * more than the checks.
+ */
+static void run_inline(struct fsck_pool *p, struct fsck_job *job)
+{
+	p->ctx->in_job = true;
+	run_one(p, p->inline_w, job);
+	p->ctx->in_job = false;
+	account(p, job);
+	if (job->has_problem || job->warn[0])
+		print_result(p, job);
+	free(job->path);
+	job->path = NULL;
+}
+
 static void *worker_fn(void *arg)
 {
 	struct fsck_pool *p = arg;
-	struct worker w = { .progress = p->ctx->cfg->progress };
+	struct fsck_worker w;
 
 	pthread_setname_np(pthread_self(), "fsck-data");	/* for perf, top */
-	w.buf = malloc(CHUNK);
-	w.zero = calloc(1, CHUNK);
-	w.zr = erofs_zreader_alloc();
-	if (!w.zr)
-		w.buf = (free(w.buf), NULL);
-	if (w.buf && w.zero && erofs_sha256_init(&w.sha))
-		w.sha.ctx = NULL;
+	worker_init(&w, p->ctx->cfg->progress);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct fsck_job *jobs[TAKE_MAX];
@@ -341,36 +189,15 @@ static void *worker_fn(void *arg)
 			break;
 		n = take_jobs(p, jobs);
 		pthread_mutex_unlock(&p->lock);
-		for (unsigned int i = 0; i < n; i++) {
-			if (!w.buf || !w.zero || !w.sha.ctx)
-				job_problem(jobs[i], EROFS_PB_NOMEM, "%s",
-					    "no memory for a data buffer");
-			else
-				run_job(p->ctx, &w, jobs[i]);
-		}
+		for (unsigned int i = 0; i < n; i++)
+			run_one(p, &w, jobs[i]);
 		pthread_mutex_lock(&p->lock);
 		for (unsigned int i = 0; i < n; i++)
 			finish_job(p, jobs[i]);
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (w.sha.ctx)
-		erofs_sha256_release(&w.sha);
-	free(w.buf);
-	free(w.zero);
-	erofs_zreader_free(w.zr);
+	worker_release(&w);
 	return NULL;
-}
-
-static void print_result(struct fsck_ctx *ctx, struct fsck_job *job)
-{
-	if (job->has_problem)
-		fsck_emit(ctx, job->pid, job->vi.nid, job->path, "%s",
-			  job->msg);
-	if (job->warn[0])
-		fsck_emit(ctx, EROFS_PB_EXTRACT_SKIP, job->vi.nid, job->path,
-			  "%s%s", job->warn, job->nwarn ?
-			  " (and more like it)" : "");
-	free(job->path);
 }
 
 /* the oldest job still queued or running, or the next seq if none */
@@ -399,7 +226,7 @@ static void print_ready(struct fsck_pool *p)
 		memmove(p->results, p->results + 1,
 			p->nresults * sizeof(*p->results));
 		pthread_mutex_unlock(&p->lock);
-		print_result(p->ctx, &job);
+		print_result(p, &job);
 		pthread_mutex_lock(&p->lock);
 	}
 }
@@ -437,8 +264,10 @@ static void publish(struct fsck_pool *p)
 
 struct fsck_job *fsck_pool_slot(struct fsck_pool *p)
 {
-	struct fsck_job *job;
+	struct fsck_job *job = p->slots;
 
+	if (p->inline_w)
+		goto out;
 	pthread_mutex_lock(&p->lock);
 	if (p->npending == PUBLISH_BATCH || !p->nfree)
 		publish(p);
@@ -452,6 +281,7 @@ struct fsck_job *fsck_pool_slot(struct fsck_pool *p)
 	}
 	job = &p->slots[p->free[--p->nfree]];	/* ours until submitted */
 	pthread_mutex_unlock(&p->lock);
+out:
 	memset(job, 0, sizeof(*job));
 	job->fd = -1;
 	return job;
@@ -460,12 +290,16 @@ struct fsck_job *fsck_pool_slot(struct fsck_pool *p)
 /* the walk's alone until published, so no lock */
 void fsck_pool_submit(struct fsck_pool *p, struct fsck_job *job)
 {
+	if (p->inline_w) {
+		run_inline(p, job);
+		return;
+	}
 	p->pending[p->npending++] = job - p->slots;
 }
 
 void fsck_pool_flush(struct fsck_pool *p)
 {
-	if (!p)
+	if (!p || p->inline_w)	/* inline: printed as they ran */
 		return;
 	pthread_mutex_lock(&p->lock);
 	publish(p);
@@ -482,16 +316,39 @@ static void pool_free(struct fsck_pool *p)
 	free(p->queue);
 	free(p->results);
 	free(p->threads);
+	if (p->inline_w)
+		worker_release(p->inline_w);
+	free(p->inline_w);
 	free(p);
 }
 
-int fsck_pool_start(struct fsck_ctx *ctx, unsigned int nworkers)
+/* one worker: a slot and the buffers, used in the walk's thread */
+static int start_inline(struct fsck_ctx *ctx, struct fsck_pool *p)
+{
+	p->slots = calloc(1, sizeof(*p->slots));
+	p->inline_w = malloc(sizeof(*p->inline_w));
+	if (!p->slots || !p->inline_w) {
+		free(p->inline_w);
+		p->inline_w = NULL;
+		pool_free(p);
+		return -ENOMEM;
+	}
+	worker_init(p->inline_w, ctx->cfg->progress);
+	ctx->pool = p;
+	return 0;
+}
+
+int fsck_pool_start(struct fsck_ctx *ctx, unsigned int nworkers,
+		    const struct fsck_pool_ops *ops)
 {
 	struct fsck_pool *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
 	p->ctx = ctx;
+	p->ops = ops;
+	if (nworkers == 1)
+		return start_inline(ctx, p);
 	p->nslots = nworkers * SLOTS_PER_WORKER;
 	if (p->nslots > SLOTS_MAX)
 		p->nslots = SLOTS_MAX;
@@ -529,6 +386,10 @@ void fsck_pool_stop(struct fsck_pool *p)
 {
 	if (!p)
 		return;
+	if (p->inline_w) {
+		pool_free(p);
+		return;
+	}
 	fsck_pool_flush(p);
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;

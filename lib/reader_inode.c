@@ -42,7 +42,13 @@ static int decode_compact(struct erofs_image *img, struct erofs_inode *vi,
 				    "block address high bits 0x%x without 48bit",
 				    le16_to_cpu(dic->i_nlink));
 	vi->size = le32_to_cpu(dic->i_size);
-	vi->mtime = img->sbi.epoch + le32_to_cpu(dic->i_mtime);
+	/* a hostile epoch near the s64 limit: no time is representable */
+	if (__builtin_add_overflow(img->sbi.epoch,
+				   (s64)le32_to_cpu(dic->i_mtime), &vi->mtime))
+		return erofs_report(img, EROFS_PB_INODE_FORMAT, vi->nid,
+				    "mtime of %u s after the build time %lld is past the largest time",
+				    le32_to_cpu(dic->i_mtime),
+				    (long long)img->sbi.epoch);
 	vi->mtime_nsec = img->sbi.fixed_nsec;
 	vi->ino = le32_to_cpu(dic->i_ino);
 	vi->uid = le16_to_cpu(dic->i_uid);

@@ -13,7 +13,9 @@ FSCK_TESTS = \
 	tests/fsck/reads.sh \
 	tests/fsck/fiemap.sh \
 	tests/fsck/upstream-options.sh \
-	tests/fsck/hostile.sh
+	tests/fsck/hostile.sh \
+	tests/fsck/workers.sh \
+	tests/fsck/layers.sh
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \
@@ -24,5 +26,6 @@ EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/corrupt_z.py \
 	tests/fsck/fiemap.py \
 	tests/fsck/patch.py \
+	tests/fsck/layers.py \
 	tests/fsck/make-fixtures.sh \
 	tests/fsck/fixtures

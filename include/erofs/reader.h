@@ -308,6 +308,8 @@ struct erofs_dir_iter {
 	unsigned int prevlen;
 	char prev[EROFS_NAME_LEN + 1];	/* last name, for the order check */
 	struct erofs_dirent_info de;
+	struct erofs_zreader *zr;	/* compressed: the extent decoded */
+	bool hole_seen;		/* a hole was reported: not again */
 };
 
 int erofs_dir_iter_init(struct erofs_dir_iter *it, struct erofs_image *img,

@@ -3,10 +3,11 @@
 # Regenerate tests/fsck/fixtures: small images, each damaged in one named
 # way, with the fsck output they must give (e2fsprogs tests/f_* style).
 # Run from the top build directory: srcdir=.. ../tests/fsck/make-fixtures.sh
-# Review every expect file before committing it.
+# (FIXTURES_OUT=DIR: write them there instead).  Review every expect file
+# before committing it.
 . "${top_srcdir:-${srcdir:-.}}/tests/fsck/common.sh"
 
-out=$srcdir/tests/fsck/fixtures
+out=${FIXTURES_OUT:-$srcdir/tests/fsck/fixtures}
 src=$tmp/src
 mkdir -p "$src/d/e"
 printf 'hello\n' >"$src/a"
@@ -52,6 +53,29 @@ fixture f_name_order "names out of order" rename /hl aa
 fixture f_nlink "hard link count too low" nlink /a 0
 fixture f_fp_value "fingerprint value changed" fpvalue /d/b
 fixture f_data "file data changed" data /d/b
+fixture f_sb_epoch "build time so late that an inode's mtime overflows" \
+	sb 0x18 '<q' 0x7fffffffffffff00 -- inode /a mtime 0x1000
+
+# a directory of several blocks whose data is one hole
+mkdir -p "$tmp/big/big"
+for i in $(seq -w 1 300); do
+	echo "$i" >"$tmp/big/big/file_with_a_long_name_$i"
+done
+base=$tmp/big.img
+"$MKFS" --quiet -T1000000 -U 01234567-89ab-cdef-0123-456789abcdef \
+	"$base" "$tmp/big" >/dev/null || fail mkfs
+fixture f_dir_hole "directory of 3 blocks, all a hole" \
+	inode /big format 0 -- inode /big u 0xffffffff
+
+# a compressed file of 12 MiB of zeros (three 4 MiB extents, 512-byte
+# blocks) made a directory: once decoded per block, 24576 times
+mkdir -p "$tmp/zdir"
+head -c 12582912 /dev/zero >"$tmp/zdir/z"
+base=$tmp/zdir.img
+"$MKFS" --quiet -T1000000 -U 01234567-89ab-cdef-0123-456789abcdef \
+	-b512 -zlz4hc -C65536 "$base" "$tmp/zdir" >/dev/null || fail mkfs
+fixture f_zdir_extent "compressed directory: 24576 blocks in 3 extents" \
+	inode /z mode 0o40755 -- ftype /z 2
 
 if [ -x "$DEB_MKFS" ]; then
 	base=$tmp/deb.img

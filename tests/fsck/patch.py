@@ -7,9 +7,14 @@ patch.py IMAGE data PATH              flip a bit of a file's first byte
 patch.py IMAGE fpvalue PATH           flip a bit of its fingerprint digest
 patch.py IMAGE fpprefix PATH          flip a bit of its "sha256:" prefix
 patch.py IMAGE nid PATH NID           point PATH's dirent at NID
+patch.py IMAGE ftype PATH N           set PATH's dirent file type
 patch.py IMAGE nlink PATH N           set PATH's link count
+patch.py IMAGE inode PATH FIELD VALUE set an inode field: format, mode, u
+                                      (block address), size, mtime
 patch.py IMAGE byte OFFSET XOR        xor one byte
 patch.py IMAGE sb OFFSET FMT VALUE    set a superblock field, fix checksum
+
+Several: OP ARGS -- OP ARGS ..., each located in the image as it was.
 """
 import os
 import struct
@@ -35,11 +40,34 @@ def dirent_of(tree, path):
     raise SystemExit('no dirent for %s' % path)
 
 
+def inode_field(ino, name):
+    """(offset, struct format) of an inode field, compact or extended."""
+    ext = {'format': (0, '<H'), 'mode': (4, '<H'), 'u': (0x10, '<I'),
+           'size': (8, '<Q'), 'mtime': (0x20, '<q')}
+    compact = {'format': (0, '<H'), 'mode': (4, '<H'), 'u': (0x10, '<I'),
+               'size': (8, '<I'), 'mtime': (0x0C, '<I')}
+    off, fmt = (ext if ino.extended else compact)[name]
+    return ino.iloc + off, fmt
+
+
 def main():
-    img, op, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    img, ops = sys.argv[1], [[]]
+    for a in sys.argv[2:]:
+        if a == '--':
+            ops.append([])
+        else:
+            ops[-1].append(a)
     buf = bytearray(open(img, 'rb').read())
-    im = E.Image(buf)
-    tree = im.walk()
+    tree = E.Image(bytes(buf)).walk()
+    for op in ops:
+        if not op:
+            raise SystemExit(__doc__)
+        apply(buf, tree, op[0], op[1:])
+    with open(img, 'r+b') as f:
+        f.write(buf)
+
+
+def apply(buf, tree, op, args):
     if op == 'rename':
         de, new = dirent_of(tree, args[0]), os.fsencode(args[1])
         assert len(new) == len(de.name), 'names must have the same length'
@@ -52,10 +80,15 @@ def main():
         buf[inode_of(tree, args[0]).fingerprint.value_off] ^= 1
     elif op == 'nid':
         struct.pack_into('<Q', buf, dirent_of(tree, args[0]).off, int(args[1]))
+    elif op == 'ftype':
+        buf[dirent_of(tree, args[0]).off + 10] = int(args[1], 0)
     elif op == 'nlink':
         f = inode_of(tree, args[0]).f_nlink
         struct.pack_into('<H' if f.width == 2 else '<I', buf, f.off,
                          int(args[1]))
+    elif op == 'inode':
+        off, fmt = inode_field(inode_of(tree, args[0]), args[1])
+        struct.pack_into(fmt, buf, off, int(args[2], 0))
     elif op == 'byte':
         buf[int(args[0], 0)] ^= int(args[1], 0)
     elif op == 'sb':
@@ -64,8 +97,6 @@ def main():
         E.fix_checksum(buf)
     else:
         raise SystemExit(__doc__)
-    with open(img, 'r+b') as f:
-        f.write(buf)
 
 
 if __name__ == '__main__':
