@@ -14,8 +14,7 @@ FSCK_TESTS = \
 	tests/fsck/fiemap.sh \
 	tests/fsck/upstream-options.sh \
 	tests/fsck/hostile.sh \
-	tests/fsck/workers.sh \
-	tests/fsck/layers.sh
+	tests/fsck/workers.sh
 TESTS += $(FSCK_TESTS)
 EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/common.sh \
@@ -26,6 +25,5 @@ EXTRA_DIST += $(FSCK_TESTS) \
 	tests/fsck/corrupt_z.py \
 	tests/fsck/fiemap.py \
 	tests/fsck/patch.py \
-	tests/fsck/layers.py \
 	tests/fsck/make-fixtures.sh \
 	tests/fsck/fixtures

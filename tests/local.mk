@@ -98,8 +98,10 @@ include tests/fuzz.mk
 
 # --- the awkward tree, the comparer, the independent image parser --------
 EXTRA_DIST += tests/gen_tree.py tests/compare_tree.py tests/erofs_parse.py \
+	tests/lib_calls.py \
 	tests/overlay_model.py tests/stack_build.py
 MKFS_TOOL_TESTS = \
+	tests/lib-calls.sh \
 	tests/mkfs/parser-selftest.sh \
 	tests/mkfs/compare-selftest.sh \
 	tests/mkfs/image-parse.sh
