@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,9 +51,6 @@ struct mkfs_worker_buf {
 	u8 *meta;
 	u8 *zeroes;		/* hashed for source holes */
 	struct erofs_sha256 sha;
-	/* the directory small files were last opened in */
-	const struct mkfs_inode *dir_of;
-	int dir_fd;
 };
 
 void erofs_mkfs_cfg_init(struct erofs_mkfs_cfg *cfg)
@@ -621,38 +617,11 @@ static int fingerprint(struct mkfs_worker_buf *wb, u8 *fp)
 }
 
 /*
- * A small file, opened relative to its directory, which the files of a
- * worker's run mostly share: the lookup walks one component, not the
- * whole path.  (A hard link's path and parent are both its first link's.)
- */
-static int open_small(struct mkfs_worker_buf *wb, const struct mkfs_inode *in)
-{
-	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
-	const int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
-	const char *slash = strrchr(in->path, '/');
-	char dir[PATH_MAX];
-
-	if (!slash || slash == in->path)
-		return open(in->path, flags);
-	if (wb->dir_of != in->parent) {
-		if (wb->dir_fd >= 0)
-			close(wb->dir_fd);
-		memcpy(dir, in->path, slash - in->path);
-		dir[slash - in->path] = '\0';
-		wb->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		wb->dir_of = wb->dir_fd >= 0 ? in->parent : NULL;
-		if (wb->dir_fd < 0)
-			return open(in->path, flags);
-	}
-	return openat(wb->dir_fd, slash + 1, flags);
-}
-
-/*
  * All of a small file, and one byte more to see whether it grew, without
  * an fstat: a file that changed since the scan reads short or long.
  */
 static int read_whole(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		      struct mkfs_worker_buf *wb, u8 *buf)
+		      u8 *buf)
 {
 	u64 got = 0;
 	int fd, err = 0;
@@ -660,7 +629,8 @@ static int read_whole(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	if (ctx->tar)
 		return mkfs_pread_full(ctx->tar_fd, buf, in->size, in->src_off,
 				       in->path);
-	fd = open_small(wb, in);
+	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
+	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
 				     strerror(errno));
@@ -700,7 +670,7 @@ static int write_small_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 				  round_up(in->size + 1, (u64)blksz), &err);
 	if (!buf)
 		return err ?: -EFBIG;
-	err = read_whole(ctx, in, wb, buf);
+	err = read_whole(ctx, in, buf);
 	if (!err && in->fingerprint)
 		err = erofs_sha256_update(&wb->sha, buf, in->size) ?:
 		      fingerprint(wb, fp);
@@ -758,8 +728,6 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 
 static void worker_buf_release(struct mkfs_worker_buf *wb)
 {
-	if (wb->dir_fd >= 0)
-		close(wb->dir_fd);
 	if (wb->sha.ctx)
 		erofs_sha256_release(&wb->sha);
 	free(wb->chunk);
@@ -773,7 +741,6 @@ static int worker_buf_init(struct mkfs_ctx *ctx, struct mkfs_worker_buf *wb)
 	unsigned int blksz = erofs_blksiz(&ctx->sbi);
 
 	memset(wb, 0, sizeof(*wb));
-	wb->dir_fd = -1;
 	if (mkfs_batch_init(&wb->batch, ctx, true))
 		return -ENOMEM;
 	wb->chunk = malloc(DATA_CHUNK + blksz);
