@@ -498,6 +498,9 @@ static void job_release(struct scan_pool *pool, struct scan_job *job)
 		ent_release(&job->ents[i]);
 	free(job->ents);
 	job->ents = NULL;
+	/* the struct stays until the end: the stack may still point to it */
+	free(job->path);
+	job->path = NULL;
 	pthread_mutex_lock(&pool->lock);
 	pool->ahead -= job->n;
 	job->n = 0;
