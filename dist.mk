@@ -6,7 +6,8 @@
 EXTRA_DIST += autogen.sh README.md docs/erofs-utils-options.md \
 	bench/README.md bench/common.sh bench/compress bench/compress-matrix.sh \
 	bench/fsck bench/fuzz \
-	bench/gen-tree bench/ishare bench/mkfs bench/progress bench/report \
+	bench/gen-tree bench/ishare bench/mkfs bench/pairs bench/progress \
+	bench/report \
 	debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format debian/erofs-tools.docs
 

@@ -93,7 +93,14 @@ static int lzma_destsize(struct z_erofs_compressor *c, const void *src,
 const struct z_erofs_compressor_ops z_erofs_lzma_ops = {
 	.name = "lzma",
 	.alg = Z_EROFS_COMPRESSION_LZMA,
-	.offer_factor = 4,
+	/*
+	 * Each retry when all of the offer fitted is a whole encoder run
+	 * (preset, dictionary reset, match finder refill): offering 16x
+	 * the last pcluster's input makes such retries rare, so about one
+	 * lzma_code() call per pcluster, as erofs-utils makes.  The encoder
+	 * stops at the output size; a larger offer costs only its lookahead.
+	 */
+	.offer_factor = 16,
 	.has_level = true,
 	.default_level = LZMA_PRESET_DEFAULT,
 	.min_level = 0,

@@ -120,8 +120,19 @@ void mkfs_tar_release(struct mkfs_ctx *ctx);
 
 /* mkfs_xattr.c */
 int mkfs_xattr_setup_prefixes(struct mkfs_ctx *ctx);
-int mkfs_xattr_read(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
-		    const char *path);
+/* @name relative to directory @dfd (or AT_FDCWD) is @path */
+int mkfs_xattr_read(struct mkfs_ctx *ctx, struct mkfs_inode *inode, int dfd,
+		    const char *name, const char *path);
+/* an entry's xattrs as read from the source: (name, value) records */
+struct mkfs_xattr_blob {
+	char *buf;
+	u32 len, cap;
+};
+int mkfs_xattr_gather(const struct erofs_mkfs_cfg *cfg, int dfd,
+		      const char *name, const char *path,
+		      struct mkfs_xattr_blob *out, char *why, size_t whylen);
+int mkfs_xattr_add_blob(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+			const struct mkfs_xattr_blob *b, const char *path);
 int mkfs_xattr_add(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 		   const char *name, const void *value, size_t value_len,
 		   const char *path);

@@ -3,11 +3,21 @@
  * Walk the source directory once and build the in-memory tree: attributes,
  * xattrs, symlink targets and sorted directory entries.  File data is not
  * read here; the writer reads each file exactly once.
+ *
+ * The walk has two parts.  Gatherers (worker threads, and the main thread
+ * whenever it would wait) read whole directories: the names, sorted, and
+ * each entry's attributes, xattrs and symlink target, all relative to the
+ * directory's descriptor, so every lookup walks one component.  The main
+ * thread builds the tree from what they read, depth first in name order,
+ * so that inodes, hard links and the first error come out the same for
+ * any number of threads.  Gatherers stay at most SCAN_AHEAD entries ahead
+ * of it, which bounds the memory they hold.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +28,60 @@
 #include "erofs/print.h"
 #include "liberofs_mkfs.h"
 
+#define SCAN_AHEAD	(1U << 15)
+#define SCAN_DENTS_BUF	(1U << 16)	/* getdents64 buffer */
+#define SCAN_WHY_MAX	(PATH_MAX + 160)
+
+/* what the build needs of an entry's stat */
+struct scan_attr {
+	u64 size, ino;
+	s64 mtime;
+	dev_t dev, rdev;
+	u32 mtime_nsec, mode, uid, gid, nlink;
+};
+
+struct scan_job;
+
+struct scan_ent {
+	char *name;
+	struct scan_attr a;
+	struct mkfs_xattr_blob xattrs;
+	char *target;			/* symlinks */
+	struct scan_job *sub;		/* directories */
+};
+
+enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+/* one directory to read */
+struct scan_job {
+	char *path;
+	bool root;			/* may be a symlink to a directory */
+	int state;
+	struct scan_ent *ents;
+	u32 n;
+	/* entries [0, err_at) are good; then err, and why says it */
+	u32 err_at;
+	int err;
+	char *why;
+	struct scan_job *next;		/* the stack of queued jobs */
+	struct scan_job *all;		/* every job, to free them */
+};
+
+struct scan_pool {
+	const struct erofs_mkfs_cfg *cfg;
+	size_t root_len;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct scan_job *stack, *all;
+	u64 ahead;			/* entries gathered, not yet built */
+	bool stop;
+};
+
+/* the builder's current path, for messages and regular files' paths */
 struct scan_path {
 	char buf[PATH_MAX];
-	size_t len;		/* of the full path in buf */
-	size_t root_len;	/* of the source prefix */
+	size_t len;
+	size_t root_len;
 };
 
 static u64 link_hash(dev_t dev, ino_t ino)
@@ -97,44 +157,44 @@ static int set_selabel(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 	return err;
 }
 
-static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
-		      const struct stat *st, const struct scan_path *sp)
+static void attr_of(struct scan_attr *a, const struct stat *st)
 {
-	const char *path = sp->buf;
-	int err;
+	a->size = st->st_size;
+	a->ino = st->st_ino;
+	a->dev = st->st_dev;
+	a->rdev = st->st_rdev;
+	a->mtime = st->st_mtim.tv_sec;
+	a->mtime_nsec = st->st_mtim.tv_nsec;
+	a->mode = st->st_mode;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->nlink = st->st_nlink;
+}
 
-	inode->mode = st->st_mode;
-	inode->src_dev = st->st_dev;
-	inode->src_ino = st->st_ino;
+/* an entry's attributes; a symlink's target moves to the inode */
+static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+		      const struct scan_attr *a, char **target,
+		      const char *path)
+{
+	inode->mode = a->mode;
+	inode->src_dev = a->dev;
+	inode->src_ino = a->ino;
 	inode->nlink = 1;
-	mkfs_set_owner_time(ctx, inode, st->st_uid, st->st_gid,
-			    st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	if (S_ISREG(st->st_mode)) {
-		inode->size = st->st_size;
-	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
-		inode->rdev = erofs_encode_dev(major(st->st_rdev),
-					       minor(st->st_rdev));
-	} else if (S_ISLNK(st->st_mode)) {
-		char target[PATH_MAX];
-		ssize_t len = readlink(path, target, sizeof(target));
-
-		if (len < 0)
-			return erofs_err_ret(-errno, "cannot read symlink '%s': %s",
-					     path, strerror(errno));
-		if (len >= PATH_MAX)
-			return erofs_err_ret(-ENAMETOOLONG,
-					     "symlink target too long: '%s'", path);
-		inode->data = malloc(len ? len : 1);
-		if (!inode->data)
-			return -ENOMEM;
-		memcpy(inode->data, target, len);
-		inode->size = len;
-	} else if (!S_ISDIR(st->st_mode) && !S_ISFIFO(st->st_mode) &&
-		   !S_ISSOCK(st->st_mode)) {
+	mkfs_set_owner_time(ctx, inode, a->uid, a->gid, a->mtime,
+			    a->mtime_nsec);
+	if (S_ISREG(a->mode)) {
+		inode->size = a->size;
+	} else if (S_ISCHR(a->mode) || S_ISBLK(a->mode)) {
+		inode->rdev = erofs_encode_dev(major(a->rdev), minor(a->rdev));
+	} else if (S_ISLNK(a->mode)) {
+		inode->data = (u8 *)*target;
+		inode->size = strlen(*target);
+		*target = NULL;
+	} else if (!S_ISDIR(a->mode) && !S_ISFIFO(a->mode) &&
+		   !S_ISSOCK(a->mode)) {
 		return erofs_err_ret(-EINVAL, "unsupported file type: '%s'", path);
 	}
-	err = mkfs_xattr_read(ctx, inode, path);
-	return err ?: set_selabel(ctx, inode, path, path + sp->root_len);
+	return 0;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -142,49 +202,67 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* the names in @path, sorted so that the build is independent of readdir */
-static int read_names(const char *path, char ***names_out, u32 *count_out)
+static int add_name(char ***names, u32 *n, u32 *cap, const char *name,
+		    const char *path, char *why)
 {
-	DIR *d = opendir(path);
+	size_t len = strlen(name);
+
+	if (len > EROFS_NAME_LEN) {
+		snprintf(why, SCAN_WHY_MAX,
+			 "name longer than %d bytes in '%s': '%.40s...'",
+			 EROFS_NAME_LEN, path, name);
+		return -ENAMETOOLONG;
+	}
+	if (*n == *cap) {
+		u32 c = *cap ? *cap * 2 : 16;
+		void *p = realloc(*names, c * sizeof(**names));
+
+		if (!p)
+			return -ENOMEM;
+		*names = p;
+		*cap = c;
+	}
+	(*names)[*n] = malloc(len + 1);
+	if (!(*names)[*n])
+		return -ENOMEM;
+	memcpy((*names)[(*n)++], name, len + 1);
+	return 0;
+}
+
+/*
+ * The names in directory @fd (@path), sorted so that the build is
+ * independent of readdir; read with a 64 KiB getdents64 buffer, a few
+ * calls for most directories.
+ */
+static int read_names(int fd, const char *path, char *buf, size_t bufsize,
+		      char ***names_out, u32 *count_out, char *why)
+{
 	char **names = NULL;
 	u32 n = 0, cap = 0;
-	struct dirent *de;
 	int err = 0;
 
-	if (!d)
-		return erofs_err_ret(-errno, "cannot open directory '%s': %s",
-				     path, strerror(errno));
-	for (errno = 0; (de = readdir(d)); errno = 0) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (strlen(de->d_name) > EROFS_NAME_LEN) {
-			err = erofs_err_ret(-ENAMETOOLONG,
-				"name longer than %d bytes in '%s': '%.40s...'",
-				EROFS_NAME_LEN, path, de->d_name);
-			break;
-		}
-		if (n == cap) {
-			void *p;
+	while (!err) {
+		ssize_t got = getdents64(fd, buf, bufsize);
 
-			cap = cap ? cap * 2 : 16;
-			p = realloc(names, cap * sizeof(*names));
-			if (!p) {
-				err = -ENOMEM;
-				break;
+		if (got <= 0) {
+			if (got < 0) {
+				err = -errno;
+				snprintf(why, SCAN_WHY_MAX,
+					 "cannot read directory '%s': %s",
+					 path, strerror(errno));
 			}
-			names = p;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			err = -ENOMEM;
 			break;
 		}
-		n++;
+		for (ssize_t off = 0; off < got && !err; ) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			const char *nm = de->d_name;
+
+			off += de->d_reclen;
+			if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
+				continue;
+			err = add_name(&names, &n, &cap, nm, path, why);
+		}
 	}
-	if (!err && errno)
-		err = erofs_err_ret(-errno, "cannot read directory '%s': %s",
-				    path, strerror(errno));
-	closedir(d);
 	if (err) {
 		while (n)
 			free(names[--n]);
@@ -198,32 +276,271 @@ static int read_names(const char *path, char ***names_out, u32 *count_out)
 	return 0;
 }
 
-static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
-		    struct scan_path *sp);
+/* ---- gathering: any thread ------------------------------------------ */
 
-/* one entry of a directory: a new inode, or one more link to an old one */
-static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
-		      struct scan_path *sp, struct mkfs_dentry *de, bool *skip)
+static void job_fail(struct scan_job *job, u32 at, int err, char *why)
 {
-	struct mkfs_inode **slot = NULL, *inode;
+	job->err_at = at;
+	job->err = err;
+	if (err != -ENOMEM)
+		job->why = strdup(why);
+}
+
+static struct scan_job *job_new(struct scan_pool *pool, char *path)
+{
+	struct scan_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->path = path;
+	pthread_mutex_lock(&pool->lock);
+	job->all = pool->all;
+	pool->all = job;
+	pthread_mutex_unlock(&pool->lock);
+	return job;
+}
+
+/* one entry @e of directory @fd (@path), whose full path is @full */
+static int gather_entry(struct scan_pool *pool, int fd, struct scan_ent *e,
+			char *full, char *why)
+{
 	struct stat st;
 	int err;
 
-	if (lstat(sp->buf, &st))
-		return erofs_err_ret(-errno, "cannot stat '%s': %s", sp->buf,
-				     strerror(errno));
-	if ((st.st_dev == ctx->out_dev && st.st_ino == ctx->out_ino) ||
-	    (ctx->cfg->old_image_ino && st.st_dev == ctx->cfg->old_image_dev &&
-	     st.st_ino == ctx->cfg->old_image_ino)) {
+	if (fstatat(fd, e->name, &st, AT_SYMLINK_NOFOLLOW)) {
+		snprintf(why, SCAN_WHY_MAX, "cannot stat '%s': %s", full,
+			 strerror(errno));
+		return -errno;
+	}
+	attr_of(&e->a, &st);
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t len = readlinkat(fd, e->name, target, sizeof(target));
+
+		if (len < 0) {
+			snprintf(why, SCAN_WHY_MAX,
+				 "cannot read symlink '%s': %s", full,
+				 strerror(errno));
+			return -errno;
+		}
+		if (len >= PATH_MAX) {
+			snprintf(why, SCAN_WHY_MAX,
+				 "symlink target too long: '%s'", full);
+			return -ENAMETOOLONG;
+		}
+		e->target = strndup(target, len);
+		if (!e->target)
+			return -ENOMEM;
+	}
+	err = mkfs_xattr_gather(pool->cfg, fd, e->name, full, &e->xattrs,
+				why, SCAN_WHY_MAX);
+	if (err || !S_ISDIR(st.st_mode))
+		return err;
+	e->sub = job_new(pool, strdup(full));
+	return e->sub && e->sub->path ? 0 : -ENOMEM;
+}
+
+/* read directory @job: its sorted names, then each entry */
+static void gather(struct scan_pool *pool, struct scan_job *job, char *buf,
+		   char *full, char *why)
+{
+	size_t base = strlen(job->path);
+	char **names = NULL;
+	u32 n = 0, kept = 0, bad = 0, i;
+	int fd, err = 0;
+
+	/* the source itself may be a symlink to a directory */
+	fd = open(job->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		  (job->root ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, SCAN_WHY_MAX, "cannot open directory '%s': %s",
+			 job->path, strerror(errno));
+	}
+	if (!err)
+		err = read_names(fd, job->path, buf, SCAN_DENTS_BUF, &names,
+				 &n, why);
+	if (!err && n) {
+		job->ents = calloc(n, sizeof(*job->ents));
+		if (!job->ents)
+			err = -ENOMEM;
+	}
+	memcpy(full, job->path, base);
+	for (i = 0; i < n && !err; i++) {
+		struct scan_ent *e = &job->ents[kept];
+		size_t nlen = strlen(names[i]);
+
+		if (base + 1 + nlen >= PATH_MAX) {
+			full[base] = '\0';
+			snprintf(why, SCAN_WHY_MAX,
+				 "path longer than %d bytes: '%.60s...'",
+				 PATH_MAX - 1, full);
+			err = -ENAMETOOLONG;
+			bad = kept;
+			break;
+		}
+		full[base] = '/';
+		memcpy(full + base + 1, names[i], nlen + 1);
+		if (mkfs_is_excluded(pool->cfg, full + pool->root_len + 1))
+			continue;
+		e->name = names[i];
+		names[i] = NULL;
+		bad = kept++;
+		err = gather_entry(pool, fd, e, full, why);
+	}
+	if (err)
+		job_fail(job, bad, err, why);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (fd >= 0)
+		close(fd);
+	job->n = kept;
+
+	pthread_mutex_lock(&pool->lock);
+	/* the first subdirectory on top: the builder wants it first */
+	for (i = job->err ? job->err_at : kept; i-- > 0; ) {
+		struct scan_job *sub = job->ents[i].sub;
+
+		if (sub) {
+			sub->next = pool->stack;
+			pool->stack = sub;
+		}
+	}
+	job->state = JOB_DONE;
+	pool->ahead += kept;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* a queued job to gather, under the lock; NULL: none */
+static struct scan_job *pop_queued(struct scan_pool *pool)
+{
+	while (pool->stack) {
+		struct scan_job *job = pool->stack;
+
+		pool->stack = job->next;
+		if (job->state == JOB_QUEUED)
+			return job;
+	}
+	return NULL;
+}
+
+/* per-thread gathering buffers */
+struct scan_bufs {
+	char dents[SCAN_DENTS_BUF];
+	char full[PATH_MAX];
+	char why[SCAN_WHY_MAX];
+};
+
+/* run @job now, under the lock, which is dropped meanwhile */
+static void run_job(struct scan_pool *pool, struct scan_job *job,
+		    struct scan_bufs *b)
+{
+	job->state = JOB_RUNNING;
+	pthread_mutex_unlock(&pool->lock);
+	gather(pool, job, b->dents, b->full, b->why);
+	pthread_mutex_lock(&pool->lock);
+}
+
+static void *gatherer_fn(void *arg)
+{
+	struct scan_pool *pool = arg;
+	struct scan_bufs *b = malloc(sizeof(*b));
+
+	pthread_mutex_lock(&pool->lock);
+	while (b && !pool->stop) {
+		struct scan_job *job = NULL;
+
+		if (pool->ahead < SCAN_AHEAD)
+			job = pop_queued(pool);
+		if (job)
+			run_job(pool, job, b);
+		else
+			pthread_cond_wait(&pool->cond, &pool->lock);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	free(b);
+	return NULL;
+}
+
+/* the builder needs @job: gather it, or others while it is gathered */
+static void wait_job(struct scan_pool *pool, struct scan_job *job,
+		     struct scan_bufs *b)
+{
+	pthread_mutex_lock(&pool->lock);
+	while (job->state != JOB_DONE) {
+		struct scan_job *j = job->state == JOB_QUEUED ? job : NULL;
+
+		if (!j && pool->ahead < SCAN_AHEAD)
+			j = pop_queued(pool);
+		if (j)
+			run_job(pool, j, b);
+		else
+			pthread_cond_wait(&pool->cond, &pool->lock);
+	}
+	pthread_mutex_unlock(&pool->lock);
+}
+
+static void ent_release(struct scan_ent *e)
+{
+	free(e->name);
+	free(e->xattrs.buf);
+	free(e->target);
+	e->name = e->target = NULL;
+	e->xattrs.buf = NULL;
+}
+
+/* the builder is done with @job's entries */
+static void job_release(struct scan_pool *pool, struct scan_job *job)
+{
+	for (u32 i = 0; i < job->n; i++)
+		ent_release(&job->ents[i]);
+	free(job->ents);
+	job->ents = NULL;
+	/* the struct stays until the end: the stack may still point to it */
+	free(job->path);
+	job->path = NULL;
+	pthread_mutex_lock(&pool->lock);
+	pool->ahead -= job->n;
+	job->n = 0;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* ---- building: the main thread ------------------------------------- */
+
+struct scan_builder {
+	struct mkfs_ctx *ctx;
+	struct scan_pool *pool;
+	struct scan_path *sp;
+	struct scan_bufs *bufs;
+};
+
+static int build_dir(struct scan_builder *sb, struct mkfs_inode *dir,
+		     struct scan_job *job);
+
+/* one entry of a directory: a new inode, or one more link to an old one */
+static int build_entry(struct scan_builder *sb, struct mkfs_inode *dir,
+		       struct scan_ent *e, struct mkfs_dentry *de, bool *skip)
+{
+	struct mkfs_ctx *ctx = sb->ctx;
+	const struct scan_attr *a = &e->a;
+	struct mkfs_inode **slot = NULL, *inode;
+	const char *path = sb->sp->buf;
+	int err;
+
+	if ((a->dev == ctx->out_dev && a->ino == ctx->out_ino) ||
+	    (ctx->cfg->old_image_ino && a->dev == ctx->cfg->old_image_dev &&
+	     a->ino == ctx->cfg->old_image_ino)) {
 		/* the image itself, written inside SOURCE, or the one it
 		 * replaces there */
 		*skip = true;
 		return 0;
 	}
-	de->file_type = erofs_mode_to_ftype(st.st_mode);
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 &&
-	    !ctx->cfg->hard_dereference) {
-		slot = links_slot(ctx, st.st_dev, st.st_ino);
+	de->file_type = erofs_mode_to_ftype(a->mode);
+	if (!S_ISDIR(a->mode) && a->nlink > 1 && !ctx->cfg->hard_dereference) {
+		slot = links_slot(ctx, a->dev, a->ino);
 		if (!slot)
 			return -ENOMEM;
 		if (*slot) {
@@ -247,74 +564,64 @@ static int scan_entry(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
 		*slot = inode;
 		ctx->nlinks_tab++;
 	}
-	err = fill_attrs(ctx, inode, &st, sp);
+	err = fill_attrs(ctx, inode, a, &e->target, path) ?:
+	      mkfs_xattr_add_blob(ctx, inode, &e->xattrs, path) ?:
+	      set_selabel(ctx, inode, path, path + sb->sp->root_len);
 	if (err)
 		return err;
-	if (S_ISREG(st.st_mode) && st.st_size) {
-		inode->path = strdup(sp->buf);
+	if (S_ISREG(a->mode) && a->size) {
+		inode->path = strdup(path);
 		if (!inode->path)
 			return -ENOMEM;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(a->mode)) {
 		dir->nlink++;
-		return scan_dir(ctx, inode, sp);
+		return build_dir(sb, inode, e->sub);
 	}
 	return 0;
 }
 
-static int scan_dir(struct mkfs_ctx *ctx, struct mkfs_inode *dir,
-		    struct scan_path *sp)
+static int build_dir(struct scan_builder *sb, struct mkfs_inode *dir,
+		     struct scan_job *job)
 {
+	struct scan_path *sp = sb->sp;
 	size_t base = sp->len;
-	char **names = NULL;
-	u32 n = 0, kept = 0;
+	u32 n, kept = 0;
 	bool skip = false;
-	int err;
+	int err = 0;
 
-	err = read_names(sp->buf, &names, &n);
-	if (err)
-		return err;
+	wait_job(sb->pool, job, sb->bufs);
+	n = job->err ? job->err_at : job->n;
 	dir->nlink = 2;
-	dir->dents = calloc(n + 2, sizeof(*dir->dents));
-	if (!dir->dents) {
+	dir->dents = calloc(job->n + 2, sizeof(*dir->dents));
+	if (!dir->dents)
 		err = -ENOMEM;
-		goto out;
-	}
 	for (u32 i = 0; i < n && !err; i++) {
-		size_t nlen = strlen(names[i]);
-		const char *rel;
+		struct scan_ent *e = &job->ents[i];
+		size_t nlen = strlen(e->name);
 
-		if (base + 1 + nlen >= sizeof(sp->buf)) {
-			err = erofs_err_ret(-ENAMETOOLONG,
-				"path longer than %d bytes: '%.60s...'",
-				PATH_MAX - 1, sp->buf);
-			break;
-		}
 		sp->buf[base] = '/';
-		memcpy(sp->buf + base + 1, names[i], nlen + 1);
+		memcpy(sp->buf + base + 1, e->name, nlen + 1);
 		sp->len = base + 1 + nlen;
-		rel = sp->buf + sp->root_len + 1;
-		if (mkfs_is_excluded(ctx->cfg, rel))
-			continue;
-		dir->dents[kept].name = names[i];
+		dir->dents[kept].name = e->name;
 		dir->dents[kept].name_len = nlen;
-		err = scan_entry(ctx, dir, sp, &dir->dents[kept], &skip);
+		err = build_entry(sb, dir, e, &dir->dents[kept], &skip);
 		if (skip) {
 			skip = false;
 			continue;
 		}
-		names[i] = NULL;
+		e->name = NULL;
 		kept++;
 	}
 	sp->len = base;
 	sp->buf[base] = '\0';
+	if (!err && job->err)
+		err = job->why ? erofs_err_ret(job->err, "%s", job->why) :
+				 job->err;
 	dir->ndents = kept;
 	if (!err)
 		err = mkfs_dir_seal(dir, kept);
-out:
-	for (u32 i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	job_release(sb->pool, job);
 	return err;
 }
 
@@ -389,47 +696,124 @@ int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx)
 	return err;
 }
 
-int mkfs_scan_tree(struct mkfs_ctx *ctx)
+static int start_gatherers(struct scan_pool *pool, pthread_t *tids,
+			   unsigned int n)
 {
-	struct scan_path *sp;
+	unsigned int started = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (!pthread_create(&tids[i], NULL, gatherer_fn, pool))
+			started++;
+		else
+			tids[i] = 0;
+	return started;
+}
+
+static void stop_gatherers(struct scan_pool *pool, pthread_t *tids,
+			   unsigned int n)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->stop = true;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	for (unsigned int i = 0; i < n; i++)
+		if (tids[i])
+			pthread_join(tids[i], NULL);
+	while (pool->all) {
+		struct scan_job *job = pool->all;
+
+		pool->all = job->all;
+		for (u32 i = 0; i < job->n; i++)
+			ent_release(&job->ents[i]);
+		free(job->ents);
+		free(job->path);
+		free(job->why);
+		free(job);
+	}
+}
+
+/* the root, from its path: it has no directory to be relative to */
+static int scan_root(struct mkfs_ctx *ctx, struct scan_path *sp,
+		     struct mkfs_inode **out)
+{
 	struct mkfs_inode *root;
+	struct scan_attr a;
 	struct stat st;
 	int err;
 
-	sp = malloc(sizeof(*sp));
-	if (!sp)
-		return -ENOMEM;
-	sp->len = strlen(ctx->cfg->source);
-	while (sp->len > 1 && ctx->cfg->source[sp->len - 1] == '/')
-		sp->len--;
-	if (sp->len >= sizeof(sp->buf)) {
-		free(sp);
-		return erofs_err_ret(-ENAMETOOLONG, "source path too long");
-	}
-	memcpy(sp->buf, ctx->cfg->source, sp->len);
-	sp->buf[sp->len] = '\0';
-	sp->root_len = sp->len;
-	if (stat(sp->buf, &st)) {
-		err = erofs_err_ret(-errno, "cannot stat source '%s': %s",
-				    sp->buf, strerror(errno));
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		err = erofs_err_ret(-ENOTDIR, "source '%s' is not a directory",
-				    sp->buf);
-		goto out;
-	}
+	if (stat(sp->buf, &st))
+		return erofs_err_ret(-errno, "cannot stat source '%s': %s",
+				     sp->buf, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return erofs_err_ret(-ENOTDIR, "source '%s' is not a directory",
+				     sp->buf);
 	root = calloc(1, sizeof(*root));
 	err = root ? mkfs_inode_append(ctx, root) : -ENOMEM;
 	if (err) {
 		free(root);
-		goto out;
+		return err;
 	}
 	ctx->root = root;
-	err = fill_attrs(ctx, root, &st, sp);
-	if (!err)
-		err = scan_dir(ctx, root, sp);
+	*out = root;
+	attr_of(&a, &st);
+	return fill_attrs(ctx, root, &a, NULL, sp->buf) ?:
+	       mkfs_xattr_read(ctx, root, AT_FDCWD, sp->buf, sp->buf) ?:
+	       set_selabel(ctx, root, sp->buf, sp->buf + sp->root_len);
+}
+
+int mkfs_scan_tree(struct mkfs_ctx *ctx)
+{
+	struct scan_pool pool = {
+		.cfg = ctx->cfg,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
+	};
+	struct scan_builder sb = { .ctx = ctx, .pool = &pool };
+	unsigned int nw = ctx->cfg->workers;
+	struct mkfs_inode *root = NULL;
+	struct scan_job *job = NULL;
+	pthread_t *tids = NULL;
+	int err;
+
+	if (!nw) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		nw = n > 0 ? n : 1;
+	}
+	sb.sp = malloc(sizeof(*sb.sp));
+	sb.bufs = malloc(sizeof(*sb.bufs));
+	tids = calloc(nw, sizeof(*tids));
+	if (!sb.sp || !sb.bufs || !tids) {
+		err = -ENOMEM;
+		goto out;
+	}
+	sb.sp->len = strlen(ctx->cfg->source);
+	while (sb.sp->len > 1 && ctx->cfg->source[sb.sp->len - 1] == '/')
+		sb.sp->len--;
+	if (sb.sp->len >= sizeof(sb.sp->buf)) {
+		err = erofs_err_ret(-ENAMETOOLONG, "source path too long");
+		goto out;
+	}
+	memcpy(sb.sp->buf, ctx->cfg->source, sb.sp->len);
+	sb.sp->buf[sb.sp->len] = '\0';
+	sb.sp->root_len = sb.sp->len;
+	pool.root_len = sb.sp->len;
+	err = scan_root(ctx, sb.sp, &root);
+	if (!err) {
+		job = job_new(&pool, strdup(sb.sp->buf));
+		err = job && job->path ? 0 : -ENOMEM;
+	}
+	if (err)
+		goto out;
+	job->root = true;
+	/* the main thread gathers too, while it would wait */
+	start_gatherers(&pool, tids, nw - 1);
+	err = build_dir(&sb, root, job);
 out:
-	free(sp);
+	if (tids)
+		stop_gatherers(&pool, tids, nw - 1);
+	free(tids);
+	free(sb.bufs);
+	free(sb.sp);
 	return err;
 }

@@ -5,9 +5,14 @@
  * shared area, and the inline body each inode gets.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 #include <xxhash.h>
 #include "erofs/print.h"
 #include "liberofs_mkfs.h"
@@ -243,57 +248,148 @@ void mkfs_xattr_sort(struct mkfs_inode *inode)
 		      cmp_items);
 }
 
-static int read_one(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
-		    const char *path, const char *name)
-{
-	char value[65536];	/* XATTR_SIZE_MAX */
-	ssize_t vlen;
+/*
+ * listxattrat(2) (Linux 6.13) lists an entry relative to its directory's
+ * descriptor: one path component to walk instead of the whole path.
+ * Where the kernel lacks it, llistxattr() on the path.
+ */
+#ifndef __NR_listxattrat
+#define __NR_listxattrat	465	/* the same on every architecture */
+#endif
 
-	if (ctx->cfg->ishare_name && !strcmp(name, ctx->cfg->ishare_name))
-		return 0;	/* not even read: ours replaces it */
-	vlen = lgetxattr(path, name, value, sizeof(value));
-	if (vlen < 0) {
-		if (errno == ENODATA)
-			return 0;	/* removed since listed */
-		return erofs_err_ret(-errno, "cannot read xattr '%s' of '%s': %s",
-				     name, path, strerror(errno));
+static ssize_t list_names(int dfd, const char *name, const char *path,
+			  char *buf, size_t size)
+{
+	static _Atomic bool no_at;
+	ssize_t len;
+
+	if (dfd != AT_FDCWD && !no_at) {
+		len = syscall(__NR_listxattrat, dfd, name, AT_SYMLINK_NOFOLLOW,
+			      buf, size);
+		if (len >= 0 || errno != ENOSYS)
+			return len;
+		no_at = true;
 	}
-	return mkfs_xattr_add(ctx, inode, name, value, vlen, path);
+	return llistxattr(path, buf, size);
 }
 
-int mkfs_xattr_read(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
-		    const char *path)
+static int blob_put(struct mkfs_xattr_blob *b, const char *name,
+		    const void *value, u32 vlen)
 {
-	char *names = NULL;
+	u32 nlen = strlen(name) + 1, need = 8 + nlen + vlen;
+
+	if (b->len + need > b->cap) {
+		u32 cap = (b->len + need) * 2;
+		char *p = realloc(b->buf, cap);
+
+		if (!p)
+			return -ENOMEM;
+		b->buf = p;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, &nlen, 4);
+	memcpy(b->buf + b->len + 4, &vlen, 4);
+	memcpy(b->buf + b->len + 8, name, nlen);
+	memcpy(b->buf + b->len + 8 + nlen, value, vlen);
+	b->len += need;
+	return 0;
+}
+
+/*
+ * The xattr names and values of @name in directory @dfd (@path): any
+ * thread may call it, for it only reads the source.  On failure @why
+ * holds the message.
+ */
+int mkfs_xattr_gather(const struct erofs_mkfs_cfg *cfg, int dfd,
+		      const char *name, const char *path,
+		      struct mkfs_xattr_blob *out, char *why, size_t whylen)
+{
+	char small[256], *names = small, value[65536];	/* XATTR_SIZE_MAX */
 	ssize_t len;
 	int err = 0;
 
-	if (ctx->cfg->xattr_tolerance < 0)
+	out->len = 0;
+	if (cfg->xattr_tolerance < 0)
 		return 0;
-	len = llistxattr(path, NULL, 0);
-	while (len > 0) {
-		char *p = realloc(names, len);
+	/* most files have no xattrs or a few short ones: one call */
+	len = list_names(dfd, name, path, small, sizeof(small));
+	while (len < 0 && errno == ERANGE) {
+		char *p;
 
+		len = list_names(dfd, name, path, NULL, 0);
+		if (len <= 0)
+			break;
+		p = realloc(names == small ? NULL : names, len);
 		if (!p) {
-			free(names);
+			if (names != small)
+				free(names);
 			return -ENOMEM;
 		}
 		names = p;
-		len = llistxattr(path, names, len);
-		if (len >= 0 || errno != ERANGE)
-			break;
-		len = llistxattr(path, NULL, 0);
+		len = list_names(dfd, name, path, names, len);
 	}
 	if (len < 0 && errno != ENOTSUP) {
-		free(names);
-		return erofs_err_ret(-errno, "cannot list xattrs of '%s': %s",
-				     path, strerror(errno));
+		err = -errno;
+		snprintf(why, whylen, "cannot list xattrs of '%s': %s", path,
+			 strerror(errno));
 	}
-	for (ssize_t off = 0; off < len && !err; off += strlen(names + off) + 1)
-		err = read_one(ctx, inode, path, names + off);
-	free(names);
+	for (ssize_t off = 0; off < len && !err; off += strlen(names + off) + 1) {
+		const char *xn = names + off;
+		ssize_t vlen;
+
+		if (cfg->ishare_name && !strcmp(xn, cfg->ishare_name))
+			continue;	/* not even read: ours replaces it */
+		vlen = lgetxattr(path, xn, value, sizeof(value));
+		if (vlen < 0 && errno == ENODATA)
+			continue;	/* removed since listed */
+		if (vlen < 0) {
+			err = -errno;
+			snprintf(why, whylen,
+				 "cannot read xattr '%s' of '%s': %s", xn, path,
+				 strerror(errno));
+			break;
+		}
+		err = blob_put(out, xn, value, vlen);
+	}
+	if (names != small)
+		free(names);
+	return err;
+}
+
+/* what mkfs_xattr_gather() found becomes @inode's */
+int mkfs_xattr_add_blob(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
+			const struct mkfs_xattr_blob *b, const char *path)
+{
+	int err = 0;
+
+	for (u32 off = 0; off < b->len && !err; ) {
+		u32 nlen, vlen;
+
+		memcpy(&nlen, b->buf + off, 4);
+		memcpy(&vlen, b->buf + off + 4, 4);
+		err = mkfs_xattr_add(ctx, inode, b->buf + off + 8,
+				     b->buf + off + 8 + nlen, vlen, path);
+		off += 8 + nlen + vlen;
+	}
 	if (!err)
 		mkfs_xattr_sort(inode);
+	return err;
+}
+
+int mkfs_xattr_read(struct mkfs_ctx *ctx, struct mkfs_inode *inode, int dfd,
+		    const char *name, const char *path)
+{
+	struct mkfs_xattr_blob b = { 0 };
+	char why[PATH_MAX + 128];
+	int err = mkfs_xattr_gather(ctx->cfg, dfd, name, path, &b, why,
+				    sizeof(why));
+
+	if (err == -ENOMEM)
+		return err;
+	if (err)
+		return erofs_err_ret(err, "%s", why);
+	err = mkfs_xattr_add_blob(ctx, inode, &b, path);
+	free(b.buf);
 	return err;
 }
 
