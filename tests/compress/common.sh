@@ -73,17 +73,23 @@ roundtrip() {
 	umount "$MNT"
 }
 
+# fsck_extracts FSCK WHO IMG SRC: FSCK --extract accepts IMG and gives
+# back SRC; WHO names it in the failure
+fsck_extracts() {
+	local fsck=$1 who=$2 img=$3 src=$4 out=$WORK/extract
+
+	rm -rf "$out"
+	"$fsck" --extract="$out" "$img" >"$WORK/fsck.log" 2>&1 ||
+		{ cat "$WORK/fsck.log" >&2; fail "$img: $who refuses it"; }
+	diff -r --no-dereference "$src" "$out" >/dev/null ||
+		fail "$img: $who extracts something else"
+	rm -rf "$out"
+}
+
 # debian_fsck IMG SRC: fsck.erofs 1.5 accepts IMG and extracts SRC
 debian_fsck() {
-	local img=$1 src=$2 out=$WORK/extract
-
 	[ -x "$DEBIAN_FSCK" ] || { echo "no $DEBIAN_FSCK: not checked"; return 0; }
-	rm -rf "$out"
-	"$DEBIAN_FSCK" --extract="$out" "$img" >"$WORK/fsck.log" 2>&1 ||
-		{ cat "$WORK/fsck.log" >&2; fail "$img: fsck.erofs 1.5 refuses it"; }
-	diff -r --no-dereference "$src" "$out" >/dev/null ||
-		fail "$img: fsck.erofs 1.5 extracts something else"
-	rm -rf "$out"
+	fsck_extracts "$DEBIAN_FSCK" "fsck.erofs 1.5" "$1" "$2"
 }
 
 # superblock incompat features of IMG
@@ -93,30 +99,16 @@ sb_incompat() {
 
 # our_fsck IMG SRC: our fsck.erofs accepts IMG and extracts SRC
 our_fsck() {
-	local img=$1 src=$2 out=$WORK/extract
-	local fsck=${FSCK_EROFS:-$top_builddir/fsck/fsck.erofs}
-
-	rm -rf "$out"
-	"$fsck" --extract="$out" "$img" >"$WORK/fsck.log" 2>&1 ||
-		{ cat "$WORK/fsck.log" >&2; fail "$img: our fsck.erofs refuses it"; }
-	diff -r --no-dereference "$src" "$out" >/dev/null ||
-		fail "$img: our fsck.erofs extracts something else"
-	rm -rf "$out"
+	fsck_extracts "${FSCK_EROFS:-$top_builddir/fsck/fsck.erofs}" \
+		"our fsck.erofs" "$1" "$2"
 }
 
 # peer_fsck IMG SRC: the fsck.erofs named by $EROFS_PEER_FSCK (say,
 # erofs-utils 1.9.3's) accepts IMG and extracts SRC; unchecked without it
 peer_fsck() {
-	local img=$1 src=$2 out=$WORK/extract
-
 	[ -n "${EROFS_PEER_FSCK:-}" ] && [ -x "$EROFS_PEER_FSCK" ] ||
 		{ echo "no \$EROFS_PEER_FSCK: not checked"; return 0; }
-	rm -rf "$out"
-	"$EROFS_PEER_FSCK" --extract="$out" "$img" >"$WORK/fsck.log" 2>&1 ||
-		{ cat "$WORK/fsck.log" >&2; fail "$img: $EROFS_PEER_FSCK refuses it"; }
-	diff -r --no-dereference "$src" "$out" >/dev/null ||
-		fail "$img: $EROFS_PEER_FSCK extracts something else"
-	rm -rf "$out"
+	fsck_extracts "$EROFS_PEER_FSCK" "$EROFS_PEER_FSCK" "$1" "$2"
 }
 
 # peer_check IMG: the fsck.erofs named by $EROFS_PEER_FSCK accepts IMG
