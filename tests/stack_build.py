@@ -73,14 +73,10 @@ def parse(specs):
     return stacks
 
 
-def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    out, stacks = argv[0], parse(argv[1:])
-    mkfs = tool("MKFS_EROFS", "mkfs/mkfs.erofs")
-    dump = tool("DUMP_EROFS", "dump/dump.erofs")
-    python = os.environ.get("PYTHON", sys.executable)
+def build(out, stacks, mkfs, dump, python, uuid_of=None):
+    """Everything the module's doc names, for STACKS [(NAME, [LAYER...])]
+    into OUT; UUID_OF(LAYER), when given, picks each image's -U.  Returns
+    {LAYER: (IMAGE, TAR)} in the order the layers were made."""
     os.makedirs(os.path.join(out, "layers"), exist_ok=True)
     layers = {}         # source -> (image, tar)
     for _, srcs in stacks:
@@ -90,9 +86,11 @@ def main(argv):
             n = f"L{len(layers)}"
             img = os.path.join(out, "layers", n + ".img")
             tar = layer_tar(src, os.path.join(out, "layers", n + ".tar"))
+            cmd = [mkfs, "--tar=f", "--aufs", "--quiet", "-Enoinline_data"]
+            if uuid_of:
+                cmd += ["-U", uuid_of(src)]
             with open(tar, "rb") as f:
-                run([mkfs, "--tar=f", "--aufs", "--quiet", "-Enoinline_data",
-                     "--ishare_key", img], stdin=f)
+                run(cmd + ["--ishare_key", img], stdin=f)
             layers[src] = (img, tar)
     args, specs = [dump, "--ishare-report"], []
     with open(os.path.join(out, "stacks.txt"), "w") as st:
@@ -117,8 +115,18 @@ def main(argv):
     run([python, os.path.join(HERE, "dump", "ishare_stack.py"), "check",
          os.path.join(out, "report.json"), os.path.join(out, "report.txt")]
         + specs, stdout=subprocess.DEVNULL)
-    return 0
+    return layers
 
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out, stacks = argv[0], parse(argv[1:])
+    build(out, stacks, tool("MKFS_EROFS", "mkfs/mkfs.erofs"),
+          tool("DUMP_EROFS", "dump/dump.erofs"),
+          os.environ.get("PYTHON", sys.executable))
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -24,30 +24,25 @@ image).  OUTDIR then gets:
                 merged view should take without and with sharing
   layers.txt    LN.img SIZE LAYER: which layer each image is
 
-and report.json is checked against the same merged trees by
-tests/dump/ishare_stack.py check, so that a wrong prediction stops the
-run here rather than being "confirmed" by the kernel.
+(and NAME.manifest, report.txt), and report.json is checked against the
+same merged trees by tests/dump/ishare_stack.py check, so that a wrong
+prediction stops the run here rather than being "confirmed" by the
+kernel.  All but the UUIDs, layers.txt and the checks of the command
+line is tests/stack_build.py's work, which make check tests.
 """
 
 import os
-import subprocess
 import sys
 import uuid
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "tests"))
-import overlay_model as om          # noqa: E402
+import stack_build as sb           # noqa: E402
 
 
 def die(msg):
     sys.exit("stack-host.py: " + msg)
-
-
-def run(args, stdin=None, stdout=None):
-    r = subprocess.run(args, stdin=stdin, stdout=stdout)
-    if r.returncode:
-        die("%s failed (exit %d)" % (" ".join(args), r.returncode))
 
 
 def main(argv):
@@ -67,53 +62,15 @@ def main(argv):
             if not os.path.exists(s):
                 die("stack %s: no layer tar or directory '%s'" % (name, s))
         stacks.append((name, srcs))
-    os.makedirs(os.path.join(out, "layers"), exist_ok=True)
-    layers = {}         # source -> (image, tar)
+    layers = sb.build(out, stacks, mkfs, dump, sys.executable,
+                      uuid_of=lambda src: str(
+                          uuid.uuid5(uuid.NAMESPACE_URL, "file://" + src)))
     with open(os.path.join(out, "layers.txt"), "w") as lt:
-        for _, srcs in stacks:
-            for src in srcs:
-                if src in layers:
-                    continue
-                n = "L%d" % len(layers)
-                img = os.path.join(out, "layers", n + ".img")
-                tar = src
-                if os.path.isdir(src):
-                    tar = os.path.join(out, n + ".tar")
-                    with open(tar, "wb") as f:
-                        run(["tar", "--numeric-owner", "--xattrs",
-                             "--xattrs-include=*", "-C", src, "-cf", "-",
-                             "."], stdout=f)
-                u = str(uuid.uuid5(uuid.NAMESPACE_URL, "file://" + src))
-                with open(tar, "rb") as f:
-                    run([mkfs, "--tar=f", "--aufs", "--quiet",
-                         "-Enoinline_data", "-U", u, "--ishare_key", img],
-                        stdin=f)
-                layers[src] = (img, tar)
-                lt.write("%s.img %d %s\n" % (n, os.path.getsize(img), src))
-    args, specs = [dump, "--ishare-report"], []
-    with open(os.path.join(out, "stacks.txt"), "w") as st:
-        for name, srcs in stacks:
-            imgs = [layers[s][0] for s in srcs]
-            tars = [layers[s][1] for s in srcs]
-            st.write(" ".join([name] + [os.path.basename(i) for i in imgs])
-                     + "\n")
-            args += ["--stack", name + "=" + ",".join(imgs)]
-            specs.append("stack:%s=" % name + ",".join(
-                "%s@%s" % (i, t) for i, t in zip(imgs, tars)))
-            tree = om.merge(tars)
-            with open(os.path.join(out, name + ".sha256"), "w") as f:
-                for path in sorted(tree, key=om.walk_key):
-                    if tree[path].kind == "reg":
-                        f.write("%s  ./%s\n" % (tree[path].sha, path))
-    for fmt, extra in (("report.json", ["--json"]), ("report.txt", [])):
-        with open(os.path.join(out, fmt), "w") as f:
-            run(args + extra, stdout=f)
-    run([sys.executable, os.path.join(TOP, "tests", "dump", "ishare_stack.py"),
-         "check", os.path.join(out, "report.json"),
-         os.path.join(out, "report.txt")] + specs, stdout=subprocess.DEVNULL)
-    for _, (img, tar) in layers.items():
-        if tar.startswith(out + "/"):
-            os.unlink(tar)
+        for src, (img, tar) in layers.items():
+            lt.write("%s %d %s\n" % (os.path.basename(img),
+                                     os.path.getsize(img), src))
+            if tar.startswith(out + "/"):
+                os.unlink(tar)
     return 0
 
 
