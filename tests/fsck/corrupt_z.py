@@ -34,9 +34,12 @@ def block_heads(ino):
     return heads
 
 
-def pclusters(im, ino):
-    """(offset, length) of each pcluster of a full-index file."""
-    out, lcs = [], ino.z.lclusters
+def pclusters(im, ino, filled=False):
+    """(offset, length) of each pcluster of a full-index file; with
+    @filled, only those whose last byte is read: not a plain pcluster
+    whose data is shorter than its block (a shifted one leaves the end
+    of the block unused)."""
+    out, lcs, z = [], ino.z.lclusters, ino.z
     heads = block_heads(ino)
     for k, lc in enumerate(lcs):
         if lc not in heads:
@@ -45,6 +48,13 @@ def pclusters(im, ino):
         if (k + 1 < len(lcs) and lcs[k + 1].type == E.LC_NONHEAD and
                 lcs[k + 1].delta[0] & E.LI_D0_CBLKCNT):
             blocks = lcs[k + 1].delta[0] & (E.LI_D0_CBLKCNT - 1)
+        if filled and lc.type == E.LC_PLAIN:
+            start = (k << z.lcbits) + lc.clusterofs
+            end = next(((j << z.lcbits) + n.clusterofs
+                        for j, n in enumerate(lcs) if j > k and
+                        n.type != E.LC_NONHEAD), ino.size)
+            if min(end, ino.size) - start < blocks * im.blksz:
+                continue
         out.append((lc.blkaddr * im.blksz, blocks * im.blksz))
     return out
 
@@ -267,7 +277,7 @@ def detectable(im, files):
                 out.append((lc.off, 0x01))              # lcluster type
         for lc in block_heads(i):
             out += [(lc.off + k, 0xFF) for k in range(4, 8)]  # blkaddr
-        pcs = pclusters(im, i) if z.full else first_pcluster(im, i)
+        pcs = pclusters(im, i, True) if z.full else first_pcluster(im, i)
         # the last 5 bytes: lz4 ends in at least 5 literals, while the
         # last token's match nibble before them is never read
         for off, n in pcs + ([z.inline] if z.inline else []):
