@@ -17,6 +17,7 @@ COMPARE="$PYTHON $TESTS_DIR/compare_tree.py"
 PARSE="$PYTHON $TESTS_DIR/erofs_parse.py"
 # Debian's erofs-utils 1.5, the peer we compare with: never ours
 DEBIAN_FSCK=/usr/bin/fsck.erofs
+. "$TESTS_DIR/build-kind.sh"
 
 T_NAME=$(basename "$0" .sh)
 WORK=
@@ -51,7 +52,7 @@ need_root() {
 # and shell tooling, or a kernel in QEMU.  The sanitizer build of the
 # suite would only repeat them, so they run in the other build alone.
 not_in_sanitizer_build() {
-	if grep -q -e '-fsanitize=' "${top_builddir:-.}/Makefile" 2>/dev/null; then
+	if in_sanitizer_build; then
 		skip "${1:-builds its own copy of the source}: checked by the build without sanitizers"
 	fi
 }

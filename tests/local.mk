@@ -38,7 +38,7 @@ tests_unit_hashtab_test_LDADD = $(EROFS_LIBS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/timed.sh
 TESTS += tests/harness-selftest.sh
-EXTRA_DIST += tests/lib.sh tests/summary.sh tests/run-suite.sh tests/timed.sh \
+EXTRA_DIST += tests/lib.sh tests/build-kind.sh tests/summary.sh tests/run-suite.sh tests/timed.sh \
 	tests/harness-selftest.sh
 
 # --- the release tarball and the Debian package -----------------------------

@@ -11,6 +11,7 @@ DUMP=${DUMP_EROFS:-./dump/dump.erofs}
 DEB_MKFS=${DEB_MKFS:-/usr/bin/mkfs.erofs}
 # generous: the suite also runs under ASan and UBSan
 TIMEOUT=${TIMEOUT:-300}
+. "$srcdir/tests/build-kind.sh"
 
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 [ -x "$MKFS" ] && [ -x "$FSCK" ] || { echo "FAIL: build first"; exit 99; }

@@ -15,7 +15,9 @@ rm -f "$tmp/src/sparse" "$tmp/src/f18_300000"
 expect_rc 0 "$tmp/good.img"
 mkdir "$tmp/work"
 python3 "$TESTDIR/corrupt.py" --fsck "$FSCK" --image "$tmp/good.img" \
-	--workdir "$tmp/work" --seed "${CORRUPT_SEED:-4}" || {
+	--workdir "$tmp/work" --seed "${CORRUPT_SEED:-4}" \
+	--per-kind "$(sample 12)" --detect "$(sample 500)" \
+	--anywhere "$(sample 500)" || {
 	[ -d "$tmp/work/failures" ] && cp -r "$tmp/work/failures" \
 		"${TMPDIR:-/tmp}/erofs-fsck-failures.$$" &&
 		echo "failing images kept in ${TMPDIR:-/tmp}/erofs-fsck-failures.$$"

@@ -25,8 +25,10 @@ while read -r opts; do
 	mkdir "$tmp/work"
 	python3 "$TESTDIR/corrupt.py" --fsck "$FSCK" --image "$img" \
 		--workdir "$tmp/work" --seed $((seed + n)) --compressed \
-		--per-kind 6 --detect 25 --anywhere 25 \
-		--zdetect 120 --zanywhere 120 >"$tmp/log" || {
+		--per-kind "$(sample 6)" \
+		--detect "$(sample 25)" --anywhere "$(sample 25)" \
+		--zdetect "$(sample 120)" --zanywhere "$(sample 120)" \
+		>"$tmp/log" || {
 		cat "$tmp/log"
 		[ -d "$tmp/work/failures" ] && cp -r "$tmp/work/failures" \
 			"${TMPDIR:-/tmp}/erofs-zfsck-failures.$$" &&
