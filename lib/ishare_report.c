@@ -181,7 +181,8 @@ static int add_reg(struct erofs_ishare_report *r, u64 key, const char *path,
 	if (err || dup)
 		return err;
 	if (r->nfiles == r->files_cap) {
-		u64 cap = r->files_cap ? r->files_cap * 2 : 4096;
+		/* from 64: most images compared are small or few */
+		u64 cap = r->files_cap ? r->files_cap * 2 : 64;
 
 		f = realloc(r->files, cap * sizeof(*f));
 		if (!f)

@@ -65,9 +65,10 @@ struct fsck_job {
 };
 
 /* what a worker reads, hashes and decodes with: one per thread */
-#define FSCK_CHUNK	(256U << 10)	/* the size of buf and zero */
+#define FSCK_CHUNK	(256U << 10)	/* the most buf and zero hold */
 struct fsck_worker {
 	u8 *buf, *zero;
+	u32 buf_cap, zero_cap;		/* bytes in each */
 	struct erofs_sha256 sha;
 	struct erofs_zreader *zr;	/* compressed data: decode buffers */
 	struct erofs_progress *progress;	/* stored bytes read go here */

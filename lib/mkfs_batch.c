@@ -36,19 +36,49 @@ static int write_error(struct mkfs_ctx *ctx, ssize_t n)
 			     n < 0 ? strerror(errno) : "short write");
 }
 
+/*
+ * The buffers start at what one inode and one small file need and grow
+ * by doubling up to BATCH_META and BATCH_DATA: a small image never
+ * allocates (and, under a sanitizer, never poisons) megabytes per worker.
+ */
+#define DATA_START	(64U << 10)
+#define META_START	(16U << 10)	/* beyond one inode's room */
+
 int mkfs_batch_init(struct mkfs_batch *b, struct mkfs_ctx *ctx, bool data)
 {
 	memset(b, 0, sizeof(*b));
 	b->ctx = ctx;
 	b->pipe[0] = b->pipe[1] = -1;
-	b->meta_cap = BATCH_META + MKFS_META_BUF_SIZE(erofs_blksiz(&ctx->sbi));
+	b->meta_cap = MKFS_META_BUF_SIZE(erofs_blksiz(&ctx->sbi)) + META_START;
 	b->meta = malloc(b->meta_cap);
 	b->ents = malloc(BATCH_ENTS * sizeof(*b->ents));
 	if (data) {
-		b->cap = BATCH_DATA;
+		b->cap = DATA_START;
 		b->data = malloc(b->cap);
 	}
 	return b->meta && b->ents && (!data || b->data) ? 0 : -ENOMEM;
+}
+
+/* @buf of *@cap bytes holds at least @need (<= @max), its first @keep kept */
+static int grow(u8 **buf, u32 *cap, u64 need, u32 max, u32 keep)
+{
+	u64 want = *cap;
+	u8 *p;
+
+	if (need <= *cap)
+		return 0;
+	while (want < need)
+		want *= 2;
+	if (want > max)
+		want = max;
+	p = malloc(want);	/* not realloc: it would copy all of *cap */
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, *buf, keep);
+	free(*buf);
+	*buf = p;
+	*cap = want;
+	return 0;
 }
 
 void mkfs_batch_release(struct mkfs_batch *b)
@@ -186,9 +216,14 @@ int mkfs_batch_flush(struct mkfs_batch *b)
 
 u8 *mkfs_batch_meta_buf(struct mkfs_batch *b, int *err)
 {
+	u32 room = MKFS_META_BUF_SIZE(erofs_blksiz(&b->ctx->sbi));
+
 	*err = 0;
 	if (b->meta_used > BATCH_META || b->nents == BATCH_ENTS)
 		*err = flush_meta(b);
+	if (!*err)
+		*err = grow(&b->meta, &b->meta_cap, b->meta_used + room,
+			    BATCH_META + room, b->meta_used);
 	return *err ? NULL : b->meta + b->meta_used;
 }
 
@@ -206,11 +241,16 @@ void mkfs_batch_meta_add(struct mkfs_batch *b, u64 pos, u32 len)
 u8 *mkfs_batch_data_buf(struct mkfs_batch *b, u64 len, int *err)
 {
 	*err = 0;
-	if (len > b->cap)
+	if (len > BATCH_DATA)
 		return NULL;
-	if (b->cap - b->used < len) {
+	if (b->cap - b->used < len && b->cap < BATCH_DATA)
+		*err = grow(&b->data, &b->cap, b->used + len, BATCH_DATA,
+			    b->used);
+	if (!*err && b->cap - b->used < len) {
 		*err = flush_run(b);
 		b->used = b->run_off = 0;
+		if (!*err)
+			*err = grow(&b->data, &b->cap, len, BATCH_DATA, 0);
 	}
 	return *err ? NULL : b->data + b->used;
 }
@@ -286,7 +326,8 @@ static int splice_range(struct mkfs_batch *b, int fd, u64 src, u64 dst,
 static int rw_range(struct mkfs_batch *b, int fd, u64 src, u64 dst, u64 len,
 		    const char *path)
 {
-	int err = 0;
+	int err = grow(&b->data, &b->cap, len < SPLICE_CHUNK ? len :
+		       SPLICE_CHUNK, BATCH_DATA, b->used);
 
 	while (!err && len) {
 		u32 n = len < SPLICE_CHUNK ? len : SPLICE_CHUNK;

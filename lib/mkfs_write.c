@@ -685,6 +685,32 @@ static int write_small_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	return err;
 }
 
+/*
+ * The buffers of a large or compressed file, allocated at the first one:
+ * a worker that writes only small files (through its batch) needs none.
+ */
+static int big_bufs(struct mkfs_ctx *ctx, struct mkfs_worker_buf *wb)
+{
+	unsigned int blksz = erofs_blksiz(&ctx->sbi);
+
+	if (wb->chunk)
+		return 0;
+	wb->chunk = malloc(DATA_CHUNK + blksz);
+	wb->meta = malloc(MKFS_META_BUF_SIZE(blksz));
+	if (ctx->sbi.ishare_prefix_id >= 0)
+		wb->zeroes = calloc(1, ZERO_CHUNK);
+	if (!wb->chunk || !wb->meta ||
+	    (ctx->sbi.ishare_prefix_id >= 0 && !wb->zeroes)) {
+		free(wb->chunk);
+		free(wb->meta);
+		free(wb->zeroes);
+		wb->chunk = wb->meta = wb->zeroes = NULL;
+		return -ENOMEM;
+	}
+	wb->tail = wb->chunk + DATA_CHUNK;
+	return 0;
+}
+
 /* read one file once: blocks to the data area, tail inline, digest of all */
 static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		      struct mkfs_worker_buf *wb)
@@ -694,10 +720,13 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	struct stat st;
 	int fd, err = 0;
 
+	if (!in->z && in->size <= SMALL_MAX)
+		return write_small_file(ctx, in, wb);
+	err = big_bufs(ctx, wb);
+	if (err)
+		return err;
 	if (in->z)
 		return write_zfile(ctx, in, wb);
-	if (in->size <= SMALL_MAX)
-		return write_small_file(ctx, in, wb);
 	fd = mkfs_src_open(ctx, in, &base);
 	if (fd < 0)
 		return fd;
@@ -736,21 +765,12 @@ static void worker_buf_release(struct mkfs_worker_buf *wb)
 	mkfs_batch_release(&wb->batch);
 }
 
+/* the large files' buffers come later, with the first (big_bufs) */
 static int worker_buf_init(struct mkfs_ctx *ctx, struct mkfs_worker_buf *wb)
 {
-	unsigned int blksz = erofs_blksiz(&ctx->sbi);
-
 	memset(wb, 0, sizeof(*wb));
 	if (mkfs_batch_init(&wb->batch, ctx, true))
 		return -ENOMEM;
-	wb->chunk = malloc(DATA_CHUNK + blksz);
-	wb->meta = malloc(MKFS_META_BUF_SIZE(blksz));
-	if (ctx->sbi.ishare_prefix_id >= 0)
-		wb->zeroes = calloc(1, ZERO_CHUNK);
-	if (!wb->chunk || !wb->meta ||
-	    (ctx->sbi.ishare_prefix_id >= 0 && !wb->zeroes))
-		return -ENOMEM;
-	wb->tail = wb->chunk + DATA_CHUNK;
 	if (ctx->sbi.ishare_prefix_id >= 0)
 		return erofs_sha256_init(&wb->sha);
 	return 0;

@@ -30,13 +30,25 @@ static void job_problem(struct fsck_job *job, enum erofs_problem_id id,
 /*
  * The worker's buffers, allocated when first needed: most files of a
  * small image need neither (stored bytes are hashed from the mapping).
+ * Each holds @need bytes (at most CHUNK), grown by powers of two: a small
+ * image's files never cost a whole CHUNK.
  */
-static u8 *chunk_buf(struct fsck_worker *w, struct fsck_job *job, bool zeroed)
+static u8 *chunk_buf(struct fsck_worker *w, struct fsck_job *job, bool zeroed,
+		     u64 need)
 {
 	u8 **p = zeroed ? &w->zero : &w->buf;
+	u32 *cap = zeroed ? &w->zero_cap : &w->buf_cap;
+	u32 want = 4096;
 
-	if (!*p)
-		*p = zeroed ? calloc(1, CHUNK) : malloc(CHUNK);
+	if (need > CHUNK)
+		need = CHUNK;
+	if (*p && *cap >= need)
+		return *p;
+	while (want < need)
+		want <<= 1;
+	free(*p);	/* scratch: nothing in it is kept */
+	*p = zeroed ? calloc(1, want) : malloc(want);
+	*cap = *p ? want : 0;
 	if (!*p)
 		job_problem(job, EROFS_PB_NOMEM, "%s",
 			    "no memory for a data buffer");
@@ -47,7 +59,7 @@ static u8 *chunk_buf(struct fsck_worker *w, struct fsck_job *job, bool zeroed)
 static int hash_and_write(struct fsck_worker *w, struct fsck_job *job,
 			  const u8 *p, u64 n, u64 off)
 {
-	const u8 *h = p ? p : job->has_fp ? chunk_buf(w, job, true) : NULL;
+	const u8 *h = p ? p : job->has_fp ? chunk_buf(w, job, true, n) : NULL;
 
 	if (job->has_fp && !h)
 		return -ENOMEM;
@@ -118,7 +130,7 @@ static int do_extent(struct erofs_image *img, struct fsck_worker *w,
 		if (!n) {
 			n = map->llen - done < CHUNK ? map->llen - done : CHUNK;
 			if (stored) {
-				p = chunk_buf(w, job, false);
+				p = chunk_buf(w, job, false, n);
 				if (!p)
 					return -ENOMEM;
 				err = erofs_image_pread(img, w->buf, n,
@@ -149,7 +161,7 @@ static int do_zextent(struct erofs_image *img, struct fsck_worker *w,
 {
 	struct erofs_problem_note note = { 0 };
 
-	if (!chunk_buf(w, job, false))
+	if (!chunk_buf(w, job, false, map->llen))
 		return -ENOMEM;
 	for (u64 done = 0; done < map->llen; ) {
 		u64 n = map->llen - done < CHUNK ? map->llen - done : CHUNK;

@@ -331,7 +331,10 @@ int erofs_mcache_init(struct erofs_image *img)
 	/* an image in memory is read in place: no cache */
 	if (img->mem)
 		return 0;
+	/* never more slots than the image has blocks: small images are common */
 	mc->nslots = MCACHE_BYTES / blksz;
+	if (img->size / blksz + 1 < mc->nslots)
+		mc->nslots = img->size / blksz + 1;
 	mc->tags = calloc(mc->nslots, sizeof(*mc->tags));
 	mc->data = malloc((size_t)mc->nslots * blksz);
 	if (!mc->tags || !mc->data) {

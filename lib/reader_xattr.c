@@ -21,7 +21,8 @@ struct xattr_walk {
 	u32 filter;		/* bit set: name absent */
 	bool use_filter;
 	u8 *body;		/* the inline body */
-	u8 *shared;		/* one shared entry at a time */
+	u8 *shared;		/* one shared entry at a time, or NULL */
+	unsigned int shared_cap;	/* bytes at shared */
 	char name[FULLNAME_MAX];
 	int (*fn)(const struct erofs_xattr_info *x, void *arg);
 	void *arg;
@@ -143,15 +144,34 @@ static int visit(struct xattr_walk *w, const struct erofs_xattr_entry *e,
 	return w->fn(&x, w->arg);
 }
 
+/*
+ * Room for a shared entry of @size bytes: grown to what the entries need,
+ * not ENTRY_MAX for every inode (most have no shared xattrs at all)
+ */
+static struct erofs_xattr_entry *shared_room(struct xattr_walk *w,
+					     unsigned int size)
+{
+	u8 *p;
+
+	if (size <= w->shared_cap)
+		return (void *)w->shared;
+	p = realloc(w->shared, size + 4);
+	if (!p)
+		return NULL;
+	w->shared = p;
+	w->shared_cap = size;
+	return (void *)p;
+}
+
 static int visit_shared(struct xattr_walk *w, u32 id, unsigned int n)
 {
 	const struct erofs_sb_info *sbi = &w->img->sbi;
-	struct erofs_xattr_entry *e = (void *)w->shared;
 	u64 pos = erofs_pos(sbi, sbi->xattr_blkaddr) + (u64)id * 4;
+	struct erofs_xattr_entry hdr, *e;
 	unsigned int size;
 	int err;
 
-	err = erofs_meta_read(w->img, e, ENTRY_HDR, pos);
+	err = erofs_meta_read(w->img, &hdr, ENTRY_HDR, pos);
 	if (err == -EFSCORRUPTED)
 		return xattr_problem(w, EROFS_PB_XATTR_SHARED,
 				     "id is past the image end", n);
@@ -159,8 +179,12 @@ static int visit_shared(struct xattr_walk *w, u32 id, unsigned int n)
 		return erofs_report(w->img, EROFS_PB_IO, w->vi->nid,
 				    "cannot read shared xattr: %s",
 				    erofs_strerror(err));
-	size = erofs_xattr_entry_size(e->e_name_len,
-				      le16_to_cpu(e->e_value_size));
+	size = erofs_xattr_entry_size(hdr.e_name_len,
+				      le16_to_cpu(hdr.e_value_size));
+	e = shared_room(w, size);
+	if (!e)
+		return -ENOMEM;
+	*e = hdr;
 	err = erofs_meta_read(w->img, e + 1, size - ENTRY_HDR, pos + ENTRY_HDR);
 	if (err == -EFSCORRUPTED)
 		return xattr_problem(w, EROFS_PB_XATTR_SHARED,
@@ -217,8 +241,7 @@ int erofs_xattr_iterate(struct erofs_image *img, const struct erofs_inode *vi,
 	if (!vi->xattr_isize)
 		return 0;
 	w.body = malloc(vi->xattr_isize);
-	w.shared = malloc(ENTRY_MAX + 4);
-	err = w.body && w.shared ? 0 : -ENOMEM;
+	err = w.body ? 0 : -ENOMEM;
 	if (!err)
 		err = erofs_meta_read(img, w.body, vi->xattr_isize,
 				      erofs_inode_xattr_pos(vi));
