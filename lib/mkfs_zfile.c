@@ -95,6 +95,7 @@ struct z_worker {
 	u8 *win;		/* Z_WINDOW bytes of input */
 	u8 *out;		/* one pcluster */
 	u8 *out2;		/* another, for a second try */
+	u32 *noise;		/* z_erofs_noise()'s scratch, if it is used */
 	struct z_out area;	/* the task's blocks */
 	struct z_spill sp;	/* -E fragments: raw fragment bytes */
 	struct mkfs_zinode *done;	/* what the task made */
@@ -349,6 +350,17 @@ static int z_emit(struct z_file *f)
 	    z_erofs_surely_fits(w->win + f->head, avail, w->out,
 				w->ctx->z->pclustersize))
 		return z_emit_fragment(f, avail);
+	/*
+	 * A block of noise: a try would end in this raw block too (more
+	 * than a block of input must fit in a one-block pcluster), and
+	 * leave the next offer as small as this hint does.
+	 */
+	if (w->noise && avail > blksz &&
+	    z_erofs_noise(w->comp.ops, w->win + f->head, blksz, w->noise)) {
+		f->hint = blksz;
+		f->hint_out = 0;
+		return z_emit_raw(f, blksz);
+	}
 	n = z_fill_pcluster(f, avail, &len);
 	if (n < 0)
 		return n;
@@ -548,6 +560,7 @@ static void z_worker_release(struct z_worker *w)
 	free(w->win);
 	free(w->out);
 	free(w->out2);
+	free(w->noise);
 	free(w->area.buf);
 	free(w->sp.stage);
 }
@@ -563,6 +576,13 @@ static int z_worker_init(struct z_worker *w)
 		w->out2 = malloc(zc->pclustersize);
 	if (!w->win || !w->out || (w->ctx->cfg->ztailpacking && !w->out2))
 		return -ENOMEM;
+	/* with bigger pclusters a try takes more blocks than the test sees */
+	if (zc->algs[0].ops->noise &&
+	    zc->pclustersize == erofs_blksiz(&w->ctx->sbi)) {
+		w->noise = malloc(Z_NOISE_SCRATCH * sizeof(*w->noise));
+		if (!w->noise)
+			return -ENOMEM;
+	}
 	/* -E fragments: one scratch file per worker, run after run */
 	w->sp.fd = -1;
 	if (w->id < zc->nspill) {
