@@ -18,8 +18,6 @@
 #include "erofs/print.h"
 #include "liberofs_zmkfs.h"
 
-/* input a worker keeps of one file; extents never exceed it */
-#define Z_WINDOW	(4U << 20)
 /* scratch writes are batched */
 #define Z_STAGE		(1U << 20)
 /*
@@ -631,6 +629,8 @@ static void *z_worker_fn(void *arg)
 		w->area.ticket = w->ticket0 + i;
 		w->done = NULL;
 		w->done_in = NULL;
+		/* z_decide() rewinds only files that fit the window */
+		w->area.early = true;
 		err = w->task(w, i);
 		/* its place comes in task order, whoever finishes first */
 		if (!err)
@@ -1033,6 +1033,7 @@ static int z_head_task(struct z_worker *w, u64 i)
 	u64 stop = in->size - z->frag_size, skew, used = 0;
 	int fd = mkfs_src_open(w->ctx, in, &skew), err;
 
+	w->area.early = false;	/* it may take back all it made */
 	if (fd < 0)
 		return fd;
 	err = z_compress(w, in, fd, skew, 0, in->size, stop, &h->out[i]);
