@@ -29,6 +29,12 @@ struct z_erofs_compressor_ops {
 	 * costs time on data that does not compress, less costs ratio.
 	 */
 	unsigned int offer_factor;
+	/*
+	 * Which input is passed over without a try (z_erofs_noise()): a
+	 * try on a block of noise costs as much as on data that shrinks,
+	 * and only finds again that it does not.
+	 */
+	u8 noise;
 
 	int (*init)(struct z_erofs_compressor *c);
 	void (*exit)(struct z_erofs_compressor *c);
@@ -74,6 +80,26 @@ extern const struct z_erofs_compressor_ops z_erofs_zstd_ops;
 const struct z_erofs_compressor_ops *z_erofs_compressor_find(const char *name);
 /* the @i-th compressor of the table, NULL past its end: for listing them */
 const struct z_erofs_compressor_ops *z_erofs_compressor_at(unsigned int i);
+
+/* ops->noise */
+enum {
+	Z_NOISE_NONE = 0,	/* always try */
+	/*
+	 * LZ77 without entropy coding (lz4): a block with no 4-byte string
+	 * twice can have no match, so its literals alone fill the block:
+	 * passing it over gives the same image.
+	 */
+	Z_NOISE_MATCHES,
+	/*
+	 * Entropy-coded (lzma): also its byte counts must be as even as
+	 * those of random bytes, so that there is nothing to code either.
+	 */
+	Z_NOISE_BYTES,
+};
+
+#define Z_NOISE_SCRATCH		(1U << 13)	/* u32 entries */
+bool z_erofs_noise(const struct z_erofs_compressor_ops *ops, const u8 *src,
+		   unsigned int len, u32 *scratch);
 
 bool z_erofs_surely_fits(const void *src, unsigned int len, void *scratch,
 			 unsigned int cap);

@@ -57,9 +57,13 @@ struct mkfs_zinode {
 	bool plain;			/* fell back: written as uncompressed */
 };
 
+/* input a worker keeps of one file; extents never exceed it */
+#define Z_WINDOW	(4U << 20)
+
 /*
  * One task's output for the area: staged in memory until its turn comes,
- * or, past Z_OUT_MAX, written straight to its place once it has it.
+ * or, past Z_OUT_MAX, written straight to its place once it has it; with
+ * @early, also past Z_WINDOW when its turn has come by then.
  */
 struct z_out {
 	u8 *buf;
@@ -68,6 +72,7 @@ struct z_out {
 	u64 ticket;			/* the task's place in the order */
 	u64 base;			/* streaming: area offset of byte 0 */
 	bool streaming;
+	bool early;			/* the task never rewinds past Z_WINDOW */
 };
 
 /* appends to a scratch file, batched */

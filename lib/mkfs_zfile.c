@@ -18,8 +18,6 @@
 #include "erofs/print.h"
 #include "liberofs_zmkfs.h"
 
-/* input a worker keeps of one file; extents never exceed it */
-#define Z_WINDOW	(4U << 20)
 /* scratch writes are batched */
 #define Z_STAGE		(1U << 20)
 /*
@@ -95,6 +93,7 @@ struct z_worker {
 	u8 *win;		/* Z_WINDOW bytes of input */
 	u8 *out;		/* one pcluster */
 	u8 *out2;		/* another, for a second try */
+	u32 *noise;		/* z_erofs_noise()'s scratch, if it is used */
 	struct z_out area;	/* the task's blocks */
 	struct z_spill sp;	/* -E fragments: raw fragment bytes */
 	struct mkfs_zinode *done;	/* what the task made */
@@ -349,6 +348,17 @@ static int z_emit(struct z_file *f)
 	    z_erofs_surely_fits(w->win + f->head, avail, w->out,
 				w->ctx->z->pclustersize))
 		return z_emit_fragment(f, avail);
+	/*
+	 * A block of noise: a try would end in this raw block too (more
+	 * than a block of input must fit in a one-block pcluster), and
+	 * leave the next offer as small as this hint does.
+	 */
+	if (w->noise && avail > blksz &&
+	    z_erofs_noise(w->comp.ops, w->win + f->head, blksz, w->noise)) {
+		f->hint = blksz;
+		f->hint_out = 0;
+		return z_emit_raw(f, blksz);
+	}
 	n = z_fill_pcluster(f, avail, &len);
 	if (n < 0)
 		return n;
@@ -548,6 +558,7 @@ static void z_worker_release(struct z_worker *w)
 	free(w->win);
 	free(w->out);
 	free(w->out2);
+	free(w->noise);
 	free(w->area.buf);
 	free(w->sp.stage);
 }
@@ -563,6 +574,13 @@ static int z_worker_init(struct z_worker *w)
 		w->out2 = malloc(zc->pclustersize);
 	if (!w->win || !w->out || (w->ctx->cfg->ztailpacking && !w->out2))
 		return -ENOMEM;
+	/* with bigger pclusters a try takes more blocks than the test sees */
+	if (zc->algs[0].ops->noise &&
+	    zc->pclustersize == erofs_blksiz(&w->ctx->sbi)) {
+		w->noise = malloc(Z_NOISE_SCRATCH * sizeof(*w->noise));
+		if (!w->noise)
+			return -ENOMEM;
+	}
 	/* -E fragments: one scratch file per worker, run after run */
 	w->sp.fd = -1;
 	if (w->id < zc->nspill) {
@@ -611,6 +629,8 @@ static void *z_worker_fn(void *arg)
 		w->area.ticket = w->ticket0 + i;
 		w->done = NULL;
 		w->done_in = NULL;
+		/* z_decide() rewinds only files that fit the window */
+		w->area.early = true;
 		err = w->task(w, i);
 		/* its place comes in task order, whoever finishes first */
 		if (!err)
@@ -1013,6 +1033,7 @@ static int z_head_task(struct z_worker *w, u64 i)
 	u64 stop = in->size - z->frag_size, skew, used = 0;
 	int fd = mkfs_src_open(w->ctx, in, &skew), err;
 
+	w->area.early = false;	/* it may take back all it made */
 	if (fd < 0)
 		return fd;
 	err = z_compress(w, in, fd, skew, 0, in->size, stop, &h->out[i]);

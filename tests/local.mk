@@ -14,6 +14,7 @@ UNIT_TESTS = \
 	tests/unit/ondisk_test \
 	tests/unit/fingerprint_test \
 	tests/unit/zread_test \
+	tests/unit/znoise_test \
 	tests/unit/hashtab_test
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -30,6 +31,9 @@ tests_unit_fingerprint_test_LDADD = $(EROFS_LIBS)
 tests_unit_zread_test_SOURCES = tests/unit/zread_test.c tests/unit/check.h
 tests_unit_zread_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 tests_unit_zread_test_LDADD = $(EROFS_LIBS)
+tests_unit_znoise_test_SOURCES = tests/unit/znoise_test.c tests/unit/check.h
+tests_unit_znoise_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+tests_unit_znoise_test_LDADD = $(EROFS_LIBS)
 tests_unit_hashtab_test_SOURCES = tests/unit/hashtab_test.c tests/unit/check.h
 tests_unit_hashtab_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 tests_unit_hashtab_test_LDADD = $(EROFS_LIBS)
