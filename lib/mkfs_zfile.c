@@ -538,7 +538,9 @@ static int z_dedupe_step(struct z_file *f)
  * a reference then.  The backward look of z_dedupe_step() cannot cut a
  * big pcluster's extent that early (z_big_ok()); this extent gets one
  * block when its input fits, and may, since it then ends after its own
- * lcluster.
+ * lcluster.  Only for a repeat of a pcluster's worth of input or more:
+ * shorter ones saved less than the extent cut short cost (python3.11's
+ * stdlib, -zlz4 -C65536: 0.6 MB more when every repeat was taken).
  */
 static void z_dedupe_ahead(struct z_file *f)
 {
@@ -551,7 +553,8 @@ static void z_dedupe_ahead(struct z_file *f)
 
 	f->cut = 0;
 	if (pcs > blksz && f->tail - f->head > ahead &&
-	    z_roll_scan(f->roll, f->w->win, lo, f->head + ahead, f->tail, &h))
+	    z_roll_scan(f->roll, f->w->win, lo, f->head + ahead, f->tail, &h) &&
+	    h.len >= pcs)
 		f->cut = h.p;
 }
 
