@@ -350,12 +350,15 @@ bool z_roll_scan(struct z_roll *r, const u8 *buf, u32 lo, u32 hi, u32 end,
 int z_roll_insert(struct z_roll *r, const u8 *data, u32 len, u32 blk,
 		  u16 pblks, bool raw)
 {
-	u64 h = z_roll_hash(r, data);
-	struct z_rent *b = z_bucket(r, h), *e = NULL;
 	u32 slen = len < Z_RING_ENTRY ? len : Z_RING_ENTRY, bit;
+	struct z_rent *b, *e = NULL;
+	u64 h;
 
+	/* shorter ones are never looked for, and may end the buffer */
 	if (len < r->win)
 		return 0;
+	h = z_roll_hash(r, data);
+	b = z_bucket(r, h);
 	for (unsigned int i = 0; i < Z_ROLL_WAYS; i++) {
 		const u8 *d = b[i].hash == h ? z_rent_data(r, &b[i]) : NULL;
 
