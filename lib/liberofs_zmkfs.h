@@ -25,11 +25,18 @@ enum {
 	Z_EXT_RAW	= 1 << 0,	/* stored uncompressed (PLAIN) */
 	Z_EXT_INLINE	= 1 << 1,	/* ztailpacking: after the indexes */
 	Z_EXT_FRAGMENT	= 1 << 2,	/* in the packed inode */
+	Z_EXT_REF	= 1 << 3,	/* -E dedupe: blocks placed before */
+	Z_EXT_PARTIAL	= 1 << 4,	/* its pcluster holds more than this */
 };
 
-/* one extent: @length bytes of the file, in @pblks blocks */
+/*
+ * one extent: @length bytes of the file, in @pblks blocks; those of a
+ * Z_EXT_REF start at block @ref of the area, the others follow the
+ * file's blocks before them
+ */
 struct z_extent {
 	u32 length;
+	u32 ref;
 	u16 pblks;
 	u8 flags;			/* Z_EXT_* */
 };
@@ -51,6 +58,7 @@ struct mkfs_zinode {
 	u64 cbytes;			/* compressed bytes, before rounding */
 	u64 xxh[2];			/* -E dedupe: XXH3-128 of the content */
 	const struct mkfs_inode *dup_of; /* -E dedupe: shares its blocks */
+	bool refs;			/* -E dedupe: has Z_EXT_REF extents */
 	u16 advise;			/* Z_EROFS_ADVISE_* */
 	u8 alg;				/* Z_EROFS_COMPRESSION_* */
 	bool raw;			/* fell back: the area holds plain data */
@@ -107,6 +115,7 @@ struct mkfs_zctx {
 	u64 parked_bytes;
 	int error;			/* a task failed: nobody waits */
 	struct z_dedupe *dd;		/* -E dedupe: files placed so far */
+	struct z_roll *roll;		/* -E dedupe: pclusters placed so far */
 	/* -E fragments: the packed inode, until the layout links it in */
 	struct mkfs_inode *packed;
 	bool packed_linked;
@@ -153,8 +162,29 @@ int z_build_packed(struct mkfs_ctx *ctx, int *fd);
 /* mkfs_zdedupe.c */
 int z_dedupe_find(struct mkfs_ctx *ctx, struct mkfs_inode *in, const u8 *buf,
 		  u64 off, bool *dup);
-int z_dedupe_init(struct mkfs_zctx *zc);
+int z_dedupe_init(struct mkfs_zctx *zc, unsigned int blkszbits);
 void z_dedupe_release(struct mkfs_zctx *zc);
+
+/* -E dedupe inside and across files: a match for input at @p */
+struct z_roll_hit {
+	u32 p;				/* where in the buffer it starts */
+	u32 len;			/* bytes that match */
+	u32 blk;			/* area block of the pcluster */
+	u16 pblks;
+	bool partial;			/* the pcluster holds more */
+	bool raw;
+};
+
+bool z_roll_match(struct z_roll *r, const u8 *buf, u32 lo, u32 hi, u32 end,
+		  struct z_roll_hit *hit);
+bool z_roll_scan(struct z_roll *r, const u8 *buf, u32 lo, u32 hi, u32 end,
+		 struct z_roll_hit *hit);
+int z_roll_insert(struct z_roll *r, const u8 *data, u32 len, u32 blk,
+		  u16 pblks, bool raw);
+void z_roll_end(struct z_roll *r, bool drop);
+struct mkfs_inode *z_roll_file(struct z_roll *r, const struct mkfs_inode *in,
+			       u64 *i);
+int z_roll_add_file(struct z_roll *r, struct mkfs_inode *in);
 
 /* mkfs_zindex.c */
 u32 z_meta_min(const struct mkfs_ctx *ctx, u64 size);

@@ -258,6 +258,10 @@ void mkfs_z_set_features(struct mkfs_ctx *ctx)
 		if (z && !z->raw && z->idata_size)
 			ctx->sbi.feature_incompat |=
 				EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
+		/* partial references need a reader that knows them */
+		if (z && !z->raw && z->refs)
+			ctx->sbi.feature_incompat |=
+				EROFS_FEATURE_INCOMPAT_DEDUPE;
 	}
 	if (zc->packed)
 		ctx->sbi.feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;

@@ -38,6 +38,11 @@
  * (the part goes to the packed inode and is compressed there).
  */
 #define Z_PROBE_MAX		3
+/*
+ * -E dedupe: input kept before the current position, where a repeat may
+ * start that the last pcluster took in already
+ */
+#define Z_BACK		(256U << 10)
 
 /* ---- scratch files ---------------------------------------------------- */
 
@@ -99,6 +104,8 @@ struct z_worker {
 	struct mkfs_zinode *done;	/* what the task made */
 	struct mkfs_inode *done_in;	/* the whole file it was, if so */
 	u64 ticket0;		/* ticket of task 0 */
+	u64 roll_area0;		/* -E dedupe: area offset the task began at */
+	bool rolled;		/* the task used the table of pclusters */
 
 	/* shared by all workers */
 	pthread_mutex_t *lock;
@@ -121,6 +128,9 @@ struct z_file {
 	u32 head, tail;		/* unconsumed input is win[head, tail) */
 	u32 hint;		/* input the last extent took */
 	u32 hint_out;		/* and its compressed size, 0 if none */
+	struct z_roll *roll;	/* -E dedupe: repeats of placed pclusters */
+	u64 area0;		/* with it: where the task's blocks go */
+	u32 cut;		/* with it: the next extent ends here, if not 0 */
 	bool hash;
 	bool last;		/* the end is the end of the inode */
 	bool frag;		/* its tail may go to the packed inode */
@@ -139,8 +149,23 @@ static int z_add_extent(struct mkfs_zinode *z, u32 length, u16 pblks,
 		z->ext = p;
 		z->ext_cap = cap;
 	}
-	z->ext[z->nextents++] = (struct z_extent){ length, pblks, flags };
+	z->ext[z->nextents++] = (struct z_extent){ length, 0, pblks, flags };
 	z->pblocks += pblks;
+	return 0;
+}
+
+/* an extent that refers to @h's pcluster, placed before */
+static int z_add_ref(struct mkfs_zinode *z, const struct z_roll_hit *h)
+{
+	u8 flags = Z_EXT_REF | (h->raw ? Z_EXT_RAW : 0) |
+		   (h->partial && !h->raw ? Z_EXT_PARTIAL : 0);
+	int err = z_add_extent(z, h->len, 0, flags);
+
+	if (err)
+		return err;
+	z->ext[z->nextents - 1].ref = h->blk;
+	z->ext[z->nextents - 1].pblks = h->pblks;
+	z->refs = true;
 	return 0;
 }
 
@@ -151,11 +176,13 @@ static int z_refill(struct z_file *f)
 	u32 n;
 	int err;
 
+	u32 back = f->roll ? (f->head < Z_BACK ? f->head : Z_BACK) : 0;
+
 	if (f->tail - f->head >= Z_WINDOW / 2 || f->done == f->size)
 		return 0;
-	memmove(win, win + f->head, f->tail - f->head);
-	f->tail -= f->head;
-	f->head = 0;
+	memmove(win, win + f->head - back, f->tail - f->head + back);
+	f->tail -= f->head - back;
+	f->head = back;
 	n = Z_WINDOW - f->tail;
 	if (n > f->size - f->done)
 		n = f->size - f->done;
@@ -321,8 +348,8 @@ static int z_emit(struct z_file *f)
 {
 	struct z_worker *w = f->w;
 	unsigned int blksz = erofs_blksiz(&w->ctx->sbi);
-	u32 avail = f->tail - f->head, len, plen;
-	bool final = f->done == f->size;
+	u32 avail = (f->cut ? f->cut : f->tail) - f->head, len, plen;
+	bool final = f->done == f->size && !f->cut;
 	/* -E ztailpacking: a last extent that fits goes after the indexes */
 	bool tail = final && f->last && w->ctx->cfg->ztailpacking;
 	u32 room = blksz - Z_INLINE_SLACK, meta;
@@ -362,6 +389,11 @@ static int z_emit(struct z_file *f)
 	n = z_fill_pcluster(f, avail, &len);
 	if (n < 0)
 		return n;
+	/* -E dedupe: an extent cut short must be one smaller pcluster */
+	if (f->cut && (!n || len != avail || round_up((u32)n, blksz) >= len)) {
+		f->cut = 0;
+		return z_emit(f);
+	}
 	/* ... or one that compresses into less than a pcluster */
 	if (final && f->frag && n > 0 && len == avail)
 		return z_emit_fragment(f, avail);
@@ -393,7 +425,7 @@ static int z_emit(struct z_file *f)
 static bool z_all_raw(const struct mkfs_zinode *z)
 {
 	for (u32 i = 0; i < z->nextents; i++)
-		if (!(z->ext[i].flags & Z_EXT_RAW))
+		if ((z->ext[i].flags & (Z_EXT_RAW | Z_EXT_REF)) != Z_EXT_RAW)
 			return false;
 	return true;
 }
@@ -432,16 +464,239 @@ static void z_decide(struct z_file *f)
 	z->raw = true;
 }
 
+/* the file offset of win[@x] */
+static u64 z_file_pos(const struct z_file *f, u32 x)
+{
+	return f->base + f->done - (f->tail - x);
+}
+
+/*
+ * -E dedupe: may an extent of a @pblks-block pcluster start at file
+ * offset @start and be @len long?  A head's pcluster size is in the next
+ * lcluster's index, so a pcluster of more than one block needs an extent
+ * that reaches past that lcluster (erofs-utils checks the same).
+ */
+static bool z_big_ok(const struct z_file *f, u64 start, u32 len, u16 pblks)
+{
+	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
+
+	return pblks <= 1 || start % blksz + len >= 2 * blksz;
+}
+
+/*
+ * -E dedupe: how far back from the current position the last extent may
+ * be cut: to the start of the lcluster after the one it starts in, so
+ * that no lcluster holds two heads; past the next one if its pcluster
+ * has more than a block (see z_big_ok())
+ */
+static u32 z_lcl_gap(const struct z_file *f, const struct z_extent *prev)
+{
+	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
+	u64 end = z_file_pos(f, f->head), start = end - prev->length;
+	u64 next = round_down(start, (u64)blksz) +
+		   (prev->pblks > 1 ? 2 : 1) * (u64)blksz;
+
+	return next < end ? end - next : 0;
+}
+
+/*
+ * -E dedupe: input that starts like a pcluster placed before, at the
+ * current position or somewhere in the last extent's last bytes, becomes
+ * a reference to it; the last extent then ends where that starts.
+ */
+static int z_dedupe_step(struct z_file *f)
+{
+	struct mkfs_zinode *z = f->z;
+
+	while (f->head < f->tail) {
+		struct z_extent *prev = z->nextents ?
+					&z->ext[z->nextents - 1] : NULL;
+		u32 lo = f->head, delta;
+		struct z_roll_hit h;
+		int err;
+
+		if (prev)
+			lo -= z_lcl_gap(f, prev) < f->head ?
+			      z_lcl_gap(f, prev) : f->head;
+		if (!z_roll_match(f->roll, f->w->win, lo, f->head, f->tail, &h))
+			return 0;
+		delta = f->head - h.p;
+		if (!z_big_ok(f, z_file_pos(f, h.p), h.len, h.pblks))
+			return 0;
+		if (delta) {
+			if (!z_big_ok(f, z_file_pos(f, f->head) - prev->length,
+				      prev->length - delta, prev->pblks))
+				return 0;
+			prev->length -= delta;
+			if (!(prev->flags & Z_EXT_RAW))
+				prev->flags |= Z_EXT_PARTIAL;
+		}
+		err = z_add_ref(z, &h);
+		if (err)
+			return err;
+		erofs_dbg("dedupe: %u bytes of '%s' at %llu refer to block %u (%u blocks), %u back",
+			  h.len, f->name, (unsigned long long)z_file_pos(f, h.p),
+			  h.blk, h.pblks, delta);
+		f->head = h.p + h.len;
+	}
+	return 0;
+}
+
+/*
+ * -E dedupe with big pclusters: where the input ahead starts like a
+ * pcluster placed before, end the next extent there, so that it becomes
+ * a reference then.  The backward look of z_dedupe_step() cannot cut a
+ * big pcluster's extent that early (z_big_ok()); this extent gets one
+ * block when its input fits, and may, since it then ends after its own
+ * lcluster.  Only for a repeat of a pcluster's worth of input or more:
+ * shorter ones saved less than the extent cut short cost (python3.11's
+ * stdlib, -zlz4 -C65536: 0.6 MB more when every repeat was taken).
+ */
+static void z_dedupe_ahead(struct z_file *f)
+{
+	unsigned int blksz = erofs_blksiz(&f->w->ctx->sbi);
+	unsigned int pcs = f->w->ctx->z->pclustersize;
+	u64 pos = z_file_pos(f, f->head);
+	u32 lo = f->head + (round_down(pos, (u64)blksz) + blksz - pos);
+	u32 ahead = f->hint > pcs ? f->hint : pcs;
+	struct z_roll_hit h;
+
+	f->cut = 0;
+	if (pcs > blksz && f->tail - f->head > ahead &&
+	    z_roll_scan(f->roll, f->w->win, lo, f->head + ahead, f->tail, &h) &&
+	    h.len >= pcs)
+		f->cut = h.p;
+}
+
+/* -E dedupe: the pclusters of extents @from on, just placed, to the table */
+static int z_dedupe_insert(struct z_file *f, u32 from, u32 head, u64 pos)
+{
+	const struct mkfs_zinode *z = f->z;
+	unsigned int bits = f->w->ctx->sbi.blkszbits;
+	int err = 0;
+
+	for (u32 i = from; i < z->nextents && !err; i++) {
+		const struct z_extent *e = &z->ext[i];
+
+		if (e->flags & (Z_EXT_INLINE | Z_EXT_FRAGMENT | Z_EXT_REF))
+			break;
+		err = z_roll_insert(f->roll, f->w->win + head, e->length,
+				    (f->area0 + pos) >> bits, e->pblks,
+				    e->flags & Z_EXT_RAW);
+		head += e->length;
+		pos += (u64)e->pblks << bits;
+	}
+	return err;
+}
+
+/* are the sources of @a and @b the same bytes?  (their sizes are) */
+static int z_same_source(struct z_worker *w, const struct mkfs_inode *a,
+			 const struct mkfs_inode *b)
+{
+	u64 sa, sb;
+	int fa = mkfs_src_open(w->ctx, a, &sa), fb, err = 0;
+	u8 *x = w->win, *y = w->win + Z_WINDOW / 2;
+
+	if (fa < 0)
+		return fa;
+	fb = mkfs_src_open(w->ctx, b, &sb);
+	if (fb < 0) {
+		mkfs_src_close(w->ctx, fa);
+		return fb;
+	}
+	for (u64 off = 0; off < a->size && !err; off += Z_WINDOW / 2) {
+		u32 n = a->size - off < Z_WINDOW / 2 ? a->size - off :
+			Z_WINDOW / 2;
+
+		err = z_pread_all(fa, x, n, sa + off, a->path);
+		if (!err)
+			err = z_pread_all(fb, y, n, sb + off, b->path);
+		if (!err && memcmp(x, y, n))
+			err = 1;
+	}
+	mkfs_src_close(w->ctx, fa);
+	mkfs_src_close(w->ctx, fb);
+	return err < 0 ? err : !err;
+}
+
+/*
+ * -E dedupe: a whole copy of a file placed before takes that file's
+ * extents and blocks (references would cover all but its pieces between
+ * pclusters).  Its own output, still staged, goes.
+ */
+static int z_whole_copy(struct z_file *f)
+{
+	struct mkfs_zinode *z = f->z, *oz;
+	struct mkfs_inode *o = NULL;
+	u64 i = UINT64_MAX;
+	int same = 0;
+
+	if (f->w->area.streaming)
+		return 0;
+	while (!same && (o = z_roll_file(f->roll, f->in, &i)))
+		same = z_same_source(f->w, o, f->in);
+	if (same <= 0)
+		return same;
+	oz = o->z;
+	free(z->ext);
+	z->ext = NULL;
+	z->nextents = z->ext_cap = 0;
+	if (oz->nextents) {
+		z->ext = malloc(oz->nextents * sizeof(*oz->ext));
+		if (!z->ext)
+			return -ENOMEM;
+		memcpy(z->ext, oz->ext, oz->nextents * sizeof(*oz->ext));
+		z->nextents = z->ext_cap = oz->nextents;
+	}
+	free(z->idata);
+	z->idata = NULL;
+	z->idata_size = 0;
+	if (oz->idata_size) {
+		z->idata = malloc(oz->idata_size);
+		if (!z->idata)
+			return -ENOMEM;
+		memcpy(z->idata, oz->idata, oz->idata_size);
+		z->idata_size = oz->idata_size;
+	}
+	z_out_rewind(&f->w->area, 0);
+	z->pblocks = oz->pblocks;
+	z->cbytes = oz->cbytes;
+	z->refs = oz->refs;
+	z->raw = oz->raw;
+	z->advise = oz->advise;
+	z->alg = oz->alg;
+	z->dup_of = o;
+	return 0;
+}
+
 static int z_compress_body(struct z_file *f)
 {
 	u8 probe;
 	int err = 0;
 
 	while (!err) {
+		u32 n0, head0;
+		u64 pos0;
+
 		err = z_refill(f);
-		if (err || f->head == f->tail)
+		if (!err && f->roll)
+			err = z_dedupe_step(f);
+		if (err)
 			break;
+		if (f->head == f->tail) {
+			if (f->done == f->size)
+				break;
+			continue;	/* a reference took all there was */
+		}
+		n0 = f->z->nextents;
+		head0 = f->head;
+		pos0 = f->w->area.pos;
+		if (f->roll)
+			z_dedupe_ahead(f);
 		err = z_emit(f);
+		f->cut = 0;
+		if (!err && f->roll)
+			err = z_dedupe_insert(f, n0, head0, pos0);
 		/* a head ends with the first extent that reaches its end */
 		if (f->stop && f->done - (f->tail - f->head) >= f->stop)
 			break;
@@ -484,6 +739,15 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 	f.z = calloc(1, sizeof(*f.z));
 	if (!f.z)
 		return -ENOMEM;
+	/* -E dedupe: files only, one at a time (see mkfs_zdedupe.c) */
+	if (w->ctx->z->roll && source && !stop && !f.all_frag) {
+		pthread_mutex_lock(&w->ctx->z->lock);
+		f.area0 = w->ctx->z->area;
+		pthread_mutex_unlock(&w->ctx->z->lock);
+		f.roll = w->ctx->z->roll;
+		w->roll_area0 = f.area0;
+		w->rolled = true;
+	}
 	f.z->frag_id = w->id;
 	f.z->alg = w->comp.ops->alg;
 	*out = f.z;
@@ -502,6 +766,8 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 	}
 	if (!err && source && !base && f.last)
 		z_decide(&f);
+	if (!err && f.roll && !f.z->plain && !f.z->frag_size)
+		err = z_whole_copy(&f);
 	return err;
 }
 
@@ -604,6 +870,24 @@ static int z_worker_init(struct z_worker *w)
 	return 0;
 }
 
+/*
+ * -E dedupe: a file's pclusters stay in the table if it was placed where
+ * its extents said (one worker makes sure of that), and not dropped as
+ * a copy or for its plain form.
+ */
+static int z_roll_done(struct z_worker *w)
+{
+	const struct mkfs_zinode *z = w->done;
+	bool drop = z->plain || z->dup_of || !z->pblocks;
+
+	z_roll_end(w->ctx->z->roll, drop);
+	if (!drop && z->area_off != w->roll_area0)
+		return erofs_err_ret(-EIO, "dedupe: blocks placed out of order");
+	if (!drop && w->done_in && !z->frag_size)
+		return z_roll_add_file(w->ctx->z->roll, w->done_in);
+	return 0;
+}
+
 static void z_set_error(struct z_worker *w, int err)
 {
 	pthread_mutex_lock(w->lock);
@@ -631,10 +915,13 @@ static void *z_worker_fn(void *arg)
 		w->done_in = NULL;
 		/* z_decide() rewinds only files that fit the window */
 		w->area.early = true;
+		w->rolled = false;
 		err = w->task(w, i);
 		/* its place comes in task order, whoever finishes first */
 		if (!err)
 			err = z_out_finish(w->ctx, &w->area, w->done, w->done_in);
+		if (!err && w->rolled)
+			err = z_roll_done(w);
 	}
 	if (!err && w->sp.fd >= 0)
 		err = z_spill_flush(&w->sp);
@@ -879,8 +1166,11 @@ int mkfs_z_compress_files(struct mkfs_ctx *ctx)
 
 		err = id < 0 ? id : 0;
 	}
+	/* -E dedupe finds repeats of what is placed: one file at a time */
+	if (ctx->cfg->dedupe)
+		nw = 1;
 	if (!err && ctx->cfg->dedupe)
-		err = z_dedupe_init(ctx->z);
+		err = z_dedupe_init(ctx->z, ctx->sbi.blkszbits);
 	if (!err && ntasks)
 		err = z_run_workers(ctx, ntasks, nw, z_file_task, tasks);
 	if (!err)

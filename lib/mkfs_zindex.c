@@ -13,7 +13,8 @@
  *  - with big pclusters, the first NONHEAD after a head holds the
  *    pcluster's block count (D0_CBLKCNT) instead of delta[0];
  *  - compact indexes derive block addresses by counting: a file's
- *    pclusters lie back to back in extent order.
+ *    pclusters lie back to back in extent order; a file with -E dedupe
+ *    references to pclusters placed before has full indexes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ struct z_lcl {
 	u16 lo;			/* HEAD: clusterofs; NONHEAD: delta[0] */
 	u16 d1;			/* NONHEAD: lclusters on to the next head */
 	u8 type;		/* Z_EROFS_LCLUSTER_TYPE_* */
+	bool partial;		/* HEAD: Z_EROFS_LI_PARTIAL_REF */
 };
 
 #define Z_LOBITS_MIN	12	/* room for D0_CBLKCNT's bit 11 */
@@ -115,7 +117,7 @@ u32 z_meta_min(const struct mkfs_ctx *ctx, u64 size)
  */
 u8 z_datalayout(const struct mkfs_zctx *zc, const struct mkfs_inode *in)
 {
-	if (z_whole_fragment(in) || in->z->fragoff >> 32)
+	if (z_whole_fragment(in) || in->z->fragoff >> 32 || in->z->refs)
 		return EROFS_INODE_COMPRESSED_FULL;
 	return zc->compact ? EROFS_INODE_COMPRESSED_COMPACT :
 			     EROFS_INODE_COMPRESSED_FULL;
@@ -223,6 +225,7 @@ static void z_extent_lcls(struct z_lcl *l, u64 n, u64 start,
 					      Z_EROFS_LCLUSTER_TYPE_HEAD1;
 	l[head].lo = start & ((1U << lbits) - 1);
 	l[head].pblk = pblk;
+	l[head].partial = e->flags & Z_EXT_PARTIAL;
 	for (u64 j = head + 1; j < next && j < n; j++) {
 		u64 d0 = j - head;
 
@@ -245,6 +248,7 @@ static struct z_lcl *z_lclusters(const struct mkfs_ctx *ctx,
 	struct z_lcl *l = calloc(n ? n : 1, sizeof(*l));
 	u64 start = 0;
 	u32 pblk = (u32)in->startblk;
+	u32 area = (u32)(ctx->z->area_start >> lbits);
 
 	if (!l)
 		return NULL;
@@ -252,10 +256,13 @@ static struct z_lcl *z_lclusters(const struct mkfs_ctx *ctx,
 		u32 addr = z->ext[i].flags & Z_EXT_FRAGMENT ?
 			   (u32)(z->fragoff >> 32) : pblk;
 
+		if (z->ext[i].flags & Z_EXT_REF)
+			addr = area + z->ext[i].ref;
 		z_extent_lcls(l, n, start, &z->ext[i], addr,
 			      ctx->z->big_pcluster, lbits);
 		start += z->ext[i].length;
-		pblk += z->ext[i].pblks;
+		if (!(z->ext[i].flags & Z_EXT_REF))
+			pblk += z->ext[i].pblks;
 	}
 	/* the last extent ends inside the last lcluster it did not start in */
 	if ((in->size & ((1U << lbits) - 1)) &&
@@ -271,7 +278,8 @@ static void z_fill_full(const struct z_lcl *l, u64 n, u8 *out)
 {
 	for (u64 i = 0; i < n; i++) {
 		struct z_erofs_lcluster_index di = {
-			.di_advise = cpu_to_le16(l[i].type),
+			.di_advise = cpu_to_le16(l[i].type |
+				(l[i].partial ? Z_EROFS_LI_PARTIAL_REF : 0)),
 		};
 
 		if (l[i].type == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {

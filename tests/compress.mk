@@ -11,6 +11,7 @@ COMPRESS_TESTS = \
 	tests/compress/ishare.sh \
 	tests/compress/oracle.sh \
 	tests/compress/dedupe-big.sh \
+	tests/compress/dedupe-repeat.sh \
 	tests/compress/shared-ends.sh \
 	tests/compress/in-place.sh
 TESTS += $(COMPRESS_TESTS)
