@@ -31,7 +31,7 @@ tests_fuzz_fuzz_super_SOURCES = tests/fuzz/fuzz_super.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_inode_SOURCES = tests/fuzz/fuzz_inode.c $(FUZZ_WALK)
 tests_fuzz_fuzz_dir_SOURCES = tests/fuzz/fuzz_dir.c $(FUZZ_WALK)
 tests_fuzz_fuzz_zmap_SOURCES = tests/fuzz/fuzz_zmap.c $(FUZZ_WALK)
-tests_fuzz_fuzz_fsck_SOURCES = tests/fuzz/fuzz_fsck.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_fsck_SOURCES = tests/fuzz/fuzz_fsck.c $(FUZZ_WALK)
 tests_fuzz_fuzz_report_SOURCES = tests/fuzz/fuzz_report.c \
 	tests/fuzz/memfd.h dump/image.c dump/walk.c dump/report.c \
 	$(FUZZ_COMMON)

@@ -10,6 +10,7 @@
 #ifndef __EROFS_FUZZ_H
 #define __EROFS_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "erofs/print.h"
@@ -42,9 +43,9 @@ static inline int fuzz_image_open(struct erofs_image *img,
 /*
  * Visit the root and what its directories name, breadth first, each nid
  * once, at most FUZZ_MAX_INODES inodes; @fn gets each inode that reads.
- * fuzz_walk.c.
+ * False when the tree had more.  fuzz_walk.c.
  */
-void fuzz_walk(struct erofs_image *img,
+bool fuzz_walk(struct erofs_image *img,
 	       void (*fn)(struct erofs_image *img,
 			  const struct erofs_inode *vi));
 

@@ -48,11 +48,12 @@ static int add_fn(const struct erofs_dirent_info *de, void *arg)
 	return 0;
 }
 
-void fuzz_walk(struct erofs_image *img,
+bool fuzz_walk(struct erofs_image *img,
 	       void (*fn)(struct erofs_image *img,
 			  const struct erofs_inode *vi))
 {
 	static struct queue q;
+	bool whole = true;
 
 	memset(q.seen, 0, sizeof(q.seen));
 	q.n = 1;
@@ -64,7 +65,9 @@ void fuzz_walk(struct erofs_image *img,
 		if (erofs_read_inode(img, q.nid[i], &vi))
 			continue;
 		fn(img, &vi);
-		if (S_ISDIR(vi.mode))
-			erofs_dir_iterate(img, &vi, add_fn, &q);
+		if (S_ISDIR(vi.mode) &&
+		    erofs_dir_iterate(img, &vi, add_fn, &q) == 1)
+			whole = false;
 	}
+	return whole;
 }
