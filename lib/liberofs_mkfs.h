@@ -37,8 +37,14 @@ struct mkfs_dentry {
 };
 
 struct mkfs_inode {
-	struct mkfs_inode *parent;	/* directories: for ".." */
-	char *path;			/* regular files: where to read */
+	/*
+	 * The directory of the inode's first name, and that name: where a
+	 * source file is read from is rebuilt from them (mkfs_src_path()),
+	 * not kept for every file.  A directory's parent is its "..".  A tar
+	 * member's name is its whole path in the archive, which it owns.
+	 */
+	struct mkfs_inode *parent;
+	const char *name;
 	u64 src_off;			/* tar: where the data starts */
 	u8 *data;			/* symlink target; directory blocks */
 	struct mkfs_dentry *dents;	/* directories, sorted, with . and .. */
@@ -63,6 +69,8 @@ struct mkfs_inode {
 	u8 datalayout;
 	bool fingerprint;		/* gets a fingerprint entry */
 	bool in_queue;
+	bool from_src;			/* a regular file whose data is read */
+	bool own_name;			/* name is a tar member's path */
 	struct mkfs_zinode *z;		/* read and compressed before layout */
 };
 
@@ -74,6 +82,7 @@ struct mkfs_ctx {
 	ino_t out_ino;			/* taken into itself */
 	s64 build_sec;
 	u32 build_nsec;
+	size_t src_len;			/* cfg->source, trailing '/'s cut */
 	bool tar;			/* the source is a tar archive */
 	int tar_fd;			/* it, or its decompressed copy */
 
@@ -105,9 +114,13 @@ void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 			 u64 uid, u64 gid, s64 sec, u32 nsec);
 bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel);
 int mkfs_dir_seal(struct mkfs_inode *dir, u32 n);
-/* a regular file's data starts at *base in the returned fd */
+/* where @in's data is read from, for open() and messages: PATH_MAX bytes */
+int mkfs_src_path(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		  char *path);
+/* a regular file's data starts at *base in the returned fd; @path (PATH_MAX
+ * bytes) gets its path for messages */
 int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		  u64 *base);
+		  u64 *base, char *path);
 void mkfs_src_close(const struct mkfs_ctx *ctx, int fd);
 
 /* mkfs_scan.c: the tree from a source directory */

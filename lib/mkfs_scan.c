@@ -554,6 +554,7 @@ static int build_entry(struct scan_builder *sb, struct mkfs_inode *dir,
 		return -ENOMEM;
 	de->inode = inode;
 	inode->parent = dir;
+	inode->name = de->name;
 	err = mkfs_inode_append(ctx, inode);
 	if (err) {
 		free(inode);
@@ -569,11 +570,7 @@ static int build_entry(struct scan_builder *sb, struct mkfs_inode *dir,
 	      set_selabel(ctx, inode, path, path + sb->sp->root_len);
 	if (err)
 		return err;
-	if (S_ISREG(a->mode) && a->size) {
-		inode->path = strdup(path);
-		if (!inode->path)
-			return -ENOMEM;
-	}
+	inode->from_src = S_ISREG(a->mode) && a->size;
 	if (S_ISDIR(a->mode)) {
 		dir->nlink++;
 		return build_dir(sb, inode, e->sub);
@@ -797,6 +794,7 @@ int mkfs_scan_tree(struct mkfs_ctx *ctx)
 	memcpy(sb.sp->buf, ctx->cfg->source, sb.sp->len);
 	sb.sp->buf[sb.sp->len] = '\0';
 	sb.sp->root_len = sb.sp->len;
+	ctx->src_len = sb.sp->len;
 	pool.root_len = sb.sp->len;
 	err = scan_root(ctx, sb.sp, &root);
 	if (!err) {

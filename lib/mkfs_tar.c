@@ -1657,9 +1657,11 @@ static int add_member(struct tar *t, struct member *m)
 		in->size = m->size;
 		in->src_off = m->data;
 		if (m->size) {
-			in->path = strdup(*m->path ? m->path : ".");
-			if (!in->path)
+			/* no parent link: the path names the member in messages */
+			in->name = strdup(*m->path ? m->path : ".");
+			if (!in->name)
 				return -ENOMEM;
+			in->own_name = in->from_src = true;
 		}
 	} else if (S_ISLNK(mode)) {
 		size_t len = strlen(m->link);
@@ -2000,7 +2002,8 @@ out:
 		for (u32 j = 0; j < in->ndents; j++)
 			free(in->dents[j].name);
 		free(in->dents);
-		free(in->path);
+		if (in->own_name)
+			free((char *)in->name);
 		free(in->data);
 		free(in);
 	}

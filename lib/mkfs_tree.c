@@ -6,6 +6,7 @@
  * where a file's data is read from.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,32 +104,67 @@ int mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
 }
 
 /*
+ * The path of a source file: the source directory, then the names from
+ * the root down to the file's first one.  A tar member's is its own.
+ */
+int mkfs_src_path(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		  char *path)
+{
+	const struct mkfs_inode *p;
+	size_t len = ctx->src_len, n;
+
+	if (in->own_name) {
+		n = strnlen(in->name, PATH_MAX - 1);
+		memcpy(path, in->name, n);
+		path[n] = '\0';
+		return 0;
+	}
+	for (p = in; p->parent; p = p->parent)
+		len += 1 + strlen(p->name);
+	if (len >= PATH_MAX)
+		return erofs_err_ret(-ENAMETOOLONG,
+				     "path of '%s' longer than %d bytes",
+				     in->name, PATH_MAX - 1);
+	path[len] = '\0';
+	for (p = in; p->parent; p = p->parent) {
+		n = strlen(p->name);
+		len -= n;
+		memcpy(path + len, p->name, n);
+		path[--len] = '/';
+	}
+	memcpy(path, ctx->cfg->source, len);
+	return 0;
+}
+
+/*
  * Where a regular file's data is: the source file, opened and checked
  * against the scan, or the tar archive, which stays open throughout.
  */
 int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		  u64 *base)
+		  u64 *base, char *path)
 {
 	struct stat st;
-	int fd;
+	int fd, err = mkfs_src_path(ctx, in, path);
 
 	*base = in->src_off;
+	if (err)
+		return err;
 	if (ctx->tar)
 		return ctx->tar_fd;
 	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
-	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
+		return erofs_err_ret(-errno, "cannot open '%s': %s", path,
 				     strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
-				     in->path);
+				     path);
 	}
 	if ((u64)st.st_size != in->size) {
 		close(fd);
 		return erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				     in->path);
+				     path);
 	}
 	return fd;
 }
@@ -147,7 +183,8 @@ void mkfs_tree_release(struct mkfs_ctx *ctx)
 		for (u32 j = 0; j < in->ndents; j++)
 			free(in->dents[j].name);
 		free(in->dents);
-		free(in->path);
+		if (in->own_name)
+			free((char *)in->name);
 		free(in->data);
 		free(in->xattrs);
 		free(in);
