@@ -26,11 +26,12 @@ struct mkfs_xattr {
 };
 
 struct mkfs_inode;
+struct mkfs_name_chunk;
 struct mkfs_zinode;
 struct mkfs_zctx;
 
 struct mkfs_dentry {
-	char *name;
+	const char *name;		/* from mkfs_name_dup() */
 	u8 name_len;
 	u8 file_type;
 	struct mkfs_inode *inode;
@@ -87,6 +88,8 @@ struct mkfs_ctx {
 	int tar_fd;			/* it, or its decompressed copy */
 
 	struct mkfs_inode *root;
+	struct mkfs_name_chunk *names;	/* dentry names, newest chunk first */
+	u32 names_used;			/* bytes taken in the newest */
 	struct mkfs_inode **inodes;	/* nid order once laid out */
 	u64 ninodes, inodes_cap;
 
@@ -113,7 +116,9 @@ void mkfs_tree_release(struct mkfs_ctx *ctx);
 void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 			 u64 uid, u64 gid, s64 sec, u32 nsec);
 bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel);
-int mkfs_dir_seal(struct mkfs_inode *dir, u32 n);
+/* a copy of @name (@len bytes) that lives until mkfs_tree_release() */
+const char *mkfs_name_dup(struct mkfs_ctx *ctx, const char *name, size_t len);
+void mkfs_dir_seal(struct mkfs_inode *dir, u32 n);
 /* where @in's data is read from, for open() and messages: PATH_MAX bytes */
 int mkfs_src_path(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		  char *path);

@@ -600,14 +600,17 @@ static int build_dir(struct scan_builder *sb, struct mkfs_inode *dir,
 		sp->buf[base] = '/';
 		memcpy(sp->buf + base + 1, e->name, nlen + 1);
 		sp->len = base + 1 + nlen;
-		dir->dents[kept].name = e->name;
+		dir->dents[kept].name = mkfs_name_dup(sb->ctx, e->name, nlen);
 		dir->dents[kept].name_len = nlen;
+		if (!dir->dents[kept].name) {
+			err = -ENOMEM;
+			break;
+		}
 		err = build_entry(sb, dir, e, &dir->dents[kept], &skip);
 		if (skip) {
 			skip = false;
 			continue;
 		}
-		e->name = NULL;
 		kept++;
 	}
 	sp->len = base;
@@ -617,7 +620,7 @@ static int build_dir(struct scan_builder *sb, struct mkfs_inode *dir,
 				 job->err;
 	dir->ndents = kept;
 	if (!err)
-		err = mkfs_dir_seal(dir, kept);
+		mkfs_dir_seal(dir, kept);
 	job_release(sb->pool, job);
 	return err;
 }
@@ -664,7 +667,6 @@ int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx)
 				dir->dents[j++] = *de;
 				continue;
 			}
-			free(de->name);
 			de->inode->nlink--;
 			removed = true;
 		}

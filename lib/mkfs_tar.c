@@ -1926,10 +1926,10 @@ static int build_dirs(struct tar *t, struct tar_node *dnode, int depth)
 		struct mkfs_inode *in = kid->in;
 		struct mkfs_dentry *de = &dir->dents[i];
 
-		de->name = strdup(kid->name);
+		de->name_len = strlen(kid->name);
+		de->name = mkfs_name_dup(t->ctx, kid->name, de->name_len);
 		if (!de->name)
 			return -ENOMEM;
-		de->name_len = strlen(kid->name);
 		de->file_type = erofs_mode_to_ftype(in->mode);
 		de->inode = in;
 		dir->ndents = i + 1;
@@ -1946,7 +1946,7 @@ static int build_dirs(struct tar *t, struct tar_node *dnode, int depth)
 		}
 	}
 	if (!err)
-		err = mkfs_dir_seal(dir, dnode->nkids);
+		mkfs_dir_seal(dir, dnode->nkids);
 	return err;
 }
 
@@ -1999,8 +1999,6 @@ out:
 		if (in->nlink || in == ctx->root)
 			continue;
 		drop_xattrs(in);
-		for (u32 j = 0; j < in->ndents; j++)
-			free(in->dents[j].name);
 		free(in->dents);
 		if (in->own_name)
 			free((char *)in->name);

@@ -85,22 +85,47 @@ static int cmp_dentries(const void *a, const void *b)
 		      ((const struct mkfs_dentry *)b)->name);
 }
 
+/* names are packed in chunks this big, one malloc() for hundreds */
+#define NAME_CHUNK	(64U << 10)
+
+struct mkfs_name_chunk {
+	struct mkfs_name_chunk *next;
+	char buf[NAME_CHUNK];
+};
+
+const char *mkfs_name_dup(struct mkfs_ctx *ctx, const char *name, size_t len)
+{
+	char *p;
+
+	if (!ctx->names || ctx->names_used + len + 1 > NAME_CHUNK) {
+		struct mkfs_name_chunk *c = malloc(sizeof(*c));
+
+		if (!c)
+			return NULL;
+		c->next = ctx->names;
+		ctx->names = c;
+		ctx->names_used = 0;
+	}
+	p = ctx->names->buf + ctx->names_used;
+	memcpy(p, name, len);
+	p[len] = '\0';
+	ctx->names_used += len + 1;
+	return p;
+}
+
 /*
  * dents[0, n) hold a directory's entries, with room for two more: add
  * "." and "..", and sort them all by name as the format wants.
  */
-int mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
+void mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
 {
 	struct mkfs_dentry *d = dir->dents;
 
-	d[n] = (struct mkfs_dentry){ strdup("."), 1, EROFS_FT_DIR, dir };
-	d[n + 1] = (struct mkfs_dentry){ strdup(".."), 2, EROFS_FT_DIR,
+	d[n] = (struct mkfs_dentry){ ".", 1, EROFS_FT_DIR, dir };
+	d[n + 1] = (struct mkfs_dentry){ "..", 2, EROFS_FT_DIR,
 					 dir->parent ? dir->parent : dir };
 	dir->ndents = n + 2;
-	if (!d[n].name || !d[n + 1].name)
-		return -ENOMEM;
 	qsort(d, dir->ndents, sizeof(*d), cmp_dentries);
-	return 0;
 }
 
 /*
@@ -180,14 +205,18 @@ void mkfs_tree_release(struct mkfs_ctx *ctx)
 	for (u64 i = 0; i < ctx->ninodes; i++) {
 		struct mkfs_inode *in = ctx->inodes[i];
 
-		for (u32 j = 0; j < in->ndents; j++)
-			free(in->dents[j].name);
 		free(in->dents);
 		if (in->own_name)
 			free((char *)in->name);
 		free(in->data);
 		free(in->xattrs);
 		free(in);
+	}
+	while (ctx->names) {
+		struct mkfs_name_chunk *c = ctx->names;
+
+		ctx->names = c->next;
+		free(c);
 	}
 	free(ctx->inodes);
 	free(ctx->links);
