@@ -791,6 +791,8 @@ struct z_task {
 	struct mkfs_inode *in;
 	u32 seg, nseg;
 	struct mkfs_zinode *out;	/* a segment's result */
+	u64 ino;			/* the source's st_ino; 0 from a tar */
+	u64 idx;			/* the inode's place in the scan */
 };
 
 static int z_file_task(struct z_worker *w, u64 i)
@@ -963,15 +965,23 @@ static u32 z_nsegments(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 	return DIV_ROUND_UP(in->size, (u64)Z_SEGMENT);
 }
 
-/* the big files first, so that no worker is left with one at the end */
+/*
+ * The big files first, so that no worker is left with one at the end;
+ * files of one size in source inode order, then in scan order (every
+ * tar member has st_ino 0), so that the order is total: tasks are
+ * placed in this order, and qsort() leaves the order of ties to the C
+ * library.
+ */
 static int z_cmp_task(const void *a, const void *b)
 {
 	const struct z_task *x = a, *y = b;
 
 	if (x->in->size != y->in->size)
 		return x->in->size < y->in->size ? 1 : -1;
-	if (x->in != y->in)
-		return x->in->src_ino < y->in->src_ino ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
 	return x->seg < y->seg ? -1 : x->seg > y->seg;
 }
 
@@ -998,7 +1008,9 @@ static int z_collect(struct mkfs_ctx *ctx, struct z_task **tasks, u64 *n)
 			*tasks = p;
 		}
 		for (u32 s = 0; s < nseg; s++)
-			(*tasks)[(*n)++] = (struct z_task){ in, s, nseg, NULL };
+			(*tasks)[(*n)++] = (struct z_task){
+				in, s, nseg, NULL, ctx->tar ? 0 : in->src_ino, i
+			};
 	}
 	if (*n > 1)
 		qsort(*tasks, *n, sizeof(**tasks), z_cmp_task);
