@@ -26,6 +26,7 @@ struct mkfs_xattr {
 };
 
 struct mkfs_inode;
+struct mkfs_link;
 struct mkfs_name_chunk;
 struct mkfs_zinode;
 struct mkfs_zctx;
@@ -37,6 +38,11 @@ struct mkfs_dentry {
 	struct mkfs_inode *inode;
 };
 
+/*
+ * One per inode of the image, a million of them on a tree of tiny
+ * files: kept small (see the assertion below), pointers first, then
+ * 64-bit, 32-bit, 16-bit and 8-bit fields, so that nothing is padding.
+ */
 struct mkfs_inode {
 	/*
 	 * The directory of the inode's first name, and that name: where a
@@ -46,34 +52,36 @@ struct mkfs_inode {
 	 */
 	struct mkfs_inode *parent;
 	const char *name;
-	u64 src_off;			/* tar: where the data starts */
 	u8 *data;			/* symlink target; directory blocks */
 	struct mkfs_dentry *dents;	/* directories, sorted, with . and .. */
-	u32 ndents;
-	u16 nxattrs;
 	struct mkfs_xattr **xattrs;	/* sorted; the fingerprint excluded */
-	dev_t src_dev;
-	ino_t src_ino;
+	struct mkfs_zinode *z;		/* read and compressed before layout */
+	union {
+		ino_t src_ino;		/* a directory's entry: st_ino */
+		u64 src_off;		/* a tar member: where the data starts */
+	};
 
 	u64 size;
 	s64 mtime;
+	u64 nid;			/* layout */
+	u64 startblk;
 	u32 mtime_nsec;
 	u32 mode, uid, gid, nlink, rdev;
-
-	/* layout */
 	u32 ino;
-	u64 nid;
-	u64 startblk;
+	u32 ndents;
 	u32 xattr_isize;
+	u16 nxattrs;
 	u16 inode_isize;
 	u16 inline_size;		/* tail bytes packed after the inode */
 	u8 datalayout;
-	bool fingerprint;		/* gets a fingerprint entry */
-	bool in_queue;
-	bool from_src;			/* a regular file whose data is read */
-	bool own_name;			/* name is a tar member's path */
-	struct mkfs_zinode *z;		/* read and compressed before layout */
+	bool fingerprint : 1;		/* gets a fingerprint entry */
+	bool in_queue : 1;
+	bool from_src : 1;		/* a regular file whose data is read */
+	bool own_name : 1;		/* name is a tar member's path */
 };
+
+_Static_assert(sizeof(struct mkfs_inode) <= 136,
+	       "struct mkfs_inode grew: memory per inode is a target (issue 16)");
 
 struct mkfs_ctx {
 	const struct erofs_mkfs_cfg *cfg;
@@ -93,8 +101,8 @@ struct mkfs_ctx {
 	struct mkfs_inode **inodes;	/* nid order once laid out */
 	u64 ninodes, inodes_cap;
 
-	/* hard links: source (dev, ino) -> inode */
-	struct mkfs_inode **links;
+	/* hard links: source (dev, ino) -> inode, see mkfs_scan.c */
+	struct mkfs_link *links;
 	u64 links_cap, nlinks_tab;
 
 	/* distinct xattrs */

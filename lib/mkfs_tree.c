@@ -171,7 +171,7 @@ int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	struct stat st;
 	int fd, err = mkfs_src_path(ctx, in, path);
 
-	*base = in->src_off;
+	*base = ctx->tar ? in->src_off : 0;
 	if (err)
 		return err;
 	if (ctx->tar)
