@@ -26,45 +26,62 @@ struct mkfs_xattr {
 };
 
 struct mkfs_inode;
+struct mkfs_link;
+struct mkfs_name_chunk;
 struct mkfs_zinode;
 struct mkfs_zctx;
 
 struct mkfs_dentry {
-	char *name;
+	const char *name;		/* from mkfs_name_dup() */
 	u8 name_len;
 	u8 file_type;
 	struct mkfs_inode *inode;
 };
 
+/*
+ * One per inode of the image, a million of them on a tree of tiny
+ * files: kept small (see the assertion below), pointers first, then
+ * 64-bit, 32-bit, 16-bit and 8-bit fields, so that nothing is padding.
+ */
 struct mkfs_inode {
-	struct mkfs_inode *parent;	/* directories: for ".." */
-	char *path;			/* regular files: where to read */
-	u64 src_off;			/* tar: where the data starts */
+	/*
+	 * The directory of the inode's first name, and that name: where a
+	 * source file is read from is rebuilt from them (mkfs_src_path()),
+	 * not kept for every file.  A directory's parent is its "..".  A tar
+	 * member's name is its whole path in the archive, which it owns.
+	 */
+	struct mkfs_inode *parent;
+	const char *name;
 	u8 *data;			/* symlink target; directory blocks */
 	struct mkfs_dentry *dents;	/* directories, sorted, with . and .. */
-	u32 ndents;
-	u16 nxattrs;
 	struct mkfs_xattr **xattrs;	/* sorted; the fingerprint excluded */
-	dev_t src_dev;
-	ino_t src_ino;
+	struct mkfs_zinode *z;		/* read and compressed before layout */
+	union {
+		ino_t src_ino;		/* a directory's entry: st_ino */
+		u64 src_off;		/* a tar member: where the data starts */
+	};
 
 	u64 size;
 	s64 mtime;
+	u64 nid;			/* layout */
+	u64 startblk;
 	u32 mtime_nsec;
 	u32 mode, uid, gid, nlink, rdev;
-
-	/* layout */
 	u32 ino;
-	u64 nid;
-	u64 startblk;
+	u32 ndents;
 	u32 xattr_isize;
+	u16 nxattrs;
 	u16 inode_isize;
 	u16 inline_size;		/* tail bytes packed after the inode */
 	u8 datalayout;
-	bool fingerprint;		/* gets a fingerprint entry */
-	bool in_queue;
-	struct mkfs_zinode *z;		/* read and compressed before layout */
+	bool fingerprint : 1;		/* gets a fingerprint entry */
+	bool in_queue : 1;
+	bool from_src : 1;		/* a regular file whose data is read */
+	bool own_name : 1;		/* name is a tar member's path */
 };
+
+_Static_assert(sizeof(struct mkfs_inode) <= 136,
+	       "struct mkfs_inode grew: memory per inode is a target (issue 16)");
 
 struct mkfs_ctx {
 	const struct erofs_mkfs_cfg *cfg;
@@ -74,15 +91,18 @@ struct mkfs_ctx {
 	ino_t out_ino;			/* taken into itself */
 	s64 build_sec;
 	u32 build_nsec;
+	size_t src_len;			/* cfg->source, trailing '/'s cut */
 	bool tar;			/* the source is a tar archive */
 	int tar_fd;			/* it, or its decompressed copy */
 
 	struct mkfs_inode *root;
+	struct mkfs_name_chunk *names;	/* dentry names, newest chunk first */
+	u32 names_used;			/* bytes taken in the newest */
 	struct mkfs_inode **inodes;	/* nid order once laid out */
 	u64 ninodes, inodes_cap;
 
-	/* hard links: source (dev, ino) -> inode */
-	struct mkfs_inode **links;
+	/* hard links: source (dev, ino) -> inode, see mkfs_scan.c */
+	struct mkfs_link *links;
 	u64 links_cap, nlinks_tab;
 
 	/* distinct xattrs */
@@ -104,10 +124,16 @@ void mkfs_tree_release(struct mkfs_ctx *ctx);
 void mkfs_set_owner_time(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 			 u64 uid, u64 gid, s64 sec, u32 nsec);
 bool mkfs_is_excluded(const struct erofs_mkfs_cfg *cfg, const char *rel);
-int mkfs_dir_seal(struct mkfs_inode *dir, u32 n);
-/* a regular file's data starts at *base in the returned fd */
+/* a copy of @name (@len bytes) that lives until mkfs_tree_release() */
+const char *mkfs_name_dup(struct mkfs_ctx *ctx, const char *name, size_t len);
+void mkfs_dir_seal(struct mkfs_inode *dir, u32 n);
+/* where @in's data is read from, for open() and messages: PATH_MAX bytes */
+int mkfs_src_path(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		  char *path);
+/* a regular file's data starts at *base in the returned fd; @path (PATH_MAX
+ * bytes) gets its path for messages */
 int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		  u64 *base);
+		  u64 *base, char *path);
 void mkfs_src_close(const struct mkfs_ctx *ctx, int fd);
 
 /* mkfs_scan.c: the tree from a source directory */

@@ -91,23 +91,30 @@ static u64 link_hash(dev_t dev, ino_t ino)
 	return h ^ (h >> 29);
 }
 
+/* a source inode with more than one name, and what it became */
+struct mkfs_link {
+	dev_t dev;
+	ino_t ino;
+	struct mkfs_inode *in;
+};
+
 static int links_grow(struct mkfs_ctx *ctx)
 {
 	u64 cap = ctx->links_cap ? ctx->links_cap * 2 : 1024;
-	struct mkfs_inode **tab = calloc(cap, sizeof(*tab));
+	struct mkfs_link *tab = calloc(cap, sizeof(*tab));
 
 	if (!tab)
 		return -ENOMEM;
 	for (u64 i = 0; i < ctx->links_cap; i++) {
-		struct mkfs_inode *in = ctx->links[i];
+		struct mkfs_link *l = &ctx->links[i];
 		u64 j;
 
-		if (!in)
+		if (!l->in)
 			continue;
-		j = link_hash(in->src_dev, in->src_ino) & (cap - 1);
-		while (tab[j])
+		j = link_hash(l->dev, l->ino) & (cap - 1);
+		while (tab[j].in)
 			j = (j + 1) & (cap - 1);
-		tab[j] = in;
+		tab[j] = *l;
 	}
 	free(ctx->links);
 	ctx->links = tab;
@@ -115,17 +122,16 @@ static int links_grow(struct mkfs_ctx *ctx)
 	return 0;
 }
 
-/* the inode already made for this (dev, ino), or a slot to record it */
-static struct mkfs_inode **links_slot(struct mkfs_ctx *ctx, dev_t dev,
-				      ino_t ino)
+/* the entry of this (dev, ino): its inode, or NULL to record one there */
+static struct mkfs_link *links_slot(struct mkfs_ctx *ctx, dev_t dev, ino_t ino)
 {
 	u64 j;
 
 	if (ctx->nlinks_tab * 2 >= ctx->links_cap && links_grow(ctx))
 		return NULL;
 	j = link_hash(dev, ino) & (ctx->links_cap - 1);
-	while (ctx->links[j] && (ctx->links[j]->src_dev != dev ||
-				 ctx->links[j]->src_ino != ino))
+	while (ctx->links[j].in && (ctx->links[j].dev != dev ||
+				    ctx->links[j].ino != ino))
 		j = (j + 1) & (ctx->links_cap - 1);
 	return &ctx->links[j];
 }
@@ -177,7 +183,6 @@ static int fill_attrs(struct mkfs_ctx *ctx, struct mkfs_inode *inode,
 		      const char *path)
 {
 	inode->mode = a->mode;
-	inode->src_dev = a->dev;
 	inode->src_ino = a->ino;
 	inode->nlink = 1;
 	mkfs_set_owner_time(ctx, inode, a->uid, a->gid, a->mtime,
@@ -526,7 +531,8 @@ static int build_entry(struct scan_builder *sb, struct mkfs_inode *dir,
 {
 	struct mkfs_ctx *ctx = sb->ctx;
 	const struct scan_attr *a = &e->a;
-	struct mkfs_inode **slot = NULL, *inode;
+	struct mkfs_link *slot = NULL;
+	struct mkfs_inode *inode;
 	const char *path = sb->sp->buf;
 	int err;
 
@@ -543,9 +549,9 @@ static int build_entry(struct scan_builder *sb, struct mkfs_inode *dir,
 		slot = links_slot(ctx, a->dev, a->ino);
 		if (!slot)
 			return -ENOMEM;
-		if (*slot) {
-			de->inode = *slot;
-			(*slot)->nlink++;
+		if (slot->in) {
+			de->inode = slot->in;
+			slot->in->nlink++;
 			return 0;
 		}
 	}
@@ -554,6 +560,7 @@ static int build_entry(struct scan_builder *sb, struct mkfs_inode *dir,
 		return -ENOMEM;
 	de->inode = inode;
 	inode->parent = dir;
+	inode->name = de->name;
 	err = mkfs_inode_append(ctx, inode);
 	if (err) {
 		free(inode);
@@ -561,7 +568,7 @@ static int build_entry(struct scan_builder *sb, struct mkfs_inode *dir,
 		return err;
 	}
 	if (slot) {
-		*slot = inode;
+		*slot = (struct mkfs_link){ a->dev, a->ino, inode };
 		ctx->nlinks_tab++;
 	}
 	err = fill_attrs(ctx, inode, a, &e->target, path) ?:
@@ -569,11 +576,7 @@ static int build_entry(struct scan_builder *sb, struct mkfs_inode *dir,
 	      set_selabel(ctx, inode, path, path + sb->sp->root_len);
 	if (err)
 		return err;
-	if (S_ISREG(a->mode) && a->size) {
-		inode->path = strdup(path);
-		if (!inode->path)
-			return -ENOMEM;
-	}
+	inode->from_src = S_ISREG(a->mode) && a->size;
 	if (S_ISDIR(a->mode)) {
 		dir->nlink++;
 		return build_dir(sb, inode, e->sub);
@@ -603,14 +606,17 @@ static int build_dir(struct scan_builder *sb, struct mkfs_inode *dir,
 		sp->buf[base] = '/';
 		memcpy(sp->buf + base + 1, e->name, nlen + 1);
 		sp->len = base + 1 + nlen;
-		dir->dents[kept].name = e->name;
+		dir->dents[kept].name = mkfs_name_dup(sb->ctx, e->name, nlen);
 		dir->dents[kept].name_len = nlen;
+		if (!dir->dents[kept].name) {
+			err = -ENOMEM;
+			break;
+		}
 		err = build_entry(sb, dir, e, &dir->dents[kept], &skip);
 		if (skip) {
 			skip = false;
 			continue;
 		}
-		e->name = NULL;
 		kept++;
 	}
 	sp->len = base;
@@ -620,7 +626,7 @@ static int build_dir(struct scan_builder *sb, struct mkfs_inode *dir,
 				 job->err;
 	dir->ndents = kept;
 	if (!err)
-		err = mkfs_dir_seal(dir, kept);
+		mkfs_dir_seal(dir, kept);
 	job_release(sb->pool, job);
 	return err;
 }
@@ -667,7 +673,6 @@ int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx)
 				dir->dents[j++] = *de;
 				continue;
 			}
-			free(de->name);
 			de->inode->nlink--;
 			removed = true;
 		}
@@ -797,6 +802,7 @@ int mkfs_scan_tree(struct mkfs_ctx *ctx)
 	memcpy(sb.sp->buf, ctx->cfg->source, sb.sp->len);
 	sb.sp->buf[sb.sp->len] = '\0';
 	sb.sp->root_len = sb.sp->len;
+	ctx->src_len = sb.sp->len;
 	pool.root_len = sb.sp->len;
 	err = scan_root(ctx, sb.sp, &root);
 	if (!err) {

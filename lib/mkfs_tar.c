@@ -1657,9 +1657,11 @@ static int add_member(struct tar *t, struct member *m)
 		in->size = m->size;
 		in->src_off = m->data;
 		if (m->size) {
-			in->path = strdup(*m->path ? m->path : ".");
-			if (!in->path)
+			/* no parent link: the path names the member in messages */
+			in->name = strdup(*m->path ? m->path : ".");
+			if (!in->name)
 				return -ENOMEM;
+			in->own_name = in->from_src = true;
 		}
 	} else if (S_ISLNK(mode)) {
 		size_t len = strlen(m->link);
@@ -1924,10 +1926,10 @@ static int build_dirs(struct tar *t, struct tar_node *dnode, int depth)
 		struct mkfs_inode *in = kid->in;
 		struct mkfs_dentry *de = &dir->dents[i];
 
-		de->name = strdup(kid->name);
+		de->name_len = strlen(kid->name);
+		de->name = mkfs_name_dup(t->ctx, kid->name, de->name_len);
 		if (!de->name)
 			return -ENOMEM;
-		de->name_len = strlen(kid->name);
 		de->file_type = erofs_mode_to_ftype(in->mode);
 		de->inode = in;
 		dir->ndents = i + 1;
@@ -1944,7 +1946,7 @@ static int build_dirs(struct tar *t, struct tar_node *dnode, int depth)
 		}
 	}
 	if (!err)
-		err = mkfs_dir_seal(dir, dnode->nkids);
+		mkfs_dir_seal(dir, dnode->nkids);
 	return err;
 }
 
@@ -1997,10 +1999,9 @@ out:
 		if (in->nlink || in == ctx->root)
 			continue;
 		drop_xattrs(in);
-		for (u32 j = 0; j < in->ndents; j++)
-			free(in->dents[j].name);
 		free(in->dents);
-		free(in->path);
+		if (in->own_name)
+			free((char *)in->name);
 		free(in->data);
 		free(in);
 	}

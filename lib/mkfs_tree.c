@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -84,21 +85,79 @@ static int cmp_dentries(const void *a, const void *b)
 		      ((const struct mkfs_dentry *)b)->name);
 }
 
+/* names are packed in chunks this big, one malloc() for hundreds */
+#define NAME_CHUNK	(64U << 10)
+
+struct mkfs_name_chunk {
+	struct mkfs_name_chunk *next;
+	char buf[NAME_CHUNK];
+};
+
+const char *mkfs_name_dup(struct mkfs_ctx *ctx, const char *name, size_t len)
+{
+	char *p;
+
+	if (!ctx->names || ctx->names_used + len + 1 > NAME_CHUNK) {
+		struct mkfs_name_chunk *c = malloc(sizeof(*c));
+
+		if (!c)
+			return NULL;
+		c->next = ctx->names;
+		ctx->names = c;
+		ctx->names_used = 0;
+	}
+	p = ctx->names->buf + ctx->names_used;
+	memcpy(p, name, len);
+	p[len] = '\0';
+	ctx->names_used += len + 1;
+	return p;
+}
+
 /*
  * dents[0, n) hold a directory's entries, with room for two more: add
  * "." and "..", and sort them all by name as the format wants.
  */
-int mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
+void mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
 {
 	struct mkfs_dentry *d = dir->dents;
 
-	d[n] = (struct mkfs_dentry){ strdup("."), 1, EROFS_FT_DIR, dir };
-	d[n + 1] = (struct mkfs_dentry){ strdup(".."), 2, EROFS_FT_DIR,
+	d[n] = (struct mkfs_dentry){ ".", 1, EROFS_FT_DIR, dir };
+	d[n + 1] = (struct mkfs_dentry){ "..", 2, EROFS_FT_DIR,
 					 dir->parent ? dir->parent : dir };
 	dir->ndents = n + 2;
-	if (!d[n].name || !d[n + 1].name)
-		return -ENOMEM;
 	qsort(d, dir->ndents, sizeof(*d), cmp_dentries);
+}
+
+/*
+ * The path of a source file: the source directory, then the names from
+ * the root down to the file's first one.  A tar member's is its own.
+ */
+int mkfs_src_path(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
+		  char *path)
+{
+	const struct mkfs_inode *p;
+	size_t len = ctx->src_len, n;
+
+	if (in->own_name) {
+		n = strnlen(in->name, PATH_MAX - 1);
+		memcpy(path, in->name, n);
+		path[n] = '\0';
+		return 0;
+	}
+	for (p = in; p->parent; p = p->parent)
+		len += 1 + strlen(p->name);
+	if (len >= PATH_MAX)
+		return erofs_err_ret(-ENAMETOOLONG,
+				     "path of '%s' longer than %d bytes",
+				     in->name, PATH_MAX - 1);
+	path[len] = '\0';
+	for (p = in; p->parent; p = p->parent) {
+		n = strlen(p->name);
+		len -= n;
+		memcpy(path + len, p->name, n);
+		path[--len] = '/';
+	}
+	memcpy(path, ctx->cfg->source, len);
 	return 0;
 }
 
@@ -107,28 +166,30 @@ int mkfs_dir_seal(struct mkfs_inode *dir, u32 n)
  * against the scan, or the tar archive, which stays open throughout.
  */
 int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		  u64 *base)
+		  u64 *base, char *path)
 {
 	struct stat st;
-	int fd;
+	int fd, err = mkfs_src_path(ctx, in, path);
 
-	*base = in->src_off;
+	*base = ctx->tar ? in->src_off : 0;
+	if (err)
+		return err;
 	if (ctx->tar)
 		return ctx->tar_fd;
 	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
-	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
+		return erofs_err_ret(-errno, "cannot open '%s': %s", path,
 				     strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return erofs_err_ret(-EAGAIN, "'%s' changed type while being read",
-				     in->path);
+				     path);
 	}
 	if ((u64)st.st_size != in->size) {
 		close(fd);
 		return erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				     in->path);
+				     path);
 	}
 	return fd;
 }
@@ -144,13 +205,18 @@ void mkfs_tree_release(struct mkfs_ctx *ctx)
 	for (u64 i = 0; i < ctx->ninodes; i++) {
 		struct mkfs_inode *in = ctx->inodes[i];
 
-		for (u32 j = 0; j < in->ndents; j++)
-			free(in->dents[j].name);
 		free(in->dents);
-		free(in->path);
+		if (in->own_name)
+			free((char *)in->name);
 		free(in->data);
 		free(in->xattrs);
 		free(in);
+	}
+	while (ctx->names) {
+		struct mkfs_name_chunk *c = ctx->names;
+
+		ctx->names = c->next;
+		free(c);
 	}
 	free(ctx->inodes);
 	free(ctx->links);

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ struct mkfs_worker_buf {
 	u8 *meta;
 	u8 *zeroes;		/* hashed for source holes */
 	struct erofs_sha256 sha;
+	char path[PATH_MAX];	/* the file's, see mkfs_src_path() */
 };
 
 void erofs_mkfs_cfg_init(struct erofs_mkfs_cfg *cfg)
@@ -575,14 +577,14 @@ static int copy_blocks(struct mkfs_ctx *ctx, int fd, u64 base,
 		/* nothing to hash: the kernel copies it */
 		if (!in->fingerprint && pos < hole) {
 			err = mkfs_batch_copy(&wb->batch, fd, base + pos,
-					      dst + pos, hole - pos, in->path);
+					      dst + pos, hole - pos, wb->path);
 			erofs_progress_add(ctx->cfg->progress, 0, hole - pos);
 			pos = hole;
 		}
 		while (!err && pos < hole) {
 			u32 n = hole - pos < DATA_CHUNK ? hole - pos : DATA_CHUNK;
 
-			err = mkfs_pread_full(fd, wb->chunk, n, base + pos, in->path);
+			err = mkfs_pread_full(fd, wb->chunk, n, base + pos, wb->path);
 			if (!err && in->fingerprint)
 				err = erofs_sha256_update(&wb->sha, wb->chunk, n);
 			if (!err)
@@ -621,18 +623,20 @@ static int fingerprint(struct mkfs_worker_buf *wb, u8 *fp)
  * an fstat: a file that changed since the scan reads short or long.
  */
 static int read_whole(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		      u8 *buf)
+		      u8 *buf, char *path)
 {
 	u64 got = 0;
-	int fd, err = 0;
+	int fd, err = mkfs_src_path(ctx, in, path);
 
+	if (err)
+		return err;
 	if (ctx->tar)
 		return mkfs_pread_full(ctx->tar_fd, buf, in->size, in->src_off,
-				       in->path);
+				       path);
 	/* O_NONBLOCK: a file swapped for a fifo since the scan must not hang */
-	fd = open(in->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return erofs_err_ret(-errno, "cannot open '%s': %s", in->path,
+		return erofs_err_ret(-errno, "cannot open '%s': %s", path,
 				     strerror(errno));
 	while (got <= in->size) {
 		u64 want = in->size + 1 - got;
@@ -642,7 +646,7 @@ static int read_whole(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 			continue;
 		if (n < 0)
 			err = erofs_err_ret(-errno, "cannot read '%s': %s",
-					    in->path, strerror(errno));
+					    path, strerror(errno));
 		if (n <= 0)
 			break;
 		got += n;
@@ -653,7 +657,7 @@ static int read_whole(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	close(fd);
 	if (!err && got != in->size)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				    in->path);
+				    path);
 	return err;
 }
 
@@ -670,7 +674,7 @@ static int write_small_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 				  round_up(in->size + 1, (u64)blksz), &err);
 	if (!buf)
 		return err ?: -EFBIG;
-	err = read_whole(ctx, in, buf);
+	err = read_whole(ctx, in, buf, wb->path);
 	if (!err && in->fingerprint)
 		err = erofs_sha256_update(&wb->sha, buf, in->size) ?:
 		      fingerprint(wb, fp);
@@ -727,13 +731,13 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		return err;
 	if (in->z)
 		return write_zfile(ctx, in, wb);
-	fd = mkfs_src_open(ctx, in, &base);
+	fd = mkfs_src_open(ctx, in, &base, wb->path);
 	if (fd < 0)
 		return fd;
 	err = copy_blocks(ctx, fd, base, in, full, wb);
 	if (!err && in->inline_size)
 		err = mkfs_pread_full(fd, wb->tail, in->inline_size, base + full,
-				in->path);
+				wb->path);
 	if (!err && in->inline_size && in->fingerprint)
 		err = erofs_sha256_update(&wb->sha, wb->tail, in->inline_size);
 	/*
@@ -745,7 +749,7 @@ static int write_file(struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	    (pread(fd, &probe, 1, in->size) != 0 || fstat(fd, &st) ||
 	     (u64)st.st_size != in->size))
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
-				    in->path);
+				    wb->path);
 	if (!err && in->fingerprint)
 		err = fingerprint(wb, fp);
 	if (!err)

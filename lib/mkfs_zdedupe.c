@@ -47,7 +47,7 @@ static bool z_dedupable(const struct mkfs_inode *in)
 	 * depends on their xattrs, so two copies may need different blocks.
 	 * Big ones kept raw in the area have no inline tail: they may share.
 	 */
-	return z && in->path && !z->plain && z->pblocks && !z->refs &&
+	return z && in->from_src && !z->plain && z->pblocks && !z->refs &&
 	       !z->dup_of &&
 	       !z_whole_fragment(in);
 }

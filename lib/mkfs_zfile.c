@@ -7,6 +7,7 @@
  * becomes depends only on its content, never on which worker took it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,7 @@ struct z_worker {
 	u64 ticket0;		/* ticket of task 0 */
 	u64 roll_area0;		/* -E dedupe: area offset the task began at */
 	bool rolled;		/* the task used the table of pclusters */
+	char path[PATH_MAX];	/* the task's source file, for messages */
 
 	/* shared by all workers */
 	pthread_mutex_t *lock;
@@ -593,13 +595,14 @@ static int z_dedupe_insert(struct z_file *f, u32 from, u32 head, u64 pos)
 static int z_same_source(struct z_worker *w, const struct mkfs_inode *a,
 			 const struct mkfs_inode *b)
 {
+	char pa[PATH_MAX], pb[PATH_MAX];
 	u64 sa, sb;
-	int fa = mkfs_src_open(w->ctx, a, &sa), fb, err = 0;
+	int fa = mkfs_src_open(w->ctx, a, &sa, pa), fb, err = 0;
 	u8 *x = w->win, *y = w->win + Z_WINDOW / 2;
 
 	if (fa < 0)
 		return fa;
-	fb = mkfs_src_open(w->ctx, b, &sb);
+	fb = mkfs_src_open(w->ctx, b, &sb, pb);
 	if (fb < 0) {
 		mkfs_src_close(w->ctx, fa);
 		return fb;
@@ -608,9 +611,9 @@ static int z_same_source(struct z_worker *w, const struct mkfs_inode *a,
 		u32 n = a->size - off < Z_WINDOW / 2 ? a->size - off :
 			Z_WINDOW / 2;
 
-		err = z_pread_all(fa, x, n, sa + off, a->path);
+		err = z_pread_all(fa, x, n, sa + off, pa);
 		if (!err)
-			err = z_pread_all(fb, y, n, sb + off, b->path);
+			err = z_pread_all(fb, y, n, sb + off, pb);
 		if (!err && memcmp(x, y, n))
 			err = 1;
 	}
@@ -702,7 +705,7 @@ static int z_compress_body(struct z_file *f)
 			break;
 	}
 	/* a file that grew while read would leave its image copy short */
-	if (!err && f->in->path && !f->w->ctx->tar && f->last &&
+	if (!err && f->in->from_src && !f->w->ctx->tar && f->last &&
 	    pread(f->fd, &probe, 1, f->base + f->size) != 0)
 		err = erofs_err_ret(-EAGAIN, "'%s' changed size while being read",
 				    f->name);
@@ -721,12 +724,12 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 		      struct mkfs_zinode **out)
 {
 	const struct erofs_mkfs_cfg *cfg = w->ctx->cfg;
-	bool source = in->path != NULL;
+	bool source = in->from_src;
 	struct z_file f = {
 		.w = w, .in = in, .fd = fd, .skew = skew,
 		.base = base, .size = size, .stop = stop,
 		.last = base + size == in->size && !stop,
-		.name = source ? in->path : "the packed inode",
+		.name = source ? w->path : "the packed inode",
 		.hash = source && !stop && w->ctx->sbi.ishare_prefix_id >= 0,
 		.frag = source && !stop && z_fragments(cfg) &&
 			base + size == in->size,
@@ -774,7 +777,7 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 static int z_compress_file(struct z_worker *w, struct mkfs_inode *in)
 {
 	u64 skew;
-	int fd = mkfs_src_open(w->ctx, in, &skew), err;
+	int fd = mkfs_src_open(w->ctx, in, &skew, w->path), err;
 
 	if (fd < 0)
 		return fd;
@@ -788,6 +791,8 @@ struct z_task {
 	struct mkfs_inode *in;
 	u32 seg, nseg;
 	struct mkfs_zinode *out;	/* a segment's result */
+	u64 ino;			/* the source's st_ino; 0 from a tar */
+	u64 idx;			/* the inode's place in the scan */
 };
 
 static int z_file_task(struct z_worker *w, u64 i)
@@ -801,7 +806,7 @@ static int z_file_task(struct z_worker *w, u64 i)
 		erofs_progress_add(w->ctx->cfg->progress, 1, size);
 		return err;
 	}
-	fd = mkfs_src_open(w->ctx, t->in, &skew);
+	fd = mkfs_src_open(w->ctx, t->in, &skew, w->path);
 	if (fd < 0)
 		return fd;
 	err = z_compress(w, t->in, fd, skew, base, size < Z_SEGMENT ? size :
@@ -941,7 +946,7 @@ static void *z_worker_fn(void *arg)
  */
 static bool z_candidate(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 {
-	if (!S_ISREG(in->mode) || !in->path)
+	if (!in->from_src)
 		return false;
 	return ctx->cfg->ztailpacking || z_fragments(ctx->cfg) ||
 	       in->size > erofs_blksiz(&ctx->sbi);
@@ -960,15 +965,23 @@ static u32 z_nsegments(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
 	return DIV_ROUND_UP(in->size, (u64)Z_SEGMENT);
 }
 
-/* the big files first, so that no worker is left with one at the end */
+/*
+ * The big files first, so that no worker is left with one at the end;
+ * files of one size in source inode order, then in scan order (every
+ * tar member has st_ino 0), so that the order is total: tasks are
+ * placed in this order, and qsort() leaves the order of ties to the C
+ * library.
+ */
 static int z_cmp_task(const void *a, const void *b)
 {
 	const struct z_task *x = a, *y = b;
 
 	if (x->in->size != y->in->size)
 		return x->in->size < y->in->size ? 1 : -1;
-	if (x->in != y->in)
-		return x->in->src_ino < y->in->src_ino ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
 	return x->seg < y->seg ? -1 : x->seg > y->seg;
 }
 
@@ -995,7 +1008,9 @@ static int z_collect(struct mkfs_ctx *ctx, struct z_task **tasks, u64 *n)
 			*tasks = p;
 		}
 		for (u32 s = 0; s < nseg; s++)
-			(*tasks)[(*n)++] = (struct z_task){ in, s, nseg, NULL };
+			(*tasks)[(*n)++] = (struct z_task){
+				in, s, nseg, NULL, ctx->tar ? 0 : in->src_ino, i
+			};
 	}
 	if (*n > 1)
 		qsort(*tasks, *n, sizeof(**tasks), z_cmp_task);
@@ -1321,7 +1336,7 @@ static int z_head_task(struct z_worker *w, u64 i)
 	struct mkfs_inode *in = h->in[i];
 	struct mkfs_zinode *z = in->z, *o;
 	u64 stop = in->size - z->frag_size, skew, used = 0;
-	int fd = mkfs_src_open(w->ctx, in, &skew), err;
+	int fd = mkfs_src_open(w->ctx, in, &skew, w->path), err;
 
 	w->area.early = false;	/* it may take back all it made */
 	if (fd < 0)

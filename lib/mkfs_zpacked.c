@@ -169,9 +169,10 @@ static struct mkfs_inode *z_packed_inode(struct mkfs_ctx *ctx, u64 size)
 /* the file name's suffix from its last dot, "" when it has none */
 static const char *z_suffix(const struct mkfs_inode *in)
 {
-	const char *base = strrchr(in->path, '/'), *dot;
+	/* the name, or the last component of a tar member's path */
+	const char *base = strrchr(in->name, '/'), *dot;
 
-	base = base ? base + 1 : in->path;
+	base = base ? base + 1 : in->name;
 	dot = strrchr(base, '.');
 	return dot && dot != base ? dot : "";
 }
