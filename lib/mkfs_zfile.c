@@ -731,7 +731,7 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 		.last = base + size == in->size && !stop,
 		.name = source ? w->path : "the packed inode",
 		.hash = source && !stop && w->ctx->sbi.ishare_prefix_id >= 0,
-		.frag = source && !stop && z_fragments(cfg) &&
+		.frag = source && z_fragments(cfg) &&
 			base + size == in->size,
 		/* an extent's length is 32 bits */
 		.all_frag = source && !stop && cfg->all_fragments &&
@@ -743,7 +743,9 @@ static int z_compress(struct z_worker *w, struct mkfs_inode *in, int fd,
 	if (!f.z)
 		return -ENOMEM;
 	/* -E dedupe: files only, one at a time (see mkfs_zdedupe.c) */
-	if (w->ctx->z->roll && source && !stop && !f.all_frag) {
+	/* -E all-fragments: the packed inode refers to repeats too */
+	if (w->ctx->z->roll && (source ? !stop && !f.all_frag :
+				cfg->all_fragments)) {
 		pthread_mutex_lock(&w->ctx->z->lock);
 		f.area0 = w->ctx->z->area;
 		pthread_mutex_unlock(&w->ctx->z->lock);
@@ -1226,9 +1228,18 @@ static int z_append_segment(struct mkfs_ctx *ctx, struct mkfs_zinode *z,
 		return -EIO;	/* cannot be: segments are placed in order */
 	if (!z->nextents)
 		z->area_off = s->area_off;
-	for (u32 i = 0; !err && i < s->nextents; i++)
-		err = z_add_extent(z, s->ext[i].length, s->ext[i].pblks,
-				   s->ext[i].flags);
+	for (u32 i = 0; !err && i < s->nextents; i++) {
+		const struct z_extent *e = &s->ext[i];
+
+		if (e->flags & Z_EXT_REF) {
+			err = z_add_extent(z, e->length, 0, e->flags);
+			if (!err)
+				z->ext[z->nextents - 1] = *e;
+		} else {
+			err = z_add_extent(z, e->length, e->pblks, e->flags);
+		}
+	}
+	z->refs |= s->refs;
 	/* inline data or a fragment: the last segment's, after all blocks */
 	free(z->idata);
 	z->idata = s->idata;
@@ -1302,8 +1313,16 @@ static int z_compress_fd(struct mkfs_ctx *ctx, struct mkfs_inode *in, int fd)
 	s.seg = calloc(nseg, sizeof(*s.seg));
 	if (!s.seg)
 		return -ENOMEM;
-	err = z_run_workers(ctx, nseg, z_nworkers(ctx, nseg), z_segment_task,
-			    &s);
+	/*
+	 * -E all-fragments: nearly all data is here, and repeats inside it
+	 * (libpython3.11.a and -pic.a) become references, as with -E dedupe;
+	 * the table is filled in order, so one worker
+	 */
+	err = ctx->cfg->all_fragments && !ctx->z->roll ?
+	      z_dedupe_init(ctx->z, ctx->sbi.blkszbits) : 0;
+	if (!err)
+		err = z_run_workers(ctx, nseg, ctx->cfg->all_fragments ? 1 :
+				    z_nworkers(ctx, nseg), z_segment_task, &s);
 	if (!err)
 		err = z_join_segments(ctx, in, s.seg, nseg);
 	for (u64 i = 0; i < nseg; i++)
@@ -1348,9 +1367,23 @@ static int z_head_task(struct z_worker *w, u64 i)
 		return err;
 	for (u32 k = 0; k < o->nextents; k++)
 		used += o->ext[k].length;
-	if (used < in->size && used &&
-	    erofs_pos(&w->ctx->sbi, o->pblocks) + z_meta_min(w->ctx, in->size) <
-	    (double)o->cbytes * in->size / used) {
+	if (o->frag_size && o->nextents > 1) {
+		/* the rest fitted under a pcluster: a fragment of its own */
+		z->frag_id = o->frag_id;
+		z->frag_off = o->frag_off;
+		z->frag_size = o->frag_size;
+		z->tail_of = NULL;
+		return 0;
+	}
+	if (o->frag_size) {
+		z_out_rewind(&w->area, 0);
+		o->pblocks = 0;
+		o->nextents = 0;
+		z->tail_of = NULL;
+		z->frag_size = in->size;
+		return 0;
+	}
+	if (used < in->size && used) {
 		z->frag_size = in->size - used;
 		return 0;
 	}
@@ -1376,6 +1409,8 @@ static int z_join_head(struct mkfs_inode *in, struct mkfs_zinode *o)
 	o->ext = NULL;
 	z->area_off = o->area_off;
 	z->pblocks = o->pblocks;
+	if (o->frag_size)
+		return 0;
 	return z_add_extent(z, z->frag_size, 0, Z_EXT_FRAGMENT);
 }
 

@@ -340,23 +340,6 @@ static int z_end_hash(struct mkfs_ctx *ctx, struct z_ends *e,
 	return err;
 }
 
-/*
- * Worth a try: the shared end is a block or more, covering the file's
- * last partial lcluster, and pclusters are one block.  Shorter ends, and
- * heads in larger pclusters, were found to cost more than they save: the
- * head loses the company of similar files in the packed inode's
- * pclusters (and with 64 KiB ones ours is smaller than erofs-utils'
- * without this).
- */
-static bool z_end_cuts(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		       u64 len)
-{
-	unsigned int blksz = erofs_blksiz(&ctx->sbi);
-
-	return len >= blksz && ctx->z->pclustersize == blksz &&
-	       round_up(in->size - len, (u64)blksz) < in->size;
-}
-
 static int z_match_one(struct mkfs_ctx *ctx, struct z_ends *e,
 		       struct mkfs_inode *in, struct mkfs_inode ***cut,
 		       u64 *ncut, u64 *cap)
@@ -379,7 +362,7 @@ static int z_match_one(struct mkfs_ctx *ctx, struct z_ends *e,
 		in->z->tail_of = of;
 		return 0;
 	}
-	if (of && z_end_cuts(ctx, in, len)) {
+	if (of) {
 		if (*ncut == *cap) {
 			void *p;
 
