@@ -77,6 +77,23 @@ base=$tmp/zdir.img
 fixture f_zdir_extent "compressed directory: 24576 blocks in 3 extents" \
 	inode /z mode 0o40755 -- ftype /z 2
 
+# every fuzz finding (tests/fuzz/findings/TARGET/NAME), the input as
+# found: what fsck must say of an image that once crashed or stalled a
+# fuzz target (its exit code and lines, not only that it ends)
+findings=$srcdir/tests/fuzz/findings
+base=$findings/inode/slow-dir-fragment-read-per-block
+fixture f_zdir_fragment \
+	"fuzzed: directory of 4 GiB whose fragment is past the packed inode"
+base=$findings/inode/timeout-zdir-decoded-per-block
+fixture f_fuzz_zdir_per_block \
+	"fuzzed: compressed directory once decoded whole for each block"
+base=$findings/dir/timeout-dir-named-twice
+fixture f_fuzz_dir_named_twice \
+	"fuzzed: directory named by several dirents (walked once per dirent)"
+base=$findings/zmap/slow-walk-repeats
+fixture f_fuzz_walk_repeats \
+	"fuzzed: directories named by several dirents (the zmap target's walk)"
+
 if [ -x "$DEB_MKFS" ]; then
 	base=$tmp/deb.img
 	"$DEB_MKFS" --quiet --chunksize=4096 -T1000000 \
