@@ -15,11 +15,17 @@ for args in "" "--extract=$tmp/x"; do
 	[ "$(wc -l <"$tmp/out")" = 1 ] || fail "fsck $args fifo: not one line"
 	grep -q "not a file or block device" "$tmp/out" || fail "fifo message"
 done
-for args in "" "-s" "--ishare-report" "--ls"; do
+# the report opens every image first: a FIFO after a good one as well
+mkdir -p "$tmp/one"
+echo 1 >"$tmp/one/f"
+"$MKFS" --quiet --ishare_key "$tmp/one.img" "$tmp/one" || fail mkfs
+for args in "" "-s" "--ishare-report" "--ls" "--ishare-report $tmp/one.img" \
+	"--ishare-report --json $tmp/one.img"; do
 	rc=0
 	# shellcheck disable=SC2086
 	timeout 10 "$DUMP" $args "$tmp/fifo" >"$tmp/out" 2>&1 || rc=$?
 	[ "$rc" = 1 ] || { cat "$tmp/out" >&2; fail "dump $args fifo: exit $rc"; }
+	[ "$(wc -l <"$tmp/out")" = 1 ] || fail "dump $args fifo: not one line"
 	grep -q "not a file or block device" "$tmp/out" || fail "dump fifo"
 done
 [ -p "$tmp/fifo" ] || fail "the FIFO was replaced"
