@@ -67,19 +67,22 @@ grep -q "^duplicateFingerprint: '/a'" "$WORK/fsck.out" || fail "fsck /a"
 grep -q "^duplicateFingerprint: '/c'" "$WORK/fsck.out" || fail "fsck /c"
 grep -q "^badFingerprint: '/c'" "$WORK/fsck.out" || fail "fsck /c value"
 
-# one entry whose value is not "sha256:...": the same, alone
-cp "$WORK/n.img" "$WORK/m.img"
-$PYTHON "$TESTS_DIR/fsck/patch.py" "$WORK/m.img" fpprefix /plain
-rc=0
-"$DUMP_EROFS" --ishare-report "$WORK/m.img" >"$WORK/m.out" 2>"$WORK/m.err" ||
-	rc=$?
-[ "$rc" = 1 ] || fail "malformed: exit $rc: $(cat "$WORK/m.err")"
-grep -q "m.img: '/plain' @ nid [0-9]*: fingerprint untrustworthy: value is not" \
-	"$WORK/m.err" || fail "malformed: $(cat "$WORK/m.err")"
-grep -q "^image .*m.img: 2 files (1 fingerprinted)" "$WORK/m.out" ||
-	fail "malformed: the report did not go on: $(cat "$WORK/m.out")"
-rc=0
-"$FSCK_EROFS" "$WORK/m.img" >"$WORK/fsck.out" 2>&1 || rc=$?
-[ "$rc" = 4 ] && grep -q "^badFingerprint: '/plain'" "$WORK/fsck.out" ||
-	fail "fsck of the malformed value: exit $rc: $(cat "$WORK/fsck.out")"
+# one entry whose value is not "sha256:" and 32 bytes, alone: a wrong
+# prefix, or a 12-byte value (which once aborted the whole report)
+for op in fpprefix fpshort; do
+	cp "$WORK/n.img" "$WORK/m.img"
+	$PYTHON "$TESTS_DIR/fsck/patch.py" "$WORK/m.img" $op /plain
+	rc=0
+	"$DUMP_EROFS" --ishare-report "$WORK/m.img" >"$WORK/m.out" \
+		2>"$WORK/m.err" || rc=$?
+	[ "$rc" = 1 ] || fail "$op: exit $rc: $(cat "$WORK/m.err")"
+	grep -q "m.img: '/plain' @ nid [0-9]*: fingerprint untrustworthy: value is not" \
+		"$WORK/m.err" || fail "$op: $(cat "$WORK/m.err")"
+	grep -q "^image .*m.img: 2 files (1 fingerprinted)" "$WORK/m.out" ||
+		fail "$op: the report did not go on: $(cat "$WORK/m.out")"
+	rc=0
+	"$FSCK_EROFS" "$WORK/m.img" >"$WORK/fsck.out" 2>&1 || rc=$?
+	[ "$rc" = 4 ] && grep -q "^badFingerprint: '/plain'" "$WORK/fsck.out" ||
+		fail "fsck of the $op value: exit $rc: $(cat "$WORK/fsck.out")"
+done
 echo "ok: untrustworthy fingerprints"

@@ -6,6 +6,7 @@ patch.py IMAGE rename PATH NEWNAME    dirent name (same length)
 patch.py IMAGE data PATH              flip a bit of a file's first byte
 patch.py IMAGE fpvalue PATH           flip a bit of its fingerprint digest
 patch.py IMAGE fpprefix PATH          flip a bit of its "sha256:" prefix
+patch.py IMAGE fpshort PATH           cut its value to 12 bytes (alone)
 patch.py IMAGE nid PATH NID           point PATH's dirent at NID
 patch.py IMAGE ftype PATH N           set PATH's dirent file type
 patch.py IMAGE nlink PATH N           set PATH's link count
@@ -78,6 +79,17 @@ def apply(buf, tree, op, args):
         buf[inode_of(tree, args[0]).fingerprint.value_off + 20] ^= 1
     elif op == 'fpprefix':
         buf[inode_of(tree, args[0]).fingerprint.value_off] ^= 1
+    elif op == 'fpshort':
+        # the entry shrinks from 44 bytes to 16; the 28 it frees become a
+        # user.pad0 xattr of 20 bytes, and the name filter is cleared so
+        # that it hides neither: a well-formed body, one bad value
+        ino = inode_of(tree, args[0])
+        fp = ino.fingerprint
+        assert fp.size == 44 and not fp.shared, 'needs an inline 39-byte one'
+        struct.pack_into('<H', buf, fp.off + 2, 12)
+        buf[fp.off + 16:fp.off + 44] = (bytes([4, 1]) + struct.pack('<H', 20)
+                                        + b'pad0' + bytes(20))
+        buf[ino.f_filter.off:ino.f_filter.off + 4] = bytes(4)
     elif op == 'nid':
         struct.pack_into('<Q', buf, dirent_of(tree, args[0]).off, int(args[1]))
     elif op == 'ftype':
