@@ -76,6 +76,6 @@ tests_fuzz_fuzz_report_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_tar_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_tar_LDFLAGS = $(FUZZ_LINK)
 
-TESTS += tests/fuzz/replay.sh
-EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus tests/fuzz/findings \
+TESTS += tests/fuzz/replay.sh tests/fuzz/configure.sh
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/configure.sh tests/fuzz/corpus tests/fuzz/findings \
 	tests/fuzz/dict tests/fuzz/make-corpus.sh tests/fuzz/README.md
