@@ -171,7 +171,8 @@ int dump_ishare_report(char **images, int nimages,
 	erofs_ishare_report_free(r);
 	/* the report is complete, but it left files out of sharing */
 	if (!err && untrusted)
-		erofs_err("%llu files with untrustworthy fingerprints, "
-			  "counted as unshared", (unsigned long long)untrusted);
+		erofs_err("%llu %s with untrustworthy fingerprints, "
+			  "counted as unshared", (unsigned long long)untrusted,
+			  untrusted == 1 ? "file" : "files");
 	return err || untrusted ? 1 : 0;
 }

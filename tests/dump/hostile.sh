@@ -78,6 +78,8 @@ for op in fpprefix fpshort; do
 	[ "$rc" = 1 ] || fail "$op: exit $rc: $(cat "$WORK/m.err")"
 	grep -q "m.img: '/plain' @ nid [0-9]*: fingerprint untrustworthy: value is not" \
 		"$WORK/m.err" || fail "$op: $(cat "$WORK/m.err")"
+	grep -q "^dump.erofs: error: 1 file with untrustworthy fingerprints" \
+		"$WORK/m.err" || fail "$op: summary: $(cat "$WORK/m.err")"
 	grep -q "^image .*m.img: 2 files (1 fingerprinted)" "$WORK/m.out" ||
 		fail "$op: the report did not go on: $(cat "$WORK/m.out")"
 	rc=0
