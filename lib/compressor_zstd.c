@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 /*
  * zstd through libzstd.  zstd has no fixed-output mode, so search for a
- * long input prefix whose frame still fits, guessing from the ratio each
- * try shows.
+ * long input prefix whose frame still fits, guessing from the sizes the
+ * tries show.
  */
 #include <errno.h>
 #include <limits.h>
