@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0+ OR MIT
 /*
  * zstd through libzstd.  zstd has no fixed-output mode, so search for a
- * long input prefix whose frame still fits, guessing from the ratio each
- * try shows.
+ * long input prefix whose frame still fits, guessing from the sizes the
+ * tries show.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -110,12 +111,36 @@ static long zstd_try(struct zstd_priv *p, const void *src, size_t len,
 		-ENOMEM : -EIO;
 }
 
-/* the next input length to try: aim a little below full, from @n */
-static size_t zstd_aim(size_t len, long n, unsigned int dstlen,
-		       size_t fit, size_t nofit)
+/*
+ * The input length at which the line through two tries reaches @target,
+ * within 0 .. UINT_MAX (the caller keeps it between the fit and the rest)
+ */
+static size_t zstd_line(size_t target, size_t l1, long n1, size_t l2, long n2)
+{
+	double x = (double)l1 + ((double)l2 - (double)l1) *
+		   ((double)target - n1) / (n2 - n1);
+
+	return x <= 0 ? 0 : x >= UINT_MAX ? UINT_MAX : (size_t)x;
+}
+
+/*
+ * The next input length to try, aimed a little below full: between the
+ * longest fit and the shortest overflow when both sizes are known, else
+ * along the line through the last two tries (a frame's size is close to
+ * linear in its input, but not through the origin: headers and entropy
+ * tables are a fixed part), else from the ratio of the one try measured
+ * (@len in, @n out), else halfway.
+ */
+static size_t zstd_aim(unsigned int dstlen, size_t len, long n, size_t plen,
+		       long pn, size_t fit, long fit_n, size_t nofit,
+		       long nofit_n)
 {
 	size_t target = dstlen - (dstlen >> (ZSTD_SLACK_SHIFT + 1));
 
+	if (fit_n > 0 && nofit_n > fit_n)
+		return zstd_line(target, fit, fit_n, nofit, nofit_n);
+	if (n > 0 && pn > 0 && (n - pn) * ((long)len - (long)plen) > 0)
+		return zstd_line(target, plen, pn, len, n);
 	if (n > 0)
 		return (size_t)((double)len * target / n);
 	return fit + (nofit - fit) / 2;	/* beyond the scratch: halve */
@@ -123,9 +148,12 @@ static size_t zstd_aim(size_t len, long n, unsigned int dstlen,
 
 /*
  * Each try measures the frame even when it overflows (up to a scratch of
- * twice the pcluster), so that the next guess comes from the ratio seen;
- * the first comes from the ratio of the stream's previous pcluster, which
- * for most data is close enough that one try suffices.
+ * twice the pcluster), so that the next guess comes from the sizes seen;
+ * the first comes from the ratio of the stream's previous pcluster.  Once
+ * one try fits and one overflows, the next is interpolated between them,
+ * before that extrapolated from the last two: from the ratio alone (which
+ * ignores the fixed part of a frame) 3.7 tries per pcluster fed zstd 3.8
+ * times the input (/usr/lib/python3.11), now 3.2 and 3.3 times.
  */
 static int zstd_destsize(struct z_erofs_compressor *c, const void *src,
 			 unsigned int *srclen, void *dst, unsigned int dstlen)
@@ -133,7 +161,8 @@ static int zstd_destsize(struct z_erofs_compressor *c, const void *src,
 	struct zstd_priv *p = c->priv;
 	size_t fit = 0, nofit = (size_t)*srclen + 1, guess;
 	unsigned int cap = 2 * dstlen + 64;
-	long best = 0;
+	size_t last = 0;
+	long best = 0, nofit_n = 0, last_n = 0;
 	int cur = 0, err = zstd_bufs(p, cap);
 
 	if (err)
@@ -144,12 +173,14 @@ static int zstd_destsize(struct z_erofs_compressor *c, const void *src,
 	 * data that does not compress short enough to be measured.
 	 */
 	if (c->hint_out)
-		guess = zstd_aim(c->hint_in, c->hint_out, dstlen, 0, 0);
+		guess = zstd_aim(dstlen, c->hint_in, c->hint_out, 0, 0, 0, 0,
+				 0, 0);
 	else if (*srclen <= (size_t)dstlen * 5 / 2)
 		guess = *srclen;
 	else
 		guess = (size_t)dstlen * 3 / 2;
 	for (int tries = 0; tries < ZSTD_MAX_TRIES; tries++) {
+		size_t next;
 		long n;
 
 		if (guess >= nofit)
@@ -168,10 +199,15 @@ static int zstd_destsize(struct z_erofs_compressor *c, const void *src,
 				break;
 		} else {
 			nofit = guess;
+			nofit_n = n;
 		}
 		if (nofit - fit <= fit / 256 + 16)
 			break;
-		guess = zstd_aim(guess, n, dstlen, fit, nofit);
+		next = zstd_aim(dstlen, guess, n, last, last_n, fit, best,
+				nofit, nofit_n);
+		last = guess;
+		last_n = n;
+		guess = next;
 	}
 	if (!best)
 		return 0;
