@@ -18,15 +18,16 @@
  * are counted, not compared, so the order is the same on every run.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include "erofs/print.h"
 #include "liberofs_mkfs.h"
 
 struct meta_alloc {
 	const struct mkfs_ctx *ctx;
 	unsigned int blksz, slots;	/* 32-byte slots per block */
+	u64 base;			/* where nid 0 is */
 	u64 end;			/* first free byte at the area's end */
+	u64 *order;			/* see meta_order() */
 	u64 **hole;			/* [k]: starts of holes of k slots */
 	u64 *n, *cap;
 };
@@ -37,6 +38,7 @@ static int meta_alloc_init(struct meta_alloc *ma, const struct mkfs_ctx *ctx,
 	ma->ctx = ctx;
 	ma->blksz = erofs_blksiz(&ctx->sbi);
 	ma->slots = ma->blksz >> EROFS_ISLOTBITS;
+	ma->base = erofs_pos(&ctx->sbi, ctx->sbi.meta_blkaddr);
 	ma->end = start;
 	ma->hole = calloc(ma->slots + 1, sizeof(*ma->hole));
 	ma->n = calloc(ma->slots + 1, sizeof(*ma->n));
@@ -51,6 +53,7 @@ static void meta_alloc_release(struct meta_alloc *ma)
 	free(ma->hole);
 	free(ma->n);
 	free(ma->cap);
+	free(ma->order);
 }
 
 static int meta_hole_push(struct meta_alloc *ma, u64 pos, unsigned int k)
@@ -85,46 +88,17 @@ static int meta_hole_add(struct meta_alloc *ma, u64 pos, u64 end)
 	return err;
 }
 
-/* bytes from the inode's start to its inline data, and their number */
-static u32 meta_inline(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
-		       u32 total, u32 *len)
-{
-	*len = in->inline_size;
-	if (!*len)
-		*len = mkfs_z_inline_size(ctx, in);
-	return total - *len;
-}
-
 /* @pos, or the first slot after it where the inline data fits one block */
-static u64 meta_fit(struct meta_alloc *ma, const struct mkfs_inode *in,
+static u64 meta_fit(const struct meta_alloc *ma, const struct mkfs_inode *in,
 		    u32 total, u64 pos)
 {
-	u32 len, off = meta_inline(ma->ctx, in, total, &len);
+	u32 len = in->inline_size, off = total - len;
 
-	if (!in->inline_size)
+	if (!len)
 		return mkfs_z_place(ma->ctx, in, pos);
-	while (len && (pos + off) % ma->blksz + len > ma->blksz)
+	while ((pos + off) % ma->blksz + len > ma->blksz)
 		pos += EROFS_ISLOT_SIZE;
 	return pos;
-}
-
-static int meta_place(struct meta_alloc *ma, const struct mkfs_inode *in,
-		      u32 total, u64 *pos)
-{
-	u64 need = DIV_ROUND_UP((u64)total, EROFS_ISLOT_SIZE), k = need;
-
-	for (; k <= ma->slots && !ma->n[k]; k++)
-		;
-	if (k <= ma->slots) {
-		/* a hole is inside one block: so is all that fills it */
-		*pos = ma->hole[k][--ma->n[k]];
-		return meta_hole_add(ma, *pos + need * EROFS_ISLOT_SIZE,
-				     *pos + k * EROFS_ISLOT_SIZE);
-	}
-	k = ma->end;
-	*pos = meta_fit(ma, in, total, k);
-	ma->end = *pos + need * EROFS_ISLOT_SIZE;
-	return meta_hole_add(ma, k, *pos);
 }
 
 static u32 meta_total(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
@@ -138,21 +112,23 @@ static u32 meta_rank(const struct meta_alloc *ma, const struct mkfs_inode *in,
 		     u32 total)
 {
 	u64 need = DIV_ROUND_UP((u64)total, EROFS_ISLOT_SIZE);
-	u32 len, rank = need > ma->slots ? ma->slots + 1 : (u32)need;
+	u32 rank = need > ma->slots ? ma->slots + 1 : (u32)need;
 
-	meta_inline(ma->ctx, in, total, &len);
-	return len ? rank + ma->slots + 1 : rank;
+	if (in->inline_size || mkfs_z_inline_size(ma->ctx, in))
+		rank += ma->slots + 1;
+	return rank;
 }
 
-static u64 *meta_order(const struct meta_alloc *ma, const struct mkfs_ctx *ctx)
+/* ma->order: indexes into ctx->inodes in the order of placing */
+static int meta_order(struct meta_alloc *ma)
 {
+	const struct mkfs_ctx *ctx = ma->ctx;
 	u32 nranks = 2 * ma->slots + 2, *rank;
-	u64 *first = calloc(nranks, sizeof(*first)), *order = NULL;
+	u64 *first = calloc(nranks, sizeof(*first));
 
 	rank = malloc(ctx->ninodes * sizeof(*rank));
-	if (first && rank)
-		order = malloc(ctx->ninodes * sizeof(*order));
-	if (order) {
+	ma->order = malloc(ctx->ninodes * sizeof(*ma->order));
+	if (first && rank && ma->order) {
 		/* counted: rank 0 goes first, after the root */
 		for (u64 i = 1; i < ctx->ninodes; i++) {
 			const struct mkfs_inode *in = ctx->inodes[i];
@@ -166,33 +142,68 @@ static u64 *meta_order(const struct meta_alloc *ma, const struct mkfs_ctx *ctx)
 			first[r] = at;
 			at += c;
 		}
-		order[0] = 0;
+		ma->order[0] = 0;
 		for (u64 i = 1; i < ctx->ninodes; i++)
-			order[first[rank[i]]++] = i;
+			ma->order[first[rank[i]]++] = i;
 	}
 	free(rank);
 	free(first);
-	return order;
+	return first && rank && ma->order ? 0 : -ENOMEM;
+}
+
+static void meta_put(struct meta_alloc *ma, struct mkfs_inode *in, u64 pos)
+{
+	in->nid = (pos - ma->base) >> EROFS_ISLOTBITS;
+}
+
+/* into the smallest hole that holds it whole */
+static bool meta_put_hole(struct meta_alloc *ma, struct mkfs_inode *in,
+			  u32 total, int *err)
+{
+	u64 need = DIV_ROUND_UP((u64)total, EROFS_ISLOT_SIZE), k = need, pos;
+
+	for (; k <= ma->slots && !ma->n[k]; k++)
+		;
+	if (k > ma->slots)
+		return false;
+	/* a hole is inside one block: so is all that fills it */
+	pos = ma->hole[k][--ma->n[k]];
+	meta_put(ma, in, pos);
+	*err = meta_hole_add(ma, pos + need * EROFS_ISLOT_SIZE,
+			     pos + k * EROFS_ISLOT_SIZE);
+	return true;
+}
+
+/* at the end of the area, moved on until its inline data fits a block */
+static int meta_put_end(struct meta_alloc *ma, struct mkfs_inode *in,
+			u32 total)
+{
+	u64 start = ma->end, pos = meta_fit(ma, in, total, start);
+
+	meta_put(ma, in, pos);
+	ma->end = round_up(pos + total, (u64)EROFS_ISLOT_SIZE);
+	return meta_hole_add(ma, start, pos);
 }
 
 /* every inode's nid; @start: the area's first free byte, *@end: its end */
 int mkfs_meta_layout(struct mkfs_ctx *ctx, u64 start, u64 *end)
 {
-	u64 base = erofs_pos(&ctx->sbi, ctx->sbi.meta_blkaddr), *order, pos;
 	struct meta_alloc ma = { 0 };
 	int err = meta_alloc_init(&ma, ctx, start);
 
-	order = err ? NULL : meta_order(&ma, ctx);
-	if (!order)
-		err = -ENOMEM;
-	for (u64 i = 0; !err && i < ctx->ninodes; i++) {
-		struct mkfs_inode *in = ctx->inodes[order[i]];
+	if (!err)
+		err = meta_order(&ma);
+	/* the root, whose nid must fit 16 bits, at the start */
+	if (!err)
+		err = meta_put_end(&ma, ctx->root, meta_total(ctx, ctx->root));
+	for (u64 i = 1; !err && i < ctx->ninodes; i++) {
+		struct mkfs_inode *in = ctx->inodes[ma.order[i]];
+		u32 total = meta_total(ctx, in);
 
-		err = meta_place(&ma, in, meta_total(ctx, in), &pos);
-		in->nid = (pos - base) >> EROFS_ISLOTBITS;
+		if (!meta_put_hole(&ma, in, total, &err))
+			err = meta_put_end(&ma, in, total);
 	}
 	*end = round_up(ma.end, (u64)ma.blksz);
-	free(order);
 	meta_alloc_release(&ma);
 	return err;
 }
