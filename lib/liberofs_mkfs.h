@@ -136,10 +136,11 @@ int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		  u64 *base, char *path);
 void mkfs_src_close(const struct mkfs_ctx *ctx, int fd);
 
+/* mkfs_meta.c: every inode's nid, in the inode area from @start to *@end */
+int mkfs_meta_layout(struct mkfs_ctx *ctx, u64 start, u64 *end);
+
 /* mkfs_scan.c: the tree from a source directory */
 int mkfs_scan_tree(struct mkfs_ctx *ctx);
-/* every inode's nid (mkfs_meta.c) */
-int mkfs_meta_layout(struct mkfs_ctx *ctx, u64 start, u64 *end);
 int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx);
 
 /* mkfs_tar.c: the tree from a tar archive instead of a directory */

@@ -11,7 +11,8 @@
  *   block 0       superblock at 1024, then compression records (-z)
  *                 and the long xattr prefix table
  *   -z only       compressed data, in the order it was made
- *   next block    inodes, each followed by its xattrs and inline tail
+ *   next block    inodes, each followed by its xattrs and inline tail,
+ *                 packed across blocks by mkfs_meta.c
  *                 (meta_blkaddr is 0 and nids count from the image
  *                 start, unless compressed data comes first)
  *   xattr_blkaddr shared xattrs
