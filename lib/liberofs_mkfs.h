@@ -136,6 +136,9 @@ int mkfs_src_open(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		  u64 *base, char *path);
 void mkfs_src_close(const struct mkfs_ctx *ctx, int fd);
 
+/* mkfs_meta.c: every inode's nid, in the inode area from @start to *@end */
+int mkfs_meta_layout(struct mkfs_ctx *ctx, u64 start, u64 *end);
+
 /* mkfs_scan.c: the tree from a source directory */
 int mkfs_scan_tree(struct mkfs_ctx *ctx);
 int mkfs_overlay_whiteouts(struct mkfs_ctx *ctx);
@@ -183,6 +186,8 @@ bool mkfs_z_is_packed(const struct mkfs_ctx *ctx, const struct mkfs_inode *in);
 bool mkfs_z_choose_layout(struct mkfs_ctx *ctx, struct mkfs_inode *in);
 /* bytes after the inode and its xattrs: map header, indexes, inline data */
 u32 mkfs_z_meta_size(const struct mkfs_ctx *ctx, const struct mkfs_inode *in);
+/* ztailpacking data after the indexes: it must stay inside one block */
+u32 mkfs_z_inline_size(const struct mkfs_ctx *ctx, const struct mkfs_inode *in);
 /* @pos, or a later one where the inode's inline data does not cross blocks */
 u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		 u64 pos);

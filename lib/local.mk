@@ -19,6 +19,7 @@ lib_liberofs_a_SOURCES = \
 	lib/mkfs_scan.c \
 	lib/mkfs_tar.c \
 	lib/mkfs_xattr.c \
+	lib/mkfs_meta.c \
 	lib/mkfs_write.c \
 	lib/compressor.h \
 	lib/compressor.c \

@@ -11,7 +11,8 @@
  *   block 0       superblock at 1024, then compression records (-z)
  *                 and the long xattr prefix table
  *   -z only       compressed data, in the order it was made
- *   next block    inodes, each followed by its xattrs and inline tail
+ *   next block    inodes, each followed by its xattrs and inline tail,
+ *                 packed across blocks by mkfs_meta.c
  *                 (meta_blkaddr is 0 and nids count from the image
  *                 start, unless compressed data comes first)
  *   xattr_blkaddr shared xattrs
@@ -182,91 +183,6 @@ static u64 data_blocks(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 	return DIV_ROUND_UP(in->size, blksz);
 }
 
-/*
- * The inode area, handed out best fit: each inode goes into the partly
- * used block with the least room that still holds it, as erofs-utils'
- * buffer manager does.  Padding to the next block whenever an inode with
- * an inline tail would cross one wasted a fifth of the inode area of
- * /usr/share.  Free room is always at the end of a block.
- */
-struct meta_alloc {
-	unsigned int blksz, slots;	/* 32-byte slots per block */
-	u64 end;			/* first byte after the blocks used */
-	u64 **bucket;			/* [k]: blocks with k free slots */
-	u64 *n, *cap;
-};
-
-static int meta_alloc_init(struct meta_alloc *ma, unsigned int blksz,
-			   u64 start)
-{
-	ma->blksz = blksz;
-	ma->slots = blksz >> EROFS_ISLOTBITS;
-	ma->end = start;
-	ma->bucket = calloc(ma->slots, sizeof(*ma->bucket));
-	ma->n = calloc(ma->slots, sizeof(*ma->n));
-	ma->cap = calloc(ma->slots, sizeof(*ma->cap));
-	return ma->bucket && ma->n && ma->cap ? 0 : -ENOMEM;
-}
-
-static void meta_alloc_release(struct meta_alloc *ma)
-{
-	for (unsigned int k = 0; ma->bucket && k < ma->slots; k++)
-		free(ma->bucket[k]);
-	free(ma->bucket);
-	free(ma->n);
-	free(ma->cap);
-}
-
-static int meta_free_room(struct meta_alloc *ma, u64 blk, unsigned int k)
-{
-	if (!k)
-		return 0;
-	if (ma->n[k] == ma->cap[k]) {
-		u64 cap = ma->cap[k] ? ma->cap[k] * 2 : 64;
-		u64 *p = realloc(ma->bucket[k], cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		ma->bucket[k] = p;
-		ma->cap[k] = cap;
-	}
-	ma->bucket[k][ma->n[k]++] = blk;
-	return 0;
-}
-
-/* where an inode of @total bytes (at most a block) goes */
-static int meta_alloc_small(struct meta_alloc *ma, u32 total, u64 *pos)
-{
-	unsigned int need = DIV_ROUND_UP(total, EROFS_ISLOT_SIZE), k;
-	u64 blk;
-
-	for (k = need; k < ma->slots && !ma->n[k]; k++)
-		;
-	if (k < ma->slots) {
-		blk = ma->bucket[k][--ma->n[k]];
-		*pos = blk * ma->blksz + (u64)(ma->slots - k) * EROFS_ISLOT_SIZE;
-	} else {
-		k = ma->slots;
-		blk = ma->end / ma->blksz;
-		*pos = ma->end;
-		ma->end += ma->blksz;
-	}
-	return meta_free_room(ma, blk, k - need);
-}
-
-/* a larger one starts a block of its own at the end */
-static int meta_alloc_large(struct mkfs_ctx *ctx, struct meta_alloc *ma,
-			    const struct mkfs_inode *in, u32 total, u64 *pos)
-{
-	u64 used;
-
-	*pos = mkfs_z_place(ctx, in, ma->end);
-	used = round_up(*pos + total, (u64)EROFS_ISLOT_SIZE);
-	ma->end = round_up(used, (u64)ma->blksz);
-	return meta_free_room(ma, ma->end / ma->blksz - 1,
-			      (ma->end - used) >> EROFS_ISLOTBITS);
-}
-
 /* the superblock's block: known before anything is compressed */
 static void layout_head(struct mkfs_ctx *ctx)
 {
@@ -286,8 +202,7 @@ static int layout(struct mkfs_ctx *ctx)
 {
 	struct erofs_sb_info *sbi = &ctx->sbi;
 	unsigned int blksz = erofs_blksiz(sbi);
-	u64 pos, meta_start, blk;
-	struct meta_alloc ma = { 0 };
+	u64 meta_start, blk;
 	int err;
 
 	err = mkfs_xattr_layout(ctx);
@@ -307,37 +222,21 @@ static int layout(struct mkfs_ctx *ctx)
 		err = mkfs_z_link_packed(ctx);
 	if (err)
 		return err;
-	err = meta_alloc_init(&ma, blksz, meta_start);
-	if (!err && sbi->meta_blkaddr) {
-		ma.end += blksz;
-		err = meta_free_room(&ma, sbi->meta_blkaddr, ma.slots - 1);
-	}
-	for (u64 i = 0; !err && i < ctx->ninodes; i++) {
+	for (u64 i = 0; i < ctx->ninodes; i++) {
 		struct mkfs_inode *in = ctx->inodes[i];
-		u32 total;
 
 		if (S_ISDIR(in->mode))
 			in->size = mkfs_dir_size(in, blksz);
 		choose_layout(ctx, in);
 		if (in->xattr_isize &&
 		    (in->xattr_isize - sizeof(struct erofs_xattr_ibody_header)) / 4
-		    + 1 > UINT16_MAX) {
-			err = erofs_err_ret(-E2BIG, "too many xattrs on an inode");
-			break;
-		}
-		total = in->inode_isize + in->xattr_isize + in->inline_size +
-			mkfs_z_meta_size(ctx, in);
-		/* an inode with its inline tail stays inside one block */
-		if (total <= blksz)
-			err = meta_alloc_small(&ma, total, &pos);
-		else
-			err = meta_alloc_large(ctx, &ma, in, total, &pos);
-		in->nid = (pos - erofs_pos(sbi, sbi->meta_blkaddr)) >>
-			  EROFS_ISLOTBITS;
+		    + 1 > UINT16_MAX)
+			return erofs_err_ret(-E2BIG, "too many xattrs on an inode");
 		in->ino = i + 1;
 	}
-	ctx->meta_end = ma.end;
-	meta_alloc_release(&ma);
+	/* slot 0 after compressed data stays empty, see above */
+	err = mkfs_meta_layout(ctx, meta_start + (sbi->meta_blkaddr ?
+					EROFS_ISLOT_SIZE : 0), &ctx->meta_end);
 	if (err)
 		return err;
 	if (ctx->root->nid > UINT16_MAX)

@@ -159,9 +159,8 @@ static bool z_unreadable_tail(u64 pos, unsigned int blksz)
 }
 
 /*
- * ztailpacking data must not cross a block boundary: move an inode whose
- * metadata spans blocks (the writer keeps smaller ones inside one) until
- * its inline data fits, and starts where the kernel can read it.
+ * ztailpacking data must not cross a block boundary: move the inode on
+ * until its inline data fits, and starts where the kernel can read it.
  */
 u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		 u64 pos)
@@ -174,12 +173,18 @@ u64 mkfs_z_place(const struct mkfs_ctx *ctx, const struct mkfs_inode *in,
 		return pos;
 	total = in->inode_isize + in->xattr_isize + z_meta_bytes(ctx, in);
 	off = total - in->z->idata_size;
-	if (total <= blksz)
-		return pos;
 	while ((pos + off) % blksz + in->z->idata_size > blksz ||
 	       z_unreadable_tail(pos + off, blksz))
 		pos += EROFS_ISLOT_SIZE;
 	return pos;
+}
+
+u32 mkfs_z_inline_size(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)
+{
+	(void)ctx;
+	if (!in->z || !erofs_layout_compressed(in->datalayout))
+		return 0;
+	return in->z->idata_size;
 }
 
 u32 mkfs_z_meta_size(const struct mkfs_ctx *ctx, const struct mkfs_inode *in)

@@ -117,6 +117,7 @@ MKFS_KERNEL_TESTS = \
 	tests/mkfs/roundtrip-4k.sh \
 	tests/mkfs/roundtrip-512.sh \
 	tests/mkfs/roundtrip-options.sh \
+	tests/mkfs/inode-packing.sh \
 	tests/mkfs/upstream-options.sh \
 	tests/mkfs/file-contexts.sh \
 	tests/mkfs/limits.sh
