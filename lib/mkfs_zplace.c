@@ -95,22 +95,33 @@ static int z_place_parked(struct mkfs_ctx *ctx)
 	return err;
 }
 
-/* with the lock held: keep @o's output until its turn */
+/*
+ * With the lock held: keep a copy of @o's output until its turn.  The
+ * worker keeps its staging buffer for the next task: handing it over
+ * made each next task grow a new one from 64 KiB and left freed buffers
+ * of every size in malloc's arenas (lzma on doc+perl: 32 MB peak RSS,
+ * 24 MB with the copy, in about the same time).
+ */
 static int z_park(struct mkfs_zctx *zc, struct z_out *o, struct mkfs_zinode *z,
 		  struct mkfs_inode *in)
 {
 	struct z_parked *p = malloc(sizeof(*p)), **at = &zc->parked;
+	u8 *buf = o->len ? malloc(o->len) : NULL;
 
-	if (!p)
+	if (!p || (o->len && !buf)) {
+		free(p);
+		free(buf);
 		return -ENOMEM;
-	*p = (struct z_parked){ NULL, o->ticket, o->buf, o->len, z, in };
+	}
+	if (buf)
+		memcpy(buf, o->buf, o->len);
+	*p = (struct z_parked){ NULL, o->ticket, buf, o->len, z, in };
 	while (*at && (*at)->ticket < o->ticket)
 		at = &(*at)->next;
 	p->next = *at;
 	*at = p;
 	zc->parked_bytes += o->len;
-	o->buf = NULL;
-	o->cap = o->len = 0;
+	o->len = 0;
 	return 0;
 }
 
