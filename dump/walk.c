@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "erofs/print.h"
 #include "dump.h"
 
 struct frame {
@@ -51,14 +52,18 @@ static int push(struct walk *w, const struct erofs_inode *vi, u64 pnid,
 		size_t pathlen)
 {
 	struct frame *f;
+	char esc[1024];
 	int ret = dump_nidset_add(&w->dirs, vi->nid);
 
 	if (ret < 0)
 		return ret;
-	if (!ret)
+	if (!ret) {
+		/* the path holds names from the image: escaped, as in --ls */
+		erofs_escape(esc, sizeof(esc), w->path, strlen(w->path));
 		return dump_fail(w->d, EFSCORRUPTED,
 				 "directory reached twice (a loop?) at '%s' @ nid %llu",
-				 w->path, (unsigned long long)vi->nid);
+				 esc, (unsigned long long)vi->nid);
+	}
 	if (w->depth == w->cap) {
 		unsigned int cap = w->cap ? w->cap * 2 : 16;
 		struct frame **fr = realloc(w->frames, cap * sizeof(*fr));
@@ -104,10 +109,14 @@ static int visit(struct walk *w, struct frame *parent, u64 nid, u64 pnid,
 	ret = w->fn(w->d, &e, w->arg);
 	if (ret || !S_ISDIR(vi.mode))
 		return ret;
-	if (erofs_inode_is_compressed(&vi))
+	if (erofs_inode_is_compressed(&vi)) {
+		char esc[1024];
+
+		erofs_escape(esc, sizeof(esc), w->path, strlen(w->path));
 		return dump_fail(w->d, EOPNOTSUPP,
 				 "compressed directory '%s' @ nid %llu is not supported yet",
-				 w->path, (unsigned long long)nid);
+				 esc, (unsigned long long)nid);
+	}
 	if (parent)
 		erofs_dir_iter_suspend(&parent->it);
 	return push(w, &vi, pnid, pathlen);

@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "erofs/print.h"
 #include "liberofs_fsck.h"
 
 static int fail(struct fsck_ctx *ctx, const struct erofs_inode *vi,
@@ -140,15 +141,19 @@ int extract_open_root(struct fsck_ctx *ctx, const struct erofs_inode *vi,
 int extract_hardlink(struct fsck_ctx *ctx, int parentfd, const char *name,
 		     const char *first)
 {
+	char esc[1024];		/* a path from the image, escaped */
+	int err;
+
 	if (!linkat(ctx->rootfd, first, parentfd, name, 0))
 		return 0;
 	if (errno == EEXIST && remove_existing(ctx, parentfd, name) &&
 	    !linkat(ctx->rootfd, first, parentfd, name, 0))
 		return 0;
+	err = errno;
+	erofs_escape(esc, sizeof(esc), first, strlen(first));
 	fsck_problem(ctx, EROFS_PB_EXTRACT, EROFS_NID_NONE, NULL,
-		     "cannot create hard link to '%s': %s", first,
-		     strerror(errno));
-	return -errno;
+		     "cannot create hard link to '%s': %s", esc, strerror(err));
+	return -err;
 }
 
 struct attr_ctx {
@@ -191,8 +196,12 @@ static int set_xattr(const struct erofs_xattr_info *x, void *arg)
 		ret = fsetxattr(a->fd, x->name, x->value, x->value_len, 0);
 	else
 		ret = lsetxattr(a->proc, x->name, x->value, x->value_len, 0);
-	if (ret)
-		warn(a, "xattr '%s' not set: %s", x->name, strerror(errno));
+	if (ret) {
+		char esc[256];	/* a name from the image, escaped */
+
+		erofs_escape(esc, sizeof(esc), x->name, strlen(x->name));
+		warn(a, "xattr '%s' not set: %s", esc, strerror(errno));
+	}
 	return 0;
 }
 
