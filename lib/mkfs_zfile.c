@@ -1344,10 +1344,8 @@ struct z_heads {
  * the first extent that reaches the shared end.  That one fills its
  * pcluster with bytes of the shared end too, and the fragment is what is
  * left, still an end of the one packed before; it starts in an lcluster
- * of its own, since every extent but a file's last covers one.  Kept
- * only when the head's blocks and indexes cost less than the whole file
- * would in the packed inode, at the head's ratio; else nothing is placed
- * and the file is packed whole.
+ * of its own, since every extent but a file's last covers one.  When
+ * no head is left, nothing is placed and the file is packed whole.
  */
 static int z_head_task(struct z_worker *w, u64 i)
 {
@@ -1375,18 +1373,11 @@ static int z_head_task(struct z_worker *w, u64 i)
 		z->tail_of = NULL;
 		return 0;
 	}
-	if (o->frag_size) {
-		z_out_rewind(&w->area, 0);
-		o->pblocks = 0;
-		o->nextents = 0;
-		z->tail_of = NULL;
-		z->frag_size = in->size;
-		return 0;
-	}
-	if (used < in->size && used) {
+	if (!o->frag_size && used && used < in->size) {
 		z->frag_size = in->size - used;
 		return 0;
 	}
+	/* one fragment only, or no head at all: packed whole */
 	z_out_rewind(&w->area, 0);
 	o->pblocks = 0;
 	o->nextents = 0;
